@@ -1,0 +1,96 @@
+"""YAML loading that remembers where every key came from, so errors can name file and line."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from simtool.errors import SpecError
+
+__all__ = ["Located", "load_yaml", "load_yaml_text"]
+
+
+class Located:
+    """Where each key path of a loaded document was written: ``{("tasks", 0, "id"): line}``."""
+
+    def __init__(self, file: str | None, lines: dict[tuple[Any, ...], int]) -> None:
+        self.file = file
+        self.lines = lines
+
+    def line(self, path: tuple[Any, ...]) -> int | None:
+        """The line of ``path``, or of its nearest ancestor that has one."""
+        while path:
+            if path in self.lines:
+                return self.lines[path]
+            path = path[:-1]
+        return self.lines.get((), None)
+
+    def error(
+        self, path: tuple[Any, ...], message: str, *, expected: str | None = None, found: object = None
+    ) -> SpecError:
+        key = ".".join(str(p) for p in path) if path else None
+        return SpecError(message, file=self.file, line=self.line(path), key=key, expected=expected, found=found)
+
+
+def _construct(node: yaml.Node, path: tuple[Any, ...], lines: dict[tuple[Any, ...], int], file: str | None) -> Any:
+    lines[path] = node.start_mark.line + 1
+    if isinstance(node, yaml.MappingNode):
+        out: dict[str, Any] = {}
+        for key_node, value_node in node.value:
+            key = _scalar(key_node)
+            if not isinstance(key, str | int | float | bool) or isinstance(key, bool):
+                raise SpecError("mapping keys must be strings", file=file, line=key_node.start_mark.line + 1)
+            key = str(key)
+            if key in out:
+                raise SpecError(f"duplicate key '{key}'", file=file, line=key_node.start_mark.line + 1)
+            lines[path + (key,)] = key_node.start_mark.line + 1
+            out[key] = _construct(value_node, path + (key,), lines, file)
+            lines[path + (key,)] = key_node.start_mark.line + 1
+        return out
+    if isinstance(node, yaml.SequenceNode):
+        return [_construct(item, path + (i,), lines, file) for i, item in enumerate(node.value)]
+    return _scalar(node)
+
+
+def _scalar(node: yaml.Node) -> Any:
+    loader = yaml.SafeLoader("")
+    try:
+        return loader.construct_object(node, deep=True)
+    finally:
+        loader.dispose()
+
+
+def load_yaml_text(text: str, file: str | None = None) -> tuple[Any, Located]:
+    """Parse YAML text into plain data plus the line of every key path."""
+    try:
+        node = yaml.compose(text, Loader=yaml.SafeLoader)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        raise SpecError(
+            f"not valid YAML: {getattr(exc, 'problem', exc)}",
+            file=file,
+            line=(mark.line + 1) if mark else None,
+        ) from None
+    lines: dict[tuple[Any, ...], int] = {}
+    if node is None:
+        return None, Located(file, lines)
+    return _construct(node, (), lines, file), Located(file, lines)
+
+
+def load_yaml(path: str | Path) -> tuple[Any, Located]:
+    """Load a YAML file; errors name the file."""
+    p = Path(path)
+    try:
+        text = p.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise SpecError(f"cannot read: {exc.strerror}", file=str(p)) from None
+    return load_yaml_text(text, str(p))
+
+
+def as_mapping(value: Any, where: Located, path: tuple[Any, ...]) -> Mapping[str, Any]:
+    if not isinstance(value, Mapping):
+        raise where.error(path, "must be a mapping", expected="a mapping", found=value)
+    return value
