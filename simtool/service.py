@@ -79,6 +79,12 @@ class ToolSchema:
     params: tuple[Param, ...]
     access: str = "read"
     returns: Mapping[str, Any] = field(factory=dict)
+    domain: str = ""
+
+    @property
+    def scope(self) -> str:
+        """The permission scope a call of this tool needs: ``<domain>.<access>``."""
+        return f"{self.domain}.{self.access}"
 
     @property
     def param_names(self) -> tuple[str, ...]:
@@ -144,7 +150,7 @@ class Service:
         if cached is None:
             if cls.schema_path is None:
                 raise SpecError(f"service {cls.name or cls.__name__} declares no schema_path")
-            cached = load_tool_schemas(cls.schema_path, cls.name)
+            cached = load_tool_schemas(cls.schema_path, cls.name, cls.domain)
             missing = [t for t in cached if not callable(getattr(cls, t, None))]
             if missing:
                 raise SpecError(
@@ -225,11 +231,12 @@ def _param(name: str, spec: Any, where: Any, path: tuple[Any, ...]) -> Param:
     )
 
 
-def load_tool_schemas(path: str | Path, service: str) -> dict[str, ToolSchema]:
+def load_tool_schemas(path: str | Path, service: str, domain: str = "") -> dict[str, ToolSchema]:
     """Read a ``tools.yaml``: ``tools: {name: {access, description, parameters, returns}}``."""
     data, where = load_yaml(path)
     if not isinstance(data, Mapping) or not isinstance(data.get("tools"), Mapping):
         raise where.error((), "a tool schema file needs a 'tools' mapping", expected="tools: {...}", found=data)
+    domain = domain or str(data.get("domain", ""))
     out: dict[str, ToolSchema] = {}
     for name, spec in data["tools"].items():
         path_ = ("tools", name)
@@ -252,6 +259,7 @@ def load_tool_schemas(path: str | Path, service: str) -> dict[str, ToolSchema]:
             params=params,
             access=access,
             returns=dict(spec.get("returns") or {}),
+            domain=domain,
         )
     return out
 

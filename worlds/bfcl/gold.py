@@ -31,7 +31,14 @@ def instantiate(classes: Iterable[str], initial_config: Mapping[str, Any]) -> di
 
 
 def render_result(value: Any) -> str:
-    return json.dumps(value) if isinstance(value, dict) else str(value)
+    """As the reference renders results: a dict as JSON, falling back to ``str`` when it holds
+    values JSON cannot encode (mpmath / Decimal numbers), anything else as ``str``."""
+    if isinstance(value, dict):
+        try:
+            return json.dumps(value)
+        except TypeError:
+            return str(value)
+    return str(value)
 
 
 def tool_owner(services: Mapping[str, Service], tool: str) -> str | None:

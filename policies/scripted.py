@@ -1,0 +1,284 @@
+"""Scripted policies that follow each task's gold path: they know *what* to call and differ in *when*.
+
+Correct ones:
+- ``sequential``: one call at a time, task after task (the blocking baseline);
+- ``interleave``: one call in flight per task, round-robin over ready tasks;
+- ``critical-path``: like interleave, the task with the longest expected remaining chain first.
+Faulty ones, each reproducing one of AsyncTool's failure modes:
+- ``eager``: issues a task's next call without waiting for the previous result;
+- ``unbound``: ignores correlation ids, binding each delivery to its oldest pending call;
+- ``oblivious``: ignores cancellations, amendments and revocations.
+
+All of them: one action per decision (then decide again at once), think time drawn per
+decision from the ``think`` latency spec on the policy's own stream; on a refusal that says
+``retry_after_ms`` (outage, rate limit) they retry that call after the wait; on a timeout they
+retry up to ``max_retries`` times. A correct policy cancels the calls that an amendment,
+cancellation or revocation made pointless, and answers at once a sub-task whose next call a
+revocation forbids.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from typing import Any, ClassVar
+
+from attrs import define, field, frozen
+
+from simtool.latency import Distribution
+from simtool.policy import (
+    Action,
+    CallAction,
+    Cancel,
+    Decision,
+    GoldStep,
+    Observation,
+    Policy,
+    PolicyContext,
+    Respond,
+    TaskView,
+    Wait,
+)
+
+__all__ = ["Sequential", "Interleave", "CriticalPath", "Eager", "Unbound", "Oblivious", "ScriptedOptions"]
+
+
+@frozen
+class ScriptedOptions:
+    think: Any = field(factory=lambda: {"dist": "lognormal", "median": 25, "sigma": 0.4})
+    timeout_ms: int | None = None
+    max_retries: int = 3
+
+
+@define
+class Progress:
+    """What a scripted policy believes about one task's current sub-task."""
+
+    turn: int = 0
+    epoch: int = 0
+    issued: int = 0  # gold steps issued (not counting retries)
+    done: int = 0  # gold steps whose result the policy holds
+    in_flight: dict[str, int] = field(factory=dict)  # call id -> gold step index
+    uses: list[str] = field(factory=list)  # results bound to this sub-task
+    retry: deque[int] = field(factory=deque)  # gold steps to issue again
+    not_before: int = 0
+    retries: int = 0
+
+    def restart(self, turn: int, epoch: int) -> None:
+        self.turn, self.epoch, self.issued, self.done, self.uses, self.retry, self.retries = turn, epoch, 0, 0, [], deque(), 0
+
+
+class GoldFollower(Policy):
+    """Shared machinery; subclasses choose which ready task acts next."""
+
+    Options = ScriptedOptions
+    follows_world: ClassVar[bool] = True  # reacts to cancellations, amendments, revocations
+    one_in_flight: ClassVar[bool] = True  # waits for a task's result before its next call
+
+    def reset(self, ctx: PolicyContext) -> None:
+        super().reset(ctx)
+        self._think: Distribution = self.think_distribution(self.options["think"])
+        self._rng = ctx.rng("think")
+        self._progress: dict[str, Progress] = {}
+        self._owner: dict[str, str] = {}  # call id -> task id
+        self._cancels: list[str] = []
+        self._issuing: tuple[str, int] | None = None
+        self._cursor = 0
+
+    # ------------------------------------------------------------ beliefs
+    def steps(self, task_id: str, p: Progress) -> tuple[GoldStep, ...]:
+        assert self.ctx is not None
+        return self.ctx.oracle.steps(task_id, p.turn, p.epoch if self.follows_world else 0)
+
+    def bind(self, obs: Observation, delivered: str, holder: str) -> None:
+        """Take the result of call ``delivered`` as the answer to the policy's call ``holder``."""
+        task_id = self._owner.pop(holder, None)
+        if task_id is None:
+            return
+        p = self._progress[task_id]
+        step = p.in_flight.pop(holder, None)
+        if step is None:
+            return
+        view = obs.calls[delivered]
+        result = view.result
+        retryable = view.status == "timeout" or (
+            view.status == "error" and isinstance(result, dict) and "retry_after_ms" in result
+        )
+        if retryable and p.retries < self.options["max_retries"]:
+            p.retries += 1
+            p.retry.append(step)
+            if isinstance(result, dict) and "retry_after_ms" in result:
+                p.not_before = max(p.not_before, obs.now + int(result["retry_after_ms"]))
+            return
+        p.done += 1
+        p.uses.append(delivered)
+
+    def on_delivery(self, obs: Observation, call_id: str) -> None:
+        if call_id in self._owner:
+            self.bind(obs, call_id, call_id)
+
+    def _drop(self, task_id: str, call_ids: list[str], *, again: bool = False) -> None:
+        """Cancel calls the world made pointless; ``again``: their steps are still to be done."""
+        p = self._progress[task_id]
+        for c in call_ids:
+            step = p.in_flight.pop(c, None)
+            self._owner.pop(c, None)
+            self._cancels.append(c)
+            if again and step is not None:
+                p.retry.append(step)
+
+    def _absorb(self, obs: Observation) -> None:
+        for task in obs.tasks:
+            p = self._progress.setdefault(task.task_id, Progress(turn=task.turn, epoch=task.epoch))
+            if task.turn != p.turn:
+                p.restart(task.turn, task.epoch)
+        for e in obs.events:
+            if e.kind in ("delivered", "timed_out") and e.call_id is not None:
+                self.on_delivery(obs, e.call_id)
+            elif self.follows_world and e.task_id in self._progress:
+                p = self._progress[e.task_id]
+                if e.kind in ("task_cancelled", "amended"):
+                    self._drop(e.task_id, list(p.in_flight))
+                    if e.kind == "amended":
+                        p.restart(p.turn, obs.task(e.task_id).epoch)
+                elif e.kind == "revoked":
+                    schemas = obs.schemas[e.task_id]
+                    revoked = [c for c in p.in_flight if schemas[obs.calls[c].tool].scope == e.detail.get("scope")]
+                    self._drop(e.task_id, revoked, again=True)
+                elif e.kind == "cancelled" and e.call_id in p.in_flight:
+                    self._drop(e.task_id, [e.call_id], again=True)
+                    self._cancels.pop()
+
+    # ------------------------------------------------------------ acting
+    def ready(self, obs: Observation, task: TaskView) -> bool:
+        if task.status != "active" and (self.follows_world or task.status == "done"):
+            return False
+        p = self._progress[task.task_id]
+        if p.not_before > obs.now or (self.one_in_flight and p.in_flight):
+            return False
+        steps = self.steps(task.task_id, p)
+        return bool(p.retry) or p.issued < len(steps) or (not p.in_flight and p.done >= len(steps))
+
+    def act(self, obs: Observation, task: TaskView) -> Action:
+        p = self._progress[task.task_id]
+        steps = self.steps(task.task_id, p)
+        if p.retry or p.issued < len(steps):
+            index = p.retry[0] if p.retry else p.issued
+            step = steps[index]
+            scope = obs.schemas[task.task_id][step.tool].scope
+            if self.follows_world and scope not in task.permissions:
+                p.issued = p.done = len(steps)
+                p.retry.clear()
+                return Respond(task.task_id, f"I cannot finish this request: permission {scope} was revoked.", tuple(p.uses))
+            if p.retry:
+                p.retry.popleft()
+            else:
+                p.issued += 1
+            self._issuing = (task.task_id, index)
+            return CallAction(task.task_id, step.tool, dict(step.args), self.options["timeout_ms"], tuple(p.uses[-1:]))
+        return Respond(task.task_id, f"Done ({len(steps)} steps).", tuple(p.uses))
+
+    def on_issue(self, action: CallAction, call_id: str | None) -> None:
+        if self._issuing is None:
+            return
+        task_id, index = self._issuing
+        self._issuing = None
+        p = self._progress[task_id]
+        if call_id is None:  # refused outright: count the step as answered
+            p.done += 1
+            return
+        p.in_flight[call_id] = index
+        self._owner[call_id] = task_id
+        self.issued(call_id)
+
+    def issued(self, call_id: str) -> None:
+        """Hook for policies that keep their own view of pending calls."""
+
+    def choose(self, obs: Observation, ready: list[TaskView]) -> TaskView:
+        """Round-robin over ready tasks, starting after the last one served."""
+        order = [t.task_id for t in obs.tasks]
+        ready_ids = {t.task_id for t in ready}
+        for k in range(len(order)):
+            task_id = order[(self._cursor + k) % len(order)]
+            if task_id in ready_ids:
+                self._cursor = (order.index(task_id) + 1) % len(order)
+                return obs.task(task_id)
+        raise AssertionError("choose() called with no ready task")
+
+    def decide(self, obs: Observation) -> Decision:
+        self._absorb(obs)
+        actions: list[Action] = [Cancel(c) for c in self._cancels]
+        self._cancels = []
+        ready = [t for t in obs.tasks if self.ready(obs, t)]
+        if ready:
+            actions.append(self.act(obs, self.choose(obs, ready)))
+        if not actions:
+            wake = [p.not_before - obs.now for p in self._progress.values() if p.not_before > obs.now]
+            return Decision((), 0, Wait((), min(wake) if wake else None))
+        return Decision(tuple(actions), self._think.draw(self._rng), None)
+
+
+class Interleave(GoldFollower):
+    """One call in flight per task; round-robin over the tasks that can proceed."""
+
+    name = "interleave"
+
+
+class Sequential(GoldFollower):
+    """One call at a time, one task after another: the blocking baseline."""
+
+    name = "sequential"
+
+    def ready(self, obs: Observation, task: TaskView) -> bool:
+        if any(p.in_flight for p in self._progress.values()):
+            return False
+        first = next((t for t in obs.tasks if t.status == "active"), None)
+        return first is not None and first.task_id == task.task_id and super().ready(obs, task)
+
+
+class CriticalPath(GoldFollower):
+    """Like interleave, but the ready task with the longest expected remaining chain goes first."""
+
+    name = "critical-path"
+
+    def choose(self, obs: Observation, ready: list[TaskView]) -> TaskView:
+        assert self.ctx is not None
+
+        def remaining(task: TaskView) -> float:
+            p = self._progress[task.task_id]
+            return self.ctx.oracle.remaining_ms(task.task_id, p.turn, p.epoch, p.issued)  # type: ignore[union-attr]
+
+        best = max(remaining(t) for t in ready)
+        return next(t for t in ready if remaining(t) == best)
+
+
+class Eager(GoldFollower):
+    """Issues a task's next call without waiting for the previous one's result."""
+
+    name = "eager"
+    one_in_flight = False
+
+
+class Unbound(GoldFollower):
+    """Ignores correlation ids: each delivery is taken as the answer to the oldest pending call."""
+
+    name = "unbound"
+
+    def reset(self, ctx: PolicyContext) -> None:
+        super().reset(ctx)
+        self._fifo: deque[str] = deque()
+
+    def issued(self, call_id: str) -> None:
+        self._fifo.append(call_id)
+
+    def on_delivery(self, obs: Observation, call_id: str) -> None:
+        while self._fifo and self._fifo[0] not in self._owner:
+            self._fifo.popleft()
+        if self._fifo:
+            self.bind(obs, call_id, self._fifo.popleft())
+
+
+class Oblivious(GoldFollower):
+    """Ignores cancellations, amendments and revocations: follows the original gold path regardless."""
+
+    name = "oblivious"
+    follows_world = False

@@ -1,0 +1,231 @@
+"""Latency distributions declared in YAML, sampled as whole non-negative milliseconds.
+
+A spec is a number (constant ms) or a mapping with ``dist``:
+``constant {ms}``, ``uniform {low, high}``, ``exponential {mean}``,
+``lognormal {median, sigma}``, ``gamma {shape, scale}``, ``pareto {scale, alpha}`` (classic
+Pareto: minimum ``scale``, heavy tail), ``empirical {samples: [ms, ...]}``,
+``mixture {components: [{weight, <spec>}, ...]}``.
+
+A call has three legs: ``request`` (to the service), ``service`` (execution time at the
+service, holding a capacity slot) and ``response`` (back to the agent). Each leg is resolved
+tool > service > default. Common random numbers: the k-th call of a task to a tool draws its
+legs from the stream named (task, tool, leg), k-th draw, so two policies that make the same
+logical call see the same latency.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Mapping
+from typing import Any
+
+import numpy as np
+from attrs import frozen
+
+from simtool.rng import stream
+from simtool.yamlspec import Located
+
+__all__ = ["Distribution", "parse_distribution", "LatencyModel", "LEGS", "Legs"]
+
+LEGS = ("request", "service", "response")
+
+Sampler = Callable[[np.random.Generator], float]
+
+
+@frozen
+class Distribution:
+    """A parsed latency distribution: how to sample it, and its mean in ms."""
+
+    kind: str
+    sample: Sampler
+    mean: float
+
+    def draw(self, rng: np.random.Generator, scale: float = 1.0) -> int:
+        return max(0, int(round(self.sample(rng) * scale)))
+
+
+_FIELDS: dict[str, tuple[str, ...]] = {
+    "constant": ("ms",),
+    "uniform": ("low", "high"),
+    "exponential": ("mean",),
+    "lognormal": ("median", "sigma"),
+    "gamma": ("shape", "scale"),
+    "pareto": ("scale", "alpha"),
+    "empirical": ("samples",),
+    "mixture": ("components",),
+}
+
+
+def _number(spec: Mapping[str, Any], key: str, where: Located, path: tuple[Any, ...], *, positive: bool = False) -> float:
+    if key not in spec:
+        raise where.error(path, f"missing '{key}'", expected=f"a number for '{key}'", found=None)
+    value = spec[key]
+    if not isinstance(value, (int, float)) or isinstance(value, bool) or not math.isfinite(value):
+        raise where.error(path + (key,), "must be a number", expected="a number", found=value)
+    if value < 0 or (positive and value == 0):
+        raise where.error(path + (key,), "out of range", expected="a positive number" if positive else "a number >= 0", found=value)
+    return float(value)
+
+
+def parse_distribution(spec: Any, where: Located | None = None, path: tuple[Any, ...] = ()) -> Distribution:
+    """Parse one latency spec; errors name the YAML file, line and key."""
+    where = where or Located(None, {})
+    if isinstance(spec, (int, float)) and not isinstance(spec, bool):
+        spec = {"dist": "constant", "ms": spec}
+    if not isinstance(spec, Mapping):
+        raise where.error(path, "a latency must be a number of ms or a mapping with 'dist'", expected="number or {dist: ...}", found=spec)
+    kind = spec.get("dist")
+    if kind not in _FIELDS:
+        raise where.error(path + ("dist",), "unknown distribution", expected=" | ".join(_FIELDS), found=kind)
+    allowed = set(_FIELDS[kind]) | {"dist"} | ({"weight"} if "weight" in spec else set())
+    extra = sorted(set(spec) - allowed)
+    if extra:
+        raise where.error(path + (extra[0],), f"unknown key for a {kind} distribution", expected=", ".join(_FIELDS[kind]), found=extra[0])
+    if kind == "constant":
+        ms = _number(spec, "ms", where, path)
+        return Distribution(kind, lambda rng: ms, ms)
+    if kind == "uniform":
+        low, high = _number(spec, "low", where, path), _number(spec, "high", where, path)
+        if high < low:
+            raise where.error(path + ("high",), "high is below low", expected=f"a number >= {low}", found=high)
+        return Distribution(kind, lambda rng: rng.uniform(low, high), (low + high) / 2)
+    if kind == "exponential":
+        mean = _number(spec, "mean", where, path)
+        return Distribution(kind, lambda rng: rng.exponential(mean) if mean else 0.0, mean)
+    if kind == "lognormal":
+        median = _number(spec, "median", where, path, positive=True)
+        sigma = _number(spec, "sigma", where, path)
+        mu = math.log(median)
+        return Distribution(kind, lambda rng: rng.lognormal(mu, sigma), median * math.exp(sigma * sigma / 2))
+    if kind == "gamma":
+        shape = _number(spec, "shape", where, path, positive=True)
+        scale = _number(spec, "scale", where, path)
+        return Distribution(kind, lambda rng: rng.gamma(shape, scale), shape * scale)
+    if kind == "pareto":
+        scale = _number(spec, "scale", where, path)
+        alpha = _number(spec, "alpha", where, path, positive=True)
+        mean = alpha * scale / (alpha - 1) if alpha > 1 else math.inf
+        return Distribution(kind, lambda rng: (rng.pareto(alpha) + 1.0) * scale, mean)
+    if kind == "empirical":
+        samples = spec.get("samples")
+        if not isinstance(samples, list) or not samples:
+            raise where.error(path + ("samples",), "must be a non-empty list of ms", expected="[ms, ...]", found=samples)
+        for i, s in enumerate(samples):
+            if not isinstance(s, (int, float)) or isinstance(s, bool) or s < 0:
+                raise where.error(path + ("samples", i), "must be a number of ms >= 0", expected="a number >= 0", found=s)
+        values = np.asarray(samples, dtype=float)
+        return Distribution(kind, lambda rng: float(values[rng.integers(len(values))]), float(values.mean()))
+    components = spec.get("components")
+    if not isinstance(components, list) or not components:
+        raise where.error(path + ("components",), "must be a non-empty list", expected="[{weight, dist, ...}, ...]", found=components)
+    parts: list[Distribution] = []
+    weights: list[float] = []
+    for i, comp in enumerate(components):
+        if not isinstance(comp, Mapping):
+            raise where.error(path + ("components", i), "a component must be a mapping", expected="{weight, dist, ...}", found=comp)
+        weights.append(_number(comp, "weight", where, path + ("components", i), positive=True))
+        parts.append(parse_distribution(comp, where, path + ("components", i)))
+    total = sum(weights)
+    cumulative = np.cumsum(np.asarray(weights) / total)
+    cumulative[-1] = 1.0
+    samplers = [p.sample for p in parts]
+
+    def sample(rng: np.random.Generator) -> float:
+        return samplers[int(np.searchsorted(cumulative, rng.random(), side="right"))](rng)
+
+    return Distribution(kind, sample, sum(w / total * p.mean for w, p in zip(weights, parts)))
+
+
+ZERO = Distribution("constant", lambda rng: 0.0, 0.0)
+
+
+@frozen
+class Legs:
+    request: Distribution
+    service: Distribution
+    response: Distribution
+
+    @property
+    def mean(self) -> float:
+        return self.request.mean + self.service.mean + self.response.mean
+
+
+def _legs(spec: Mapping[str, Any], where: Located, path: tuple[Any, ...], base: Legs, allow: set[str]) -> Legs:
+    extra = sorted(set(spec) - set(LEGS) - allow)
+    if extra:
+        raise where.error(path + (extra[0],), "unknown latency key", expected=" | ".join(LEGS + tuple(sorted(allow))), found=extra[0])
+    return Legs(
+        *(parse_distribution(spec[leg], where, path + (leg,)) if leg in spec else getattr(base, leg) for leg in LEGS)
+    )
+
+
+class LatencyModel:
+    """Resolved per-tool legs, a global scale, and common-random-number streams per run seed.
+
+    Spec (the world's ``latency`` key)::
+
+        scale: 1.0
+        default: {request: <dist>, service: <dist>, response: <dist>}
+        services:
+          TicketAPI:
+            request: <dist>            # the service's defaults
+            tools:
+              create_ticket: {response: <dist>}
+    """
+
+    def __init__(self, spec: Mapping[str, Any] | None, where: Located | None = None, path: tuple[Any, ...] = ("latency",)) -> None:
+        where = where or Located(None, {})
+        spec = spec or {}
+        extra = sorted(set(spec) - {"scale", "default", "services"})
+        if extra:
+            raise where.error(path + (extra[0],), "unknown latency key", expected="scale | default | services", found=extra[0])
+        scale = spec.get("scale", 1.0)
+        if not isinstance(scale, (int, float)) or isinstance(scale, bool) or scale < 0:
+            raise where.error(path + ("scale",), "must be a number >= 0", expected="a number >= 0", found=scale)
+        self.scale = float(scale)
+        self.default = _legs(spec.get("default") or {}, where, path + ("default",), Legs(ZERO, ZERO, ZERO), set())
+        self._services: dict[str, Legs] = {}
+        self._tools: dict[tuple[str, str], Legs] = {}
+        for service, sspec in (spec.get("services") or {}).items():
+            spath = path + ("services", service)
+            if not isinstance(sspec, Mapping):
+                raise where.error(spath, "must be a mapping", expected="{request, service, response, tools}", found=sspec)
+            legs = _legs(sspec, where, spath, self.default, {"tools"})
+            self._services[service] = legs
+            for tool, tspec in (sspec.get("tools") or {}).items():
+                if not isinstance(tspec, Mapping):
+                    raise where.error(spath + ("tools", tool), "must be a mapping", expected="{request, service, response}", found=tspec)
+                self._tools[(service, tool)] = _legs(tspec, where, spath + ("tools", tool), legs, set())
+
+    def tool_overrides(self) -> list[tuple[str, str]]:
+        """(service, tool) pairs with their own legs, for validating tool names."""
+        return list(self._tools)
+
+    def legs(self, service: str, tool: str) -> Legs:
+        found = self._tools.get((service, tool))
+        if found is not None:
+            return found
+        return self._services.get(service, self.default)
+
+    def expected_ms(self, service: str, tool: str) -> float:
+        return self.legs(service, tool).mean * self.scale
+
+
+class LatencyDraws:
+    """Common-random-number draws for one run: stream (task, tool, leg), k-th draw for occurrence k."""
+
+    def __init__(self, model: LatencyModel, seed: int) -> None:
+        self.model = model
+        self.seed = seed
+        self._streams: dict[tuple[str, str], tuple[np.random.Generator, np.random.Generator, np.random.Generator]] = {}
+
+    def draw(self, task_id: str, service: str, tool: str) -> tuple[int, int, int]:
+        """The next (request, service, response) ms for this task's next call of ``tool``."""
+        key = (task_id, tool)
+        gens = self._streams.get(key)
+        if gens is None:
+            gens = tuple(stream(self.seed, "latency", task_id, tool, leg) for leg in LEGS)  # type: ignore[assignment]
+            self._streams[key] = gens  # type: ignore[assignment]
+        legs = self.model.legs(service, tool)
+        scale = self.model.scale
+        return (legs.request.draw(gens[0], scale), legs.service.draw(gens[1], scale), legs.response.draw(gens[2], scale))

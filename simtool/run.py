@@ -1,0 +1,98 @@
+"""Run one world under one policy with one seed, writing a trace; replay a trace from its header."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+from attrs import frozen
+
+from simtool import __version__, registry
+from simtool.config import run_config
+from simtool.errors import SpecError
+from simtool.policy import Policy
+from simtool.runtime import Runtime
+from simtool.trace import FORMAT, TraceWriter, config_hash, first_divergence, read_trace
+from simtool.world import parse_world
+from simtool.yamlspec import Located
+
+__all__ = ["RunResult", "resolve", "run", "run_source", "replay", "ReplayResult"]
+
+
+@frozen
+class RunResult:
+    seed: int
+    end_reason: str
+    lines: tuple[str, ...]
+    trace_path: str | None
+    config: Mapping[str, Any]
+
+    def events(self) -> list[dict[str, Any]]:
+        return [json.loads(line) for line in self.lines]
+
+
+def resolve(config: Mapping[str, Any], where: Located | None = None) -> tuple[Any, Policy, dict[str, Any]]:
+    """Parse the world, build the policy; return them with the fully resolved config."""
+    world = parse_world(config["world"], where)
+    policy_spec = dict(config.get("policy") or {})
+    name = policy_spec.pop("name", "interleave")
+    cls = registry.load("policy", name)
+    try:
+        policy = cls(policy_spec)
+    except SpecError as exc:
+        raise SpecError(exc.detail, file=where.file if where else None, key=exc.key, expected=exc.expected, found=exc.found) from None
+    resolved = {"world": dict(world.resolved), "policy": {"name": name, **policy.options}}
+    return world, policy, resolved
+
+
+def run(config: Mapping[str, Any], seed: int, trace_path: str | Path | None = None, where: Located | None = None,
+        keep_lines: bool = True) -> RunResult:
+    """One deterministic run. With ``trace_path`` the trace is streamed there (atomically)."""
+    if not isinstance(seed, int) or isinstance(seed, bool) or seed < 0:
+        raise SpecError("the seed must be a whole number >= 0", key="seed", expected="an integer >= 0", found=seed)
+    world, policy, resolved = resolve(config, where)
+    writer = TraceWriter(trace_path, keep_lines=keep_lines)
+    writer.write({
+        "kind": "header", "format": FORMAT, "simtool": __version__, "seed": seed,
+        "config": resolved, "config_hash": config_hash(resolved),
+    })
+    runtime = Runtime(world, policy, seed, writer)
+    try:
+        reason = runtime.run()
+    except BaseException:
+        writer.abandon()
+        raise
+    writer.finish()
+    return RunResult(seed, reason, tuple(writer.lines), str(trace_path) if trace_path else None, resolved)
+
+
+def run_source(world: str | None, policy: str | None, seed: int, overrides: Sequence[str] = (),
+               trace_path: str | Path | None = None) -> RunResult:
+    """``simtool run``: a world source plus overrides, run once."""
+    config, where = run_config(world, policy, overrides)
+    return run(config, seed, trace_path, where)
+
+
+@frozen
+class ReplayResult:
+    identical: bool
+    line: int | None
+    original: str | None
+    replayed: str | None
+    version_note: str | None
+
+
+def replay(path: str | Path) -> ReplayResult:
+    """Re-run a trace from its header and compare the bytes line by line."""
+    trace = read_trace(path, verify=False)
+    header = trace.header
+    note = None
+    if header.get("simtool") != __version__:
+        note = f"trace written by simtool {header.get('simtool')}, replayed by {__version__}"
+    result = run(header["config"], int(header["seed"]))
+    diff = first_divergence(list(trace.lines), list(result.lines))
+    if diff is None:
+        return ReplayResult(True, None, None, None, note)
+    return ReplayResult(False, diff[0], diff[1], diff[2], note)

@@ -1,0 +1,187 @@
+"""The trace: canonical JSON lines, one event a line, the single source for scores and replays.
+
+Line 1 is the header (``kind: header``: format, simtool version, seed, the fully resolved
+config and its hash, derived gold facts); then events (``t`` in ms, ``seq``, ``kind``, ...);
+the last line is the footer (``kind: footer``) with the number of lines before it and the
+sha256 of those lines. A file trace is written to ``PATH.incomplete`` while the run goes
+on and renamed to ``PATH`` only after the footer is flushed: a run killed mid-way leaves a
+file whose very name says it is incomplete, and that has no footer.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from collections.abc import Iterator, Mapping
+from pathlib import Path
+from typing import IO, Any
+
+from attrs import frozen
+
+from simtool.errors import SimtoolError
+
+__all__ = [
+    "FORMAT",
+    "canonical",
+    "config_hash",
+    "TraceWriter",
+    "Trace",
+    "read_trace",
+    "first_divergence",
+    "TraceError",
+    "INCOMPLETE_SUFFIX",
+]
+
+FORMAT = 1
+INCOMPLETE_SUFFIX = ".incomplete"
+
+
+class TraceError(SimtoolError):
+    pass
+
+
+_encoder = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False, default=str)
+
+
+def canonical(obj: Any) -> str:
+    """Canonical JSON: sorted keys, compact separators, UTF-8, no NaN."""
+    return _encoder.encode(obj)
+
+
+def config_hash(config: Mapping[str, Any]) -> str:
+    return hashlib.sha256(canonical(config).encode("utf-8")).hexdigest()
+
+
+class TraceWriter:
+    """Collects canonical lines in memory, or streams them to ``PATH.incomplete`` then renames."""
+
+    def __init__(self, path: str | Path | None = None, *, keep_lines: bool | None = None) -> None:
+        self.path = Path(path) if path is not None else None
+        self._digest = hashlib.sha256()
+        self.count = 0
+        self.closed = False
+        self._keep = keep_lines if keep_lines is not None else self.path is None
+        self.lines: list[str] = []
+        self._handle: IO[str] | None = None
+        if self.path is not None:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            if self.path.exists():
+                self.path.unlink()
+            self._handle = open(self.partial_path, "w", encoding="utf-8", newline="\n")  # noqa: SIM115
+
+    @property
+    def partial_path(self) -> Path:
+        assert self.path is not None
+        return self.path.with_name(self.path.name + INCOMPLETE_SUFFIX)
+
+    def write(self, record: Mapping[str, Any]) -> str:
+        line = canonical(record)
+        self.write_line(line)
+        return line
+
+    def write_line(self, line: str) -> None:
+        data = line + "\n"
+        self._digest.update(data.encode("utf-8"))
+        self.count += 1
+        if self._keep:
+            self.lines.append(line)
+        if self._handle is not None:
+            self._handle.write(data)
+
+    def finish(self) -> None:
+        """Write the footer; for a file trace, flush, fsync and rename into place atomically."""
+        footer = canonical({"kind": "footer", "lines": self.count, "digest": self._digest.hexdigest()})
+        if self._keep:
+            self.lines.append(footer)
+        if self._handle is not None:
+            self._handle.write(footer + "\n")
+            self._handle.flush()
+            os.fsync(self._handle.fileno())
+            self._handle.close()
+            self._handle = None
+            os.replace(self.partial_path, self.path)  # type: ignore[arg-type]
+        self.closed = True
+
+    def abandon(self) -> None:
+        """Stop without a footer: the file keeps its ``.incomplete`` name."""
+        if self._handle is not None:
+            self._handle.flush()
+            self._handle.close()
+            self._handle = None
+
+    def text(self) -> str:
+        return "".join(line + "\n" for line in self.lines)
+
+
+@frozen
+class Trace:
+    """A read trace: header, events, footer (None when incomplete)."""
+
+    path: str
+    header: Mapping[str, Any]
+    events: tuple[Mapping[str, Any], ...]
+    footer: Mapping[str, Any] | None
+    lines: tuple[str, ...]
+
+    @property
+    def complete(self) -> bool:
+        return self.footer is not None
+
+    @property
+    def seed(self) -> int:
+        return int(self.header["seed"])
+
+    @property
+    def config(self) -> Mapping[str, Any]:
+        return self.header["config"]
+
+    def of_kind(self, *kinds: str) -> Iterator[Mapping[str, Any]]:
+        return (e for e in self.events if e["kind"] in kinds)
+
+
+def _resolve(path: Path) -> Path:
+    if path.exists():
+        return path
+    partial = path.with_name(path.name + INCOMPLETE_SUFFIX)
+    if partial.exists():
+        return partial
+    raise TraceError(f"{path}: no such trace (nor {partial.name})")
+
+
+def read_trace(path: str | Path, *, verify: bool = True) -> Trace:
+    """Read a trace file (or its ``.incomplete`` partner). A complete one has its digest checked."""
+    real = _resolve(Path(path))
+    try:
+        text = real.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise TraceError(f"{real}: cannot read: {exc.strerror}") from None
+    raw = text.split("\n")
+    torn = raw[-1] != ""  # a last line without newline was cut mid-write
+    lines = raw[:-1] if not torn else raw[:-1]
+    records = []
+    for number, line in enumerate(lines, 1):
+        try:
+            records.append(json.loads(line))
+        except json.JSONDecodeError as exc:
+            raise TraceError(f"{real}:{number}: not a JSON line ({exc.msg})") from None
+    if not records or records[0].get("kind") != "header":
+        raise TraceError(f"{real}:1: a trace starts with a header line (found {lines[0][:80] if lines else 'nothing'!r})")
+    footer = records[-1] if records[-1].get("kind") == "footer" else None
+    body = records[1:-1] if footer else records[1:]
+    if footer is not None and verify:
+        digest = hashlib.sha256("".join(line + "\n" for line in lines[:-1]).encode("utf-8")).hexdigest()
+        if digest != footer.get("digest") or footer.get("lines") != len(lines) - 1:
+            raise TraceError(f"{real}: footer digest does not match its {len(lines) - 1} lines: the file was changed after it was written")
+    return Trace(str(real), records[0], tuple(body), footer, tuple(lines))
+
+
+def first_divergence(a: list[str] | tuple[str, ...], b: list[str] | tuple[str, ...]) -> tuple[int, str | None, str | None] | None:
+    """(1-based line, line of a, line of b) where two traces first differ; None if identical."""
+    for i, (x, y) in enumerate(zip(a, b), 1):
+        if x != y:
+            return i, x, y
+    if len(a) != len(b):
+        n = min(len(a), len(b))
+        return n + 1, (a[n] if n < len(a) else None), (b[n] if n < len(b) else None)
+    return None

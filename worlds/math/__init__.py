@@ -1,0 +1,1 @@
+"""MathAPI: the BFCL number operations; stateless."""

@@ -1,0 +1,1 @@
+"""Messaging: a workspace's users, a shared inbox and seeded message ids (BFCL's MessageAPI)."""

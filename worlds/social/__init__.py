@@ -1,0 +1,1 @@
+"""Social posting: one user's tweets, comments, retweets and follows (BFCL's TwitterAPI)."""
