@@ -62,9 +62,11 @@ class Progress:
     retry: deque[int] = field(factory=deque)  # gold steps to issue again
     not_before: int = 0
     retries: int = 0
+    answered: bool = False  # responded; waits for the next sub-task (a refused answer is not repeated)
 
     def restart(self, turn: int, epoch: int) -> None:
         self.turn, self.epoch, self.issued, self.done, self.uses, self.retry, self.retries = turn, epoch, 0, 0, [], deque(), 0
+        self.answered = False
 
 
 class GoldFollower(Policy):
@@ -116,13 +118,15 @@ class GoldFollower(Policy):
         if call_id in self._owner:
             self.bind(obs, call_id, call_id)
 
-    def _drop(self, task_id: str, call_ids: list[str], *, again: bool = False) -> None:
-        """Cancel calls the world made pointless; ``again``: their steps are still to be done."""
+    def _drop(self, task_id: str, call_ids: list[str], *, again: bool = False, cancel: bool = True) -> None:
+        """Forget calls the world made pointless (cancelling them unless already cancelled);
+        ``again``: their steps are still to be done."""
         p = self._progress[task_id]
         for c in call_ids:
             step = p.in_flight.pop(c, None)
             self._owner.pop(c, None)
-            self._cancels.append(c)
+            if cancel:
+                self._cancels.append(c)
             if again and step is not None:
                 p.retry.append(step)
 
@@ -134,6 +138,9 @@ class GoldFollower(Policy):
         for e in obs.events:
             if e.kind in ("delivered", "timed_out") and e.call_id is not None:
                 self.on_delivery(obs, e.call_id)
+            elif e.kind == "cancelled" and e.task_id in self._progress:
+                # the world cancelled one of our calls: its step is still undone
+                self._drop(e.task_id, [e.call_id], again=True, cancel=False)
             elif self.follows_world and e.task_id in self._progress:
                 p = self._progress[e.task_id]
                 if e.kind in ("task_cancelled", "amended"):
@@ -144,16 +151,14 @@ class GoldFollower(Policy):
                     schemas = obs.schemas[e.task_id]
                     revoked = [c for c in p.in_flight if schemas[obs.calls[c].tool].scope == e.detail.get("scope")]
                     self._drop(e.task_id, revoked, again=True)
-                elif e.kind == "cancelled" and e.call_id in p.in_flight:
-                    self._drop(e.task_id, [e.call_id], again=True)
-                    self._cancels.pop()
+
 
     # ------------------------------------------------------------ acting
     def ready(self, obs: Observation, task: TaskView) -> bool:
         if task.status != "active" and (self.follows_world or task.status == "done"):
             return False
         p = self._progress[task.task_id]
-        if p.not_before > obs.now or (self.one_in_flight and p.in_flight):
+        if p.answered or p.not_before > obs.now or (self.one_in_flight and p.in_flight):
             return False
         steps = self.steps(task.task_id, p)
         return bool(p.retry) or p.issued < len(steps) or (not p.in_flight and p.done >= len(steps))
@@ -168,6 +173,7 @@ class GoldFollower(Policy):
             if self.follows_world and scope not in task.permissions:
                 p.issued = p.done = len(steps)
                 p.retry.clear()
+                p.answered = True
                 return Respond(task.task_id, f"I cannot finish this request: permission {scope} was revoked.", tuple(p.uses))
             if p.retry:
                 p.retry.popleft()
@@ -175,6 +181,7 @@ class GoldFollower(Policy):
                 p.issued += 1
             self._issuing = (task.task_id, index)
             return CallAction(task.task_id, step.tool, dict(step.args), self.options["timeout_ms"], tuple(p.uses[-1:]))
+        p.answered = True
         return Respond(task.task_id, f"Done ({len(steps)} steps).", tuple(p.uses))
 
     def on_issue(self, action: CallAction, call_id: str | None) -> None:

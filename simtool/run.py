@@ -33,26 +33,31 @@ class RunResult:
         return [json.loads(line) for line in self.lines]
 
 
-def resolve(config: Mapping[str, Any], where: Located | None = None) -> tuple[Any, Policy, dict[str, Any]]:
-    """Parse the world, build the policy; return them with the fully resolved config."""
+def resolve(config: Mapping[str, Any], where: Located | None = None, policy: Policy | None = None) -> tuple[Any, Policy, dict[str, Any]]:
+    """Parse the world, build the policy (unless given); return them with the fully resolved config."""
     world = parse_world(config["world"], where)
-    policy_spec = dict(config.get("policy") or {})
-    name = policy_spec.pop("name", "interleave")
-    cls = registry.load("policy", name)
-    try:
-        policy = cls(policy_spec)
-    except SpecError as exc:
-        raise SpecError(exc.detail, file=where.file if where else None, key=exc.key, expected=exc.expected, found=exc.found) from None
-    resolved = {"world": dict(world.resolved), "policy": {"name": name, **policy.options}}
+    if policy is None:
+        policy_spec = dict(config.get("policy") or {})
+        name = policy_spec.pop("name", "interleave")
+        cls = registry.load("policy", name)
+        try:
+            policy = cls(policy_spec)
+        except SpecError as exc:
+            raise SpecError(exc.detail, file=where.file if where else None, key=exc.key, expected=exc.expected, found=exc.found) from None
+    resolved = {"world": dict(world.resolved), "policy": {"name": policy.name or type(policy).__name__, **policy.options}}
     return world, policy, resolved
 
 
 def run(config: Mapping[str, Any], seed: int, trace_path: str | Path | None = None, where: Located | None = None,
-        keep_lines: bool = True) -> RunResult:
-    """One deterministic run. With ``trace_path`` the trace is streamed there (atomically)."""
+        keep_lines: bool = True, policy: Policy | None = None) -> RunResult:
+    """One deterministic run. With ``trace_path`` the trace is streamed there (atomically).
+
+    ``policy``: a policy object to use instead of the one the config names (a replay then
+    needs the same object: it is not registered by name).
+    """
     if not isinstance(seed, int) or isinstance(seed, bool) or seed < 0:
         raise SpecError("the seed must be a whole number >= 0", key="seed", expected="an integer >= 0", found=seed)
-    world, policy, resolved = resolve(config, where)
+    world, policy, resolved = resolve(config, where, policy)
     writer = TraceWriter(trace_path, keep_lines=keep_lines)
     writer.write({
         "kind": "header", "format": FORMAT, "simtool": __version__, "seed": seed,

@@ -1,0 +1,61 @@
+"""World YAML errors name the file, the line and the key, with what was expected and found."""
+
+from __future__ import annotations
+
+import pytest
+
+from simtool.config import apply_overrides
+from simtool.errors import SpecError
+from simtool.world import parse_world
+from simtool.yamlspec import load_yaml_text
+
+BASE = """\
+name: w
+tasks:
+  - id: t1
+    services: [TicketAPI]
+    turns:
+      - request: open one
+        gold: ["create_ticket(title='a')"]
+"""
+
+
+def parse(text: str):
+    data, where = load_yaml_text(text, "world.yaml")
+    return parse_world(data, where)
+
+
+def test_a_valid_world_resolves_defaults():
+    world = parse(BASE)
+    assert world.enforcement == "issue" and world.resolved["tie_shuffle"] is False
+    assert world.tasks[0].permissions == ("ticketing.read", "ticketing.write")
+
+
+@pytest.mark.parametrize(
+    ("text", "line", "fragment"),
+    [
+        (BASE + "colour: red\n", 8, "unknown key"),
+        (BASE.replace("TicketAPI", "TicketAPII"), 4, "unknown service"),
+        (BASE.replace("create_ticket(title='a')", "create_tikcet(title='a')"), 7, "unknown tool"),
+        (BASE.replace("title='a'", "title=3"), 7, "expected string"),
+        (BASE + "faults:\n  - {at_ms: 5, kind: cancel_task, task: t9}\n", 9, "unknown task"),
+        (BASE + "enforcement: sometimes\n", 8, "unknown enforcement"),
+        (BASE + "latency:\n  default:\n    request: {dist: gamma, shape: 2}\n", 10, "scale"),
+    ],
+)
+def test_errors_point_at_the_yaml_line(text, line, fragment):
+    with pytest.raises(SpecError) as info:
+        parse(text)
+    assert f"world.yaml:{line}" in str(info.value)
+    assert fragment in str(info.value)
+
+
+def test_overrides_reach_nested_keys_and_reject_bad_paths():
+    data, _ = load_yaml_text(BASE)
+    config = apply_overrides({"world": data, "policy": {"name": "interleave"}}, ["world.tasks.0.id=renamed", "world.latency.scale=2", "policy.think=5"])
+    assert config["world"]["tasks"][0]["id"] == "renamed" and config["world"]["latency"]["scale"] == 2
+    assert config["policy"]["think"] == 5
+    with pytest.raises(SpecError, match="world."):
+        apply_overrides(config, ["latency.scale=2"])
+    with pytest.raises(SpecError, match="index"):
+        apply_overrides(config, ["world.tasks.5.id=x"])
