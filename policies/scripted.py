@@ -217,11 +217,19 @@ class GoldFollower(Policy):
         self._cancels = []
         ready = [t for t in obs.tasks if self.ready(obs, t)]
         if ready:
-            actions.append(self.act(obs, self.choose(obs, ready)))
+            chosen = self.choose(obs, ready)
+            actions.append(self.act(obs, chosen))
+            more = len(ready) > 1 or self.ready(obs, chosen) or isinstance(actions[-1], Respond)
+        else:
+            more = False
         if not actions:
-            wake = [p.not_before - obs.now for p in self._progress.values() if p.not_before > obs.now]
-            return Decision((), 0, Wait((), min(wake) if wake else None))
-        return Decision(tuple(actions), self._think.draw(self._rng), None)
+            return Decision((), 0, self._sleep(obs))
+        # with nothing else ready, sleep right after acting instead of deciding once more to learn that
+        return Decision(tuple(actions), self._think.draw(self._rng), None if more else self._sleep(obs))
+
+    def _sleep(self, obs: Observation) -> Wait:
+        wake = [p.not_before - obs.now for p in self._progress.values() if p.not_before > obs.now]
+        return Wait((), min(wake) if wake else None)
 
 
 class Interleave(GoldFollower):

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import ast
+import copy
+from functools import lru_cache
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -20,6 +22,12 @@ def _literal(node: ast.AST, text: str) -> Any:
 
 def parse_call(text: str, param_names: Sequence[str] | None = None) -> tuple[str, dict[str, Any]]:
     """``"f(1, b='x')"`` -> ``("f", {"a": 1, "b": "x"})``; positional arguments bind in ``param_names`` order."""
+    name, args = _parse_cached(text, tuple(param_names) if param_names is not None else None)
+    return name, copy.deepcopy(args)
+
+
+@lru_cache(maxsize=8192)
+def _parse_cached(text: str, param_names: tuple[str, ...] | None) -> tuple[str, dict[str, Any]]:
     try:
         tree = ast.parse(text.strip(), mode="eval")
     except SyntaxError as exc:

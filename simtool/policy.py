@@ -36,6 +36,7 @@ __all__ = [
     "Respond",
     "Wait",
     "Action",
+    "AgentError",
     "Decision",
     "Policy",
     "PolicyContext",
@@ -145,11 +146,23 @@ Action = CallAction | Cancel | Respond
 
 
 @frozen
+class AgentError:
+    """An agent output that never became an action (bad JSON, no call, ...): the runtime records
+    it as an ``agent_error`` event once the decision's think time has passed."""
+
+    reason: str
+    detail: str
+    raw: Any = None
+    task_id: str | None = None
+
+
+@frozen
 class Decision:
     actions: tuple[Action, ...] = ()
     think_ms: int = 0
     wait: Wait | None = None
     note: Mapping[str, Any] = field(factory=dict)  # recorded in the trace (e.g. token usage)
+    errors: tuple[AgentError, ...] = ()  # emitted as agent_error events, before the actions
 
 
 @frozen

@@ -14,7 +14,7 @@ from simtool.config import run_config
 from simtool.errors import SpecError
 from simtool.policy import Policy
 from simtool.runtime import Runtime
-from simtool.trace import FORMAT, TraceWriter, config_hash, first_divergence, read_trace
+from simtool.trace import FORMAT, TraceWriter, canonical, config_hash, first_divergence, read_trace
 from simtool.world import parse_world
 from simtool.yamlspec import Located
 
@@ -33,9 +33,24 @@ class RunResult:
         return [json.loads(line) for line in self.lines]
 
 
+_worlds: dict[str, Any] = {}
+
+
+def _parse_cached(world: Mapping[str, Any], where: Located | None) -> Any:
+    """Parsed worlds are immutable: a sweep or a benchmark running one world many times parses it once."""
+    key = canonical(world)
+    parsed = _worlds.get(key)
+    if parsed is None:
+        parsed = parse_world(world, where)
+        if len(_worlds) > 64:
+            _worlds.clear()
+        _worlds[key] = parsed
+    return parsed
+
+
 def resolve(config: Mapping[str, Any], where: Located | None = None, policy: Policy | None = None) -> tuple[Any, Policy, dict[str, Any]]:
     """Parse the world, build the policy (unless given); return them with the fully resolved config."""
-    world = parse_world(config["world"], where)
+    world = _parse_cached(config["world"], where)
     if policy is None:
         policy_spec = dict(config.get("policy") or {})
         name = policy_spec.pop("name", "interleave")

@@ -96,6 +96,8 @@ class Runtime:
                 current=spec.turns[0],
             )
         self._amendments: dict[tuple[str, int, int], Turn] = {}
+        self._steps_cache: dict[tuple[str, int, int], tuple[GoldStep, ...]] = {}
+        self._task_views: dict[str, TaskView] = {}
 
     # ----------------------------------------------------------------- set-up helpers
     def _service_ctx(self, task_id: str, service: str) -> ServiceContext:
@@ -156,12 +158,20 @@ class Runtime:
         return self._amendments[(task.task_id, turn, epoch)]
 
     def _oracle_steps(self, task_id: str, turn: int, epoch: int) -> tuple[GoldStep, ...]:
+        key = (task_id, turn, epoch)
+        cached = self._steps_cache.get(key)
+        if cached is not None:
+            return cached
         task = self.tasks[task_id]
         if turn >= len(task.spec.turns):
             return ()
-        gold = self._amendments.get((task_id, turn, epoch)) if epoch else None
+        gold = self._amendments.get(key) if epoch else None
+        if epoch and gold is None:
+            return ()  # not amended (yet): nothing to know
         gold = gold or task.spec.turns[turn]
-        return tuple(GoldStep(g.tool, g.args, self.world.latency.expected_ms(g.service, g.tool)) for g in gold.gold)
+        steps = tuple(GoldStep(g.tool, g.args, self.world.latency.expected_ms(g.service, g.tool)) for g in gold.gold)
+        self._steps_cache[key] = steps
+        return steps
 
     def _gold_expectation(self, task: TaskRun, path: tuple[tuple[int, int], ...]) -> tuple[dict[str, Any], list[list[Any]]]:
         """State after replaying the gold of ``path`` ((turn, epoch) ...) on fresh services, and results per turn."""
@@ -204,11 +214,11 @@ class Runtime:
 
     # ----------------------------------------------------------------- a call's life
     def _reject(self, task_id: str | None, reason: str, detail: str, raw: Any) -> None:
-        self._emit("agent_error", task=task_id, reason=reason, detail=detail, raw=raw)
+        self._emit("agent_error", task=task_id, reason=reason, detail=detail, raw=normalize(raw))
         self._notify(Event("rejected", self.clock.now, task_id, None, {"reason": reason, "detail": detail}))
 
     def issue(self, action: CallAction) -> str | None:
-        raw = {"task": action.task_id, "tool": action.tool, "args": normalize(action.args)}
+        raw = {"task": action.task_id, "tool": action.tool, "args": action.args}
         task = self.tasks.get(action.task_id)
         if task is None:
             self._reject(action.task_id, "unknown_task", f"no task '{action.task_id}' (tasks: {', '.join(self.tasks)})", raw)
@@ -531,12 +541,23 @@ class Runtime:
             call_ids=tuple(task.call_ids),
         )
 
+    def _task_views_now(self) -> tuple[TaskView, ...]:
+        views = []
+        for task in self.tasks.values():
+            view = self._task_views.get(task.task_id)
+            if (view is None or view.status != task.status or view.turn != task.turn or view.epoch != task.epoch
+                    or len(view.call_ids) != len(task.call_ids) or len(view.permissions) != len(task.permissions)
+                    or set(view.permissions) != task.permissions):
+                view = self._task_views[task.task_id] = self._task_view(task)
+            views.append(view)
+        return tuple(views)
+
     def observe(self) -> Observation:
         events, self._inbox = tuple(self._inbox), []
         return Observation(
             now=self.clock.now,
             decision=self._decisions,
-            tasks=tuple(self._task_view(t) for t in self.tasks.values()),
+            tasks=self._task_views_now(),
             calls=MappingProxyType(self._views),
             in_flight=tuple(self._in_flight),
             events=events,
@@ -598,6 +619,8 @@ class Runtime:
             if decision.think_ms:
                 self._think_total += decision.think_ms
                 yield self.clock.timeout(decision.think_ms)
+            for error in decision.errors:
+                self._reject(error.task_id, error.reason, error.detail, error.raw)
             for action in decision.actions:
                 self._apply(action)
             if decision.wait is None and decision.actions:

@@ -33,6 +33,7 @@ __all__ = [
     "load_tool_schemas",
     "check_args",
     "normalize",
+    "plain_copy",
 ]
 
 _TYPES = ("string", "integer", "number", "boolean", "array", "object", "any")
@@ -170,14 +171,36 @@ class Service:
         """Run one tool atomically. Arguments are already checked against the schema."""
         method = getattr(self, tool)
         try:
-            value = method(**copy.deepcopy(dict(args)))
+            value = method(**plain_copy(dict(args)))
         except Exception as exc:  # a tool's own failure is a result, as in the reference
             return ToolResult(f"Error during execution: {exc}", error=True)
         return ToolResult(value, error=isinstance(value, dict) and "error" in value)
 
 
+_PLAIN = (str, int, float, bool, type(None))
+
+
+def plain_copy(value: Any) -> Any:
+    """A deep copy of JSON-like data (dicts, lists, scalars); other objects go through ``copy.deepcopy``."""
+    kind = type(value)
+    if kind in _PLAIN:
+        return value
+    if kind is dict:
+        return {k: plain_copy(v) for k, v in value.items()}
+    if kind is list:
+        return [plain_copy(v) for v in value]
+    return copy.deepcopy(value)
+
+
 def normalize(value: Any) -> Any:
     """JSON-normalise: dict keys to strings, sets to sorted lists, tuples to lists, objects to dicts."""
+    kind = type(value)
+    if kind is str or kind is int or kind is bool or value is None:
+        return value
+    if kind is float:
+        return value if math.isfinite(value) else str(value)
+    if kind is dict and all(type(k) is str for k in value):
+        return {k: normalize(v) for k, v in value.items()}
     if isinstance(value, dict):
         return {str(k): normalize(v) for k, v in value.items()}
     if isinstance(value, (list, tuple)):

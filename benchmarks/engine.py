@@ -1,0 +1,93 @@
+"""Engine overhead against plain SimPy on the same workload.
+
+Workload: episodes of 3 tasks x 10 chained calls (TicketAPI create_ticket), lognormal request and
+response latencies, a constant 5 ms think time per call. Plain SimPy runs one process per task
+(think, request leg, execute the same service method, response leg); simtool runs the same world
+under the `interleave` policy, keeping the trace in memory, then writing it to disk.
+
+Prints calls per second for each and, last, `engine/simpy ratio: X.XX` (simtool's time over plain
+SimPy's for the same calls, trace in memory; lower is better).
+Usage: python benchmarks/engine.py [--episodes N]
+"""
+
+from __future__ import annotations
+
+import argparse
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+import simpy
+
+from simtool.run import run
+from worlds.ticketing.service import TicketAPI
+
+TASKS, CALLS, THINK_MS = 3, 10, 5
+LEG = {"dist": "lognormal", "median": 80, "sigma": 0.6}
+
+
+def world() -> dict:
+    tasks = [
+        {
+            "id": f"t{k}",
+            "services": ["TicketAPI"],
+            "initial_config": {"TicketAPI": {"current_user": "bench", "ticket_counter": 1, "ticket_queue": []}},
+            "turns": [{"request": "file ten tickets", "gold": [f"create_ticket(title='ticket {i}')" for i in range(CALLS)]}],
+        }
+        for k in range(TASKS)
+    ]
+    return {"name": "bench", "tasks": tasks, "latency": {"default": {"request": LEG, "response": LEG}}}
+
+
+def plain_simpy(episodes: int) -> float:
+    start = time.perf_counter()  # deterministic: benchmark timing, never reaches a trace
+    for episode in range(episodes):
+        env = simpy.Environment()
+        rng = np.random.default_rng(episode)
+        mu = np.log(LEG["median"])
+
+        def task(env: simpy.Environment, service: TicketAPI):
+            for i in range(CALLS):
+                yield env.timeout(THINK_MS)
+                yield env.timeout(int(round(rng.lognormal(mu, LEG["sigma"]))))
+                service.create_ticket(title=f"ticket {i}")
+                yield env.timeout(int(round(rng.lognormal(mu, LEG["sigma"]))))
+
+        for _ in range(TASKS):
+            service = TicketAPI()
+            service.load_scenario({"current_user": "bench", "ticket_counter": 1, "ticket_queue": []})
+            env.process(task(env, service))
+        env.run()
+    return time.perf_counter() - start  # deterministic: benchmark timing
+
+
+def through_simtool(episodes: int, on_disk: bool) -> float:
+    config = {"world": world(), "policy": {"name": "interleave", "think": THINK_MS}}
+    with tempfile.TemporaryDirectory() as tmp:
+        start = time.perf_counter()  # deterministic: benchmark timing
+        for episode in range(episodes):
+            path = Path(tmp, f"{episode}.jsonl") if on_disk else None
+            run(config, episode, path, keep_lines=not on_disk)
+        return time.perf_counter() - start  # deterministic: benchmark timing
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--episodes", type=int, default=200)
+    args = parser.parse_args()
+    calls = args.episodes * TASKS * CALLS
+    through_simtool(3, False)  # warm caches (schemas, imports)
+    simpy_s = plain_simpy(args.episodes)
+    memory_s = through_simtool(args.episodes, False)
+    disk_s = through_simtool(args.episodes, True)
+    print(f"calls per run: {calls}")
+    print(f"plain simpy:        {calls / simpy_s:10.0f} calls/s")
+    print(f"simtool (memory):   {calls / memory_s:10.0f} calls/s")
+    print(f"simtool (disk):     {calls / disk_s:10.0f} calls/s")
+    print(f"engine/simpy ratio (disk trace): {disk_s / simpy_s:.2f}")
+    print(f"engine/simpy ratio: {memory_s / simpy_s:.2f}")
+
+
+if __name__ == "__main__":
+    main()
