@@ -1,0 +1,1 @@
+"""Trading: a brokerage account, its orders, a watch list and a small stock market (BFCL's TradingBot)."""

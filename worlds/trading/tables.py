@@ -1,0 +1,23 @@
+"""TradingBot's data, read once from ``tables.yaml`` beside this module."""
+
+from __future__ import annotations
+
+import copy
+from pathlib import Path
+from typing import Any
+
+from simtool.yamlspec import load_yaml
+
+__all__ = ["DEFAULT_SEED", "SYMBOLS", "SECTORS", "CLOCK", "default_state"]
+
+_TABLES, _ = load_yaml(Path(__file__).with_name("tables.yaml"))
+
+DEFAULT_SEED: int = _TABLES["random_seed"]
+SYMBOLS: dict[str, str] = dict(_TABLES["symbols"])
+SECTORS: dict[str, list[str]] = {k: list(v) for k, v in _TABLES["sectors"].items()}
+CLOCK: dict[str, str] = dict(_TABLES["clock"])
+
+
+def default_state() -> dict[str, Any]:
+    """A fresh copy of the default account and market (each instance mutates its own)."""
+    return copy.deepcopy(_TABLES["default_state"])

@@ -1,0 +1,1 @@
+"""Vehicle: a car's engine, doors, brakes, climate, lights and navigation (BFCL's VehicleControlAPI)."""
