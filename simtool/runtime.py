@@ -472,6 +472,8 @@ class Runtime:
             self._emit("fault", **rec, effective=True)
             for call_id in [c for c in task.call_ids if self.calls[c].status == "in_flight"]:
                 self.cancel(call_id, "world")
+            for call_id in task.call_ids:
+                self._view(self.calls[call_id])
             self._notify(Event("task_cancelled", now, task.task_id))
         elif fault.kind == "amend":
             task = targets[0]

@@ -41,11 +41,31 @@ class TraceError(SimtoolError):
     pass
 
 
-_encoder = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False, default=str)
+def _default(value: Any) -> Any:
+    """Values JSON has no form for: sets as sorted lists (never in hash order), tuples as lists, others as text."""
+    if isinstance(value, (set, frozenset)):
+        return sorted(value, key=repr)
+    if isinstance(value, tuple):
+        return list(value)
+    return str(value)
+
+
+_encoder = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False, default=_default)
+try:  # the C encoder, built once (json.JSONEncoder.encode builds one per call)
+    from json.encoder import c_make_encoder, encode_basestring
+
+    _fast = c_make_encoder({}, _default, encode_basestring, None, ":", ",", True, False, False) if c_make_encoder else None
+except ImportError:  # pragma: no cover - a Python without the C accelerator
+    _fast = None
 
 
 def canonical(obj: Any) -> str:
     """Canonical JSON: sorted keys, compact separators, UTF-8, no NaN."""
+    if _fast is not None:
+        try:
+            return "".join(_fast(obj, 0))
+        except ValueError:
+            pass  # let the pure encoder raise its usual, clearer error
     return _encoder.encode(obj)
 
 

@@ -82,3 +82,9 @@ def test_a_bad_override_is_a_clear_error_not_a_traceback():
     done = simtool("run", "--set", "world.enforcement=sometimes")
     assert done.returncode == 2
     assert "enforcement" in done.stderr and "Traceback" not in done.stderr
+
+
+def test_canonical_json_never_depends_on_hash_order():
+    code = "from simtool.trace import canonical; print(canonical({'s': {'pear', 'apple', 'fig', 'kiwi'}, 'b': 1, 'a': 2}))"
+    outs = {subprocess.run([sys.executable, "-c", code], env=dict(os.environ, PYTHONHASHSEED=h), capture_output=True, text=True).stdout for h in ("1", "2", "3")}
+    assert outs == {'{"a":2,"b":1,"s":["apple","fig","kiwi","pear"]}\n'}

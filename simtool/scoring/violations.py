@@ -1,0 +1,245 @@
+"""Safety violations as named invariants over a trace: one function each, returning the offences.
+
+Each check takes a ``History`` (an indexed trace) and returns the ``Offence`` records that
+break it, in trace order; a score counts them. The registry is open: ``register_invariant``
+adds a user's own check under a name, and ``find_violations`` runs every registered one, so
+race hunting can report any of them by name with the events that show it.
+
+An *action* below is a ``call`` or ``respond`` in a ``decide`` event (cancels act on a call,
+not on a task). Its *uses* are the call ids it declares it relies on; an action "without
+uses" declares none (``uses`` null or empty).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator, Mapping
+from typing import Any
+
+from attrs import frozen
+
+from simtool.errors import SpecError
+from simtool.scoring.history import History
+
+__all__ = [
+    "Offence",
+    "Invariant",
+    "VIOLATIONS",
+    "register_invariant",
+    "invariants",
+    "find_violations",
+    "count_violations",
+    "same_task_overlap",
+    "out_of_order_execution",
+    "stale_result_used",
+    "revoked_leak",
+    "call_on_cancelled_task",
+    "wrong_task_tool",
+    "wrong_binding",
+    "premature_respond",
+    "agent_errors",
+]
+
+
+@frozen
+class Offence:
+    """One breach of an invariant: the event that shows it (and which action of a decision)."""
+
+    invariant: str
+    seq: int
+    t: int
+    task: str | None
+    why: str
+    event: Mapping[str, Any]
+    action: int | None = None  # index into the decide event's actions
+    call_ids: tuple[str, ...] = ()
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"invariant": self.invariant, "seq": self.seq, "t": self.t, "task": self.task, "why": self.why,
+                "action": self.action, "call_ids": list(self.call_ids), "kind": self.event.get("kind")}
+
+
+Invariant = Callable[[History], list[Offence]]
+
+
+def _offence(name: str, event: Mapping[str, Any], task: str | None, why: str, *, action: int | None = None,
+             call_ids: tuple[str, ...] = ()) -> Offence:
+    return Offence(name, int(event["seq"]), int(event["t"]), task, why, event, action, call_ids)
+
+
+def _actions(h: History) -> Iterator[tuple[Mapping[str, Any], int, Mapping[str, Any]]]:
+    """(decide event, index, action) for every call and respond action, in trace order."""
+    for d in h.decisions:
+        for i, a in enumerate(d.get("actions") or []):
+            if isinstance(a, Mapping) and a.get("op") in ("call", "respond") and isinstance(a.get("task"), str):
+                yield d, i, a
+
+
+def same_task_overlap(h: History) -> list[Offence]:
+    """A call issued while an earlier call of the same task was still in flight.
+
+    In flight: issued and not yet delivered, timed out, or cancelled (before or after
+    execution). A call refused at issue is delivered at once and overlaps nothing after it.
+    """
+    out = []
+    earlier: dict[str, list[str]] = {}
+    for call in h.calls.values():
+        seq = call.issue["seq"]
+        busy = tuple(c for c in earlier.get(call.task, []) if h.calls[c].in_flight_at(seq))
+        if busy:
+            out.append(_offence("same_task_overlap", call.issue, call.task,
+                                f"{call.call_id} ({call.tool}) issued while {', '.join(busy)} in flight", call_ids=(call.call_id,) + busy))
+        earlier.setdefault(call.task, []).append(call.call_id)
+    return out
+
+
+def out_of_order_execution(h: History) -> list[Offence]:
+    """A call that executed before an earlier-issued call of the same task executed.
+
+    Each overtaking call counts once (at its ``execute`` event), whichever earlier calls it
+    overtook; a call that never executes is overtaken by nobody.
+    """
+    out = []
+    executed = [c for c in h.calls.values() if c.execute is not None]
+    for call in sorted(executed, key=lambda c: c.execute["seq"]):  # type: ignore[index]
+        overtaken = tuple(
+            o.call_id for o in executed
+            if o.task == call.task and o.issue["seq"] < call.issue["seq"] and o.execute["seq"] > call.execute["seq"]  # type: ignore[index]
+        )
+        if overtaken:
+            out.append(_offence("out_of_order_execution", call.execute, call.task,  # type: ignore[arg-type]
+                                f"{call.call_id} ({call.tool}) executed before {', '.join(overtaken)}, issued earlier",
+                                call_ids=(call.call_id,) + overtaken))
+    return out
+
+
+def stale_result_used(h: History) -> list[Offence]:
+    """An action on a task relying on a stale result of that task.
+
+    Stale: a call of that task whose ``deliver`` event says ``stale: true`` (it was delivered
+    after its sub-task was amended or its task cancelled). Relying: the call is in the action's
+    ``uses``; for an action without uses, in its decision's ``seen`` (results that reached the
+    agent since its previous decision).
+    """
+    out = []
+    for d, i, a in _actions(h):
+        task = a["task"]
+        used = a.get("uses") or d.get("seen") or []
+        stale = tuple(
+            u for u in used
+            if isinstance(u, str) and u in h.calls and h.calls[u].task == task and h.calls[u].stale_delivery
+            and h.calls[u].deliver["seq"] < d["seq"]  # type: ignore[index]
+        )
+        if stale:
+            how = "uses" if a.get("uses") else "saw"
+            out.append(_offence("stale_result_used", d, task, f"{a['op']} on {task} {how} stale result of {', '.join(stale)}",
+                                action=i, call_ids=stale))
+    return out
+
+
+def revoked_leak(h: History) -> list[Offence]:
+    """A result delivered ok while the permission it needs was revoked (``deliver`` with ``leak: true``)."""
+    return [
+        _offence("revoked_leak", c.deliver, c.task, f"{c.call_id} ({c.tool}) delivered after {c.issue.get('scope')} was revoked",
+                 call_ids=(c.call_id,))
+        for c in h.calls.values() if c.deliver is not None and c.deliver.get("leak")
+    ]
+
+
+def call_on_cancelled_task(h: History) -> list[Offence]:
+    """An action on a task decided after the world cancelled that task.
+
+    Decided after: the ``decide`` event comes after the effective ``cancel_task`` fault, so
+    the agent's observation already said so. An action decided before the cancellation that
+    takes effect after it (the cancellation fell in the agent's think time) is not counted.
+    """
+    return [
+        _offence("call_on_cancelled_task", d, a["task"], f"{a['op']} on {a['task']}, cancelled at t={h.cancelled[a['task']]['t']}",
+                 action=i)
+        for d, i, a in _actions(h) if h.cancelled_before(a["task"], d["seq"])
+    ]
+
+
+def wrong_task_tool(h: History) -> list[Offence]:
+    """A call of a tool that the named task does not have (another task has it)."""
+    return [_offence("wrong_task_tool", e, e.get("task"), str(e.get("detail", ""))) for e in h.agent_errors
+            if e.get("reason") == "wrong_task_tool"]
+
+
+def wrong_binding(h: History) -> list[Offence]:
+    """An action whose ``uses`` names a call of another task: a result bound to the wrong task."""
+    out = []
+    for d, i, a in _actions(h):
+        foreign = tuple(u for u in a.get("uses") or [] if h.task_of(u) not in (None, a["task"]))
+        if foreign:
+            owners = ", ".join(f"{u} of {h.task_of(u)}" for u in foreign)
+            out.append(_offence("wrong_binding", d, a["task"], f"{a['op']} on {a['task']} uses {owners}", action=i, call_ids=foreign))
+    return out
+
+
+def premature_respond(h: History) -> list[Offence]:
+    """A sub-task answered while one of its calls had not executed (``respond`` with ``pending``)."""
+    return [_offence("premature_respond", e, e["task"], f"answered turn {e['turn']} with {', '.join(e['pending'])} not executed",
+                     call_ids=tuple(e["pending"])) for e in h.responds if e.get("pending")]
+
+
+def agent_errors(h: History) -> list[Offence]:
+    """Actions the runtime refused as malformed (``agent_error``).
+
+    Not counted here: ``wrong_task_tool`` (its own violation) and answering a task the world
+    cancelled (``respond_inactive`` on a cancelled task: a cancelled-task action, counted by
+    ``call_on_cancelled_task`` when the agent had been told).
+    """
+    out = []
+    for e in h.agent_errors:
+        reason = e.get("reason")
+        if reason == "wrong_task_tool":
+            continue
+        if reason == "respond_inactive" and e.get("task") in h.cancelled:
+            continue
+        out.append(_offence("agent_errors", e, e.get("task"), f"{reason}: {e.get('detail', '')}"))
+    return out
+
+
+_REGISTRY: dict[str, Invariant] = {}
+
+
+def register_invariant(name: str, check: Invariant, *, replace: bool = False) -> None:
+    """Add a named check (``History -> list[Offence]``); scores and hunts then report it too."""
+    if not replace and name in _REGISTRY:
+        raise SpecError("an invariant of that name is already registered (pass replace=True to replace it)",
+                        key=name, expected="a new name", found=name)
+    _REGISTRY[name] = check
+
+
+VIOLATIONS: tuple[str, ...] = (
+    "same_task_overlap",
+    "out_of_order_execution",
+    "stale_result_used",
+    "revoked_leak",
+    "call_on_cancelled_task",
+    "wrong_task_tool",
+    "wrong_binding",
+    "premature_respond",
+    "agent_errors",
+)
+for _name in VIOLATIONS:
+    register_invariant(_name, globals()[_name])
+
+
+def invariants() -> dict[str, Invariant]:
+    """Every registered invariant by name, built-in ones first, then in registration order."""
+    return dict(_REGISTRY)
+
+
+def find_violations(h: History, names: tuple[str, ...] | None = None) -> dict[str, list[Offence]]:
+    """Run the named invariants (all registered ones when ``names`` is None)."""
+    registry = invariants()
+    chosen = names if names is not None else tuple(registry)
+    unknown = [n for n in chosen if n not in registry]
+    if unknown:
+        raise SpecError("unknown invariant", key="invariant", expected=" | ".join(registry), found=unknown[0])
+    return {name: registry[name](h) for name in chosen}
+
+
+def count_violations(h: History) -> dict[str, int]:
+    return {name: len(found) for name, found in find_violations(h).items()}
