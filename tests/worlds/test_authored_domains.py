@@ -1,0 +1,174 @@
+"""Authored tasks of our own domains replay cleanly, meet their expectations and are deterministic."""
+
+from __future__ import annotations
+
+import inspect
+import json
+from typing import Any
+
+import pytest
+
+import worlds.authored as authored
+from simtool.callstring import parse_call
+from simtool.errors import SpecError
+from simtool.registry import service_class
+from simtool.service import Service, ServiceContext, check_args
+from worlds.authored import authored_domains, check_expect, load_authored_tasks
+from worlds.datagen.streams import standalone_context
+
+OUR_SERVICES = {"records": "RecordStore", "datagen": "DataGenerator", "strings": "StringTools", "formats": "FormatTools"}
+TASKS = load_authored_tasks()
+
+
+def _fresh(task: dict[str, Any], ctx: ServiceContext | None = None) -> dict[str, Service]:
+    services = {}
+    for name in task["services"]:
+        instance = service_class(name)(ctx)
+        # a JSON copy, as the runtime hands scenarios over: the task dict must stay untouched
+        instance.load_scenario(json.loads(json.dumps(task.get("initial_config", {}).get(name, {}))))
+        services[name] = instance
+    return services
+
+
+def _owner(services: dict[str, Service], tool: str) -> Service:
+    owners = [s for s in services.values() if tool in type(s).schemas()]
+    assert len(owners) == 1, f"tool {tool} is offered by {len(owners)} of the task's services"
+    return owners[0]
+
+
+def replay(task: dict[str, Any], ctx: ServiceContext | None = None) -> list[dict[str, Any]]:
+    """Run every turn's gold calls on fresh instances; per turn, the results and the states."""
+    services = _fresh(task, ctx)
+    turns = []
+    for number, turn in enumerate(task["turns"]):
+        results = []
+        for text in turn["gold"]:
+            tool = text.split("(", 1)[0].strip()
+            service = _owner(services, tool)
+            schema = type(service).schemas()[tool]
+            _, args = parse_call(text, schema.param_names)
+            assert check_args(schema, args) is None, f"{task['id']} turn {number}: {check_args(schema, args)}"
+            before = service.state()
+            outcome = service.invoke(tool, args)
+            assert not outcome.error, f"{task['id']} turn {number}: {text} -> {outcome.value}"
+            if schema.access == "read":
+                assert service.state() == before, f"{task['id']}: read tool {tool} changed the state"
+            results.append(outcome.value)
+        turns.append({"results": results, "states": {n: s.state() for n, s in services.items()}})
+    return turns
+
+
+def test_authored_domains_are_the_four_of_ours():
+    assert authored_domains() == ["records", "datagen", "strings", "formats"]
+
+
+@pytest.mark.parametrize("domain", authored_domains())
+def test_each_domain_has_at_least_twelve_tasks_in_file_order(domain):
+    tasks = load_authored_tasks(domain)
+    assert len(tasks) >= 12
+    assert all(t["domain"] == domain for t in tasks)
+    assert [t["id"] for t in tasks] == sorted(t["id"] for t in tasks)
+    assert all(OUR_SERVICES[domain] in t["services"] for t in tasks)
+
+
+def test_all_tasks_are_the_domains_in_order_with_unique_ids():
+    assert TASKS == [t for d in authored_domains() for t in load_authored_tasks(d)]
+    assert len({t["id"] for t in TASKS}) == len(TASKS)
+    assert all(1 <= len(t["turns"]) <= 4 for t in TASKS)
+
+
+def test_unknown_domain_is_refused_with_the_known_ones():
+    with pytest.raises(SpecError, match="unknown authored domain 'nope'.*records"):
+        load_authored_tasks("nope")
+
+
+def test_a_broken_tasks_file_is_reported_with_file_and_line(tmp_path, monkeypatch):
+    bad = tmp_path / "tasks.yaml"
+    bad.write_text("tasks:\n  - id: x-1\n    title: t\n    services: [RecordStore]\n    turns:\n      - request: hi\n        gold: []\n")
+    monkeypatch.setattr(authored, "tasks_path", lambda domain: bad)
+    with pytest.raises(SpecError) as info:
+        load_authored_tasks("records")
+    assert f"{bad}:7" in str(info.value) and "gold" in str(info.value)
+
+
+def test_unquoted_dates_in_tasks_are_reported_with_their_line(tmp_path, monkeypatch):
+    bad = tmp_path / "tasks.yaml"
+    bad.write_text(
+        "tasks:\n  - id: x-1\n    title: t\n    services: [RecordStore]\n"
+        "    initial_config: {RecordStore: {collections: {c: {records: [{when: 2024-01-15}]}}}}\n"
+        "    turns:\n      - request: hi\n        gold: ['list_collections()']\n"
+    )
+    monkeypatch.setattr(authored, "tasks_path", lambda domain: bad)
+    with pytest.raises(SpecError, match=r":5, key 'tasks.0.initial_config.RecordStore.collections.c.records.0.when'"):
+        load_authored_tasks("records")
+
+
+@pytest.mark.parametrize("task", TASKS, ids=[t["id"] for t in TASKS])
+def test_gold_calls_run_and_meet_expectations(task):
+    for turn, ran in zip(task["turns"], replay(task)):
+        assert check_expect(turn.get("expect", {}), ran["results"], ran["states"]) == []
+
+
+DATAGEN = load_authored_tasks("datagen")
+
+
+@pytest.mark.parametrize("task", DATAGEN, ids=[t["id"] for t in DATAGEN])
+def test_datagen_expectations_hold_for_any_run_seed(task):
+    # in a run the streams come from the run's seed: the authored checks must not depend on it
+    for seed in (1, 2, 3):
+        for turn, ran in zip(task["turns"], replay(task, standalone_context(seed, task["id"]))):
+            assert check_expect(turn.get("expect", {}), ran["results"], ran["states"]) == []
+
+
+@pytest.mark.parametrize("task", TASKS, ids=[t["id"] for t in TASKS])
+def test_gold_replay_is_deterministic(task):
+    first, second = replay(task), replay(task)
+    assert json.dumps(first, sort_keys=True) == json.dumps(second, sort_keys=True)
+
+
+def test_tasks_are_not_changed_by_replaying_them():
+    snapshot = json.dumps(TASKS, sort_keys=True)
+    for task in TASKS:
+        replay(task)
+    assert json.dumps(TASKS, sort_keys=True) == snapshot
+
+
+@pytest.mark.parametrize("name", sorted(OUR_SERVICES.values()))
+def test_tool_methods_match_their_schemas(name):
+    cls = service_class(name)
+    for tool, schema in cls.schemas().items():
+        params = list(inspect.signature(getattr(cls, tool)).parameters.values())[1:]
+        assert [p.name for p in params] == list(schema.param_names), tool
+        for p, declared in zip(params, schema.params):
+            if declared.required:
+                assert p.default is inspect.Parameter.empty, f"{tool}.{p.name} is required but has a default"
+            else:
+                assert declared.has_default and p.default == declared.default, f"{tool}.{p.name} default differs"
+        assert schema.description, tool
+
+
+def test_tool_names_are_unique_across_our_services():
+    names = [tool for n in OUR_SERVICES.values() for tool in service_class(n).schemas()]
+    assert len(names) == len(set(names))
+
+
+def test_every_tool_is_used_by_some_gold_call():
+    used = {text.split("(", 1)[0].strip() for t in TASKS for turn in t["turns"] for text in turn["gold"]}
+    unused = {n: sorted(set(service_class(n).schemas()) - used) for n in OUR_SERVICES.values()}
+    assert unused == {n: [] for n in OUR_SERVICES.values()}
+
+
+def test_check_expect_reports_paths_lengths_keys_and_mismatches():
+    results = [{"records": [{"id": 1}, {"id": 2}], "count": 2}]
+    states = {"S": {"a": {"b": 1, "c": 2}}}
+    assert check_expect({"results": {"0.records|len": 2, "0.records.1.id": 2}, "state": {"S.a|keys": ["b", "c"]}},
+                        results, states) == []
+    failures = check_expect({"results": {"0.count": 3, "0.nope": 1, "1": 0}, "state": {"S.a|len": 3, "T": 1}},
+                            results, states)
+    assert failures == [
+        "results 0.count: expected 3, found 2",
+        "results 0.nope: path not found",
+        "results 1: no such call",
+        "state S.a|len: expected 3, found 2",
+        "state T: no such service",
+    ]

@@ -1,0 +1,1 @@
+"""Seeded synthetic data: names, emails, ids, dates, numbers, picks and named datasets."""

@@ -1,0 +1,1 @@
+"""A record store with named collections, optional per-collection validation and counter ids."""

@@ -1,0 +1,1 @@
+"""Stateless text tools: case changes, search and replace, splitting, padding, slugs, counts."""
