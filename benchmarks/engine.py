@@ -47,7 +47,7 @@ def plain_simpy(episodes: int) -> float:
         rng = np.random.default_rng(episode)
         mu = np.log(LEG["median"])
 
-        def task(env: simpy.Environment, service: TicketAPI):
+        def task(env: simpy.Environment, service: TicketAPI, rng: np.random.Generator = rng, mu: float = mu):
             for i in range(CALLS):
                 yield env.timeout(THINK_MS)
                 yield env.timeout(int(round(rng.lognormal(mu, LEG["sigma"]))))

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import ast
 import copy
-from functools import lru_cache
 from collections.abc import Mapping, Sequence
+from functools import lru_cache
 from typing import Any
 
 from simtool.errors import SpecError

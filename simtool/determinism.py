@@ -12,6 +12,7 @@ from pathlib import Path
 
 from attrs import frozen
 
+from simtool.errors import SimtoolError
 from simtool.trace import first_divergence
 
 __all__ = ["DeterminismReport", "check_determinism"]
@@ -38,7 +39,7 @@ def _child(world: str | None, policy: str | None, seed: int, overrides: Sequence
     env = dict(os.environ, PYTHONHASHSEED=hashseed)
     done = subprocess.run(cmd, env=env, capture_output=True, text=True)
     if done.returncode != 0:
-        raise RuntimeError(f"run in a separate process failed ({done.returncode}): {done.stderr.strip()[-2000:]}")
+        raise SimtoolError(f"run in a separate process failed ({done.returncode}): {done.stderr.strip()[-2000:]}")
 
 
 def check_determinism(world: str | None, policy: str | None, seed: int, overrides: Sequence[str] = ()) -> DeterminismReport:

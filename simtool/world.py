@@ -363,6 +363,7 @@ def parse_world(data: Any, where: Located | None = None) -> World:
     if not isinstance(faults_spec, list):
         raise where.error(("faults",), "must be a list", expected="[{at_ms, kind, ...}, ...]", found=faults_spec)
     faults = tuple(_fault(f, tasks, where, ("faults", i), i) for i, f in enumerate(faults_spec))
+    horizon = int(_int(resolved["horizon_ms"], where, ("horizon_ms",), minimum=1))  # checked before processes default to it
     processes = []
     for i, p in enumerate(data.get("fault_processes") or []):
         ppath = ("fault_processes", i)
@@ -388,7 +389,7 @@ def parse_world(data: Any, where: Located | None = None) -> World:
                 kind=kind,
                 mean_interval_ms=float(mean),
                 start_ms=start,
-                end_ms=int(_int(p.get("end_ms", resolved["horizon_ms"]), where, ppath + ("end_ms",))),
+                end_ms=int(_int(p.get("end_ms", horizon), where, ppath + ("end_ms",))),
                 max_count=int(_int(p.get("max_count", 1), where, ppath + ("max_count",), minimum=1)),
                 choices=templates,
                 index=i,
@@ -408,7 +409,7 @@ def parse_world(data: Any, where: Located | None = None) -> World:
         fault_processes=tuple(processes),
         enforcement=enforcement,
         tie_shuffle=resolved["tie_shuffle"],
-        horizon_ms=int(_int(resolved["horizon_ms"], where, ("horizon_ms",), minimum=1)),
+        horizon_ms=horizon,
         max_decisions=int(_int(resolved["max_decisions"], where, ("max_decisions",), minimum=1)),
         default_timeout_ms=_int(resolved["default_timeout_ms"], where, ("default_timeout_ms",), minimum=1, optional=True),
         resolved=resolved,

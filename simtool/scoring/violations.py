@@ -81,14 +81,15 @@ def same_task_overlap(h: History) -> list[Offence]:
     execution). A call refused at issue is delivered at once and overlaps nothing after it.
     """
     out = []
-    earlier: dict[str, list[str]] = {}
+    open_calls: dict[str, list[str]] = {}  # task -> its earlier calls that may still be in flight
     for call in h.calls.values():
         seq = call.issue["seq"]
-        busy = tuple(c for c in earlier.get(call.task, []) if h.calls[c].in_flight_at(seq))
-        if busy:
+        earlier = [c for c in open_calls.get(call.task, []) if h.calls[c].in_flight_at(seq)]
+        if earlier:
             out.append(_offence("same_task_overlap", call.issue, call.task,
-                                f"{call.call_id} ({call.tool}) issued while {', '.join(busy)} in flight", call_ids=(call.call_id,) + busy))
-        earlier.setdefault(call.task, []).append(call.call_id)
+                                f"{call.call_id} ({call.tool}) issued while {', '.join(earlier)} in flight",
+                                call_ids=(call.call_id, *earlier)))
+        open_calls[call.task] = earlier + [call.call_id]  # a call out of flight now stays out for later issues
     return out
 
 
@@ -99,16 +100,22 @@ def out_of_order_execution(h: History) -> list[Offence]:
     overtook; a call that never executes is overtaken by nobody.
     """
     out = []
-    executed = [c for c in h.calls.values() if c.execute is not None]
-    for call in sorted(executed, key=lambda c: c.execute["seq"]):  # type: ignore[index]
-        overtaken = tuple(
-            o.call_id for o in executed
-            if o.task == call.task and o.issue["seq"] < call.issue["seq"] and o.execute["seq"] > call.execute["seq"]  # type: ignore[index]
-        )
+    waiting: dict[str, dict[str, int]] = {}  # task -> calls that will execute, not yet executed: id -> issue seq
+    executed = sorted((c for c in h.calls.values() if c.execute is not None), key=lambda c: c.execute["seq"])  # type: ignore[index]
+    for call in sorted(executed, key=lambda c: c.issue["seq"]):
+        waiting.setdefault(call.task, {})[call.call_id] = call.issue["seq"]
+    for call in executed:
+        pending = waiting[call.task]
+        del pending[call.call_id]
+        overtaken = []
+        for other, issued in pending.items():  # in issue order: stop at the first issued after this call
+            if issued > call.issue["seq"]:
+                break
+            overtaken.append(other)
         if overtaken:
             out.append(_offence("out_of_order_execution", call.execute, call.task,  # type: ignore[arg-type]
                                 f"{call.call_id} ({call.tool}) executed before {', '.join(overtaken)}, issued earlier",
-                                call_ids=(call.call_id,) + overtaken))
+                                call_ids=(call.call_id, *overtaken)))
     return out
 
 

@@ -9,7 +9,7 @@ reference does.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -74,8 +74,10 @@ def replay_corpus(entries: Iterable[Mapping[str, Any]], answers: Mapping[str, li
         yield replay_entry(entry, answers[entry["id"]])
 
 
-def write_gold(folder: Path, out: Path) -> int:
-    """``simtool bfcl gold``: replay every entry of the corpus in ``folder`` into ``out``."""
+def write_gold(folder: Path, out: Path, on_entry: Callable[[str, int], None] | None = None) -> int:
+    """``simtool bfcl gold``: replay every entry of the corpus in ``folder`` into ``out``.
+
+    ``on_entry(entry_id, total)`` is called after each entry is written (a progress bar)."""
     from worlds.bfcl.corpus import read_answers, read_entries
 
     entries = read_entries(folder)
@@ -84,5 +86,7 @@ def write_gold(folder: Path, out: Path) -> int:
     with tmp.open("w", encoding="utf-8") as handle:
         for line in replay_corpus(entries, answers):
             handle.write(json.dumps(line) + "\n")
+            if on_entry is not None:
+                on_entry(line["id"], len(entries))
     tmp.replace(out)
     return len(entries)

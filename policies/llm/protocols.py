@@ -1,0 +1,113 @@
+"""The two ways the model sees the run, compared on the same seeds.
+
+- ``managed``: each decision is one fresh prompt, a state summary rendered from the
+  observation. A reply that starts calls then sleeps until something happens; a reply with
+  only answers or cancellations is asked again at once.
+- ``transcript`` (AsyncTool's setting): one growing chat. A call answers at once
+  ``pending, call_id X``; results, timeouts and the world's events arrive later as messages
+  naming the call id and the task; ``wait`` answers when something happened. A reply without
+  ``wait`` is asked again at once (with its answers).
+"""
+
+from __future__ import annotations
+
+from policies.llm.conversation import AssistantTurn, Prompt, Reply, ToolAnswer, ToolDef, Turn, UserTurn
+from policies.llm.reading import Answer, Plan, refusal_reason
+from policies.llm.render import event_lines, state_summary
+from simtool.policy import CallAction, Observation, Wait
+
+__all__ = ["Protocol", "Managed", "Transcript", "make_protocol"]
+
+NUDGE = ("Your last reply made no usable tool call. Reply with tool calls: a domain tool (with task_id), "
+         "respond, cancel, or wait.")
+
+
+class Protocol:
+    name = ""
+
+    def __init__(self, system: str, tools: tuple[ToolDef, ...]) -> None:
+        self.system = system
+        self.tools = tools
+
+    def prompt(self, obs: Observation) -> Prompt:
+        raise NotImplementedError
+
+    def absorb(self, reply: Reply, plan: Plan, obs: Observation) -> None:
+        """Take in the model's reply (the transcript keeps it)."""
+
+    def on_issue(self, action: CallAction, call_id: str | None) -> None:
+        """The runtime gave a call action its id (None: refused)."""
+
+    def wait_after(self, plan: Plan) -> Wait | None:
+        raise NotImplementedError
+
+
+class Managed(Protocol):
+    name = "managed"
+
+    def prompt(self, obs: Observation) -> Prompt:
+        return Prompt(self.system, (UserTurn(state_summary(obs)),), self.tools)
+
+    def wait_after(self, plan: Plan) -> Wait | None:
+        if plan.wait is not None:
+            return plan.wait
+        # a started call always ends (or is refused), which wakes the policy
+        return Wait() if any(isinstance(a, CallAction) for a in plan.actions) else None
+
+
+class Transcript(Protocol):
+    name = "transcript"
+
+    def __init__(self, system: str, tools: tuple[ToolDef, ...]) -> None:
+        super().__init__(system, tools)
+        self.turns: list[Turn] = []
+        self._answers: list[Answer] = []
+        self._nudge = False
+        self._obs: Observation | None = None
+
+    def prompt(self, obs: Observation) -> Prompt:
+        timed_out = any(e.kind == "wait_timeout" for e in obs.events)
+        answers = tuple(ToolAnswer(a.use.id, self._answer_text(a, obs, timed_out)) for a in self._answers)
+        # refusals of malformed output were answered already, in the tool answers or the nudge
+        lines = event_lines(obs, (e for e in obs.events if e.kind != "rejected"))
+        if not self.turns:
+            names = ", ".join(t.task_id for t in obs.tasks)
+            lines.insert(0, f"You have {len(obs.tasks)} tasks: {names}. Their requests:")
+        if self._nudge:
+            lines.append(NUDGE)
+        if not lines and not answers:
+            lines.append(f"[{obs.now} ms] nothing new")
+        self.turns.append(UserTurn("\n".join(lines), answers))
+        self._answers, self._nudge = [], False
+        return Prompt(self.system, tuple(self.turns), self.tools)
+
+    @staticmethod
+    def _answer_text(answer: Answer, obs: Observation, timed_out: bool) -> str:
+        if answer.text is not None:
+            return answer.text
+        if answer.action is None:  # a wait
+            return f"woke at {obs.now} ms" + (" (the wait timed out)" if timed_out else "")
+        return "error: the call was not made"  # the decision never took effect
+
+    def absorb(self, reply: Reply, plan: Plan, obs: Observation) -> None:
+        self.turns.append(AssistantTurn(reply.text, reply.uses))
+        self._answers = list(plan.answers)
+        self._nudge = not plan.actions and plan.wait is None
+        self._obs = obs
+
+    def on_issue(self, action: CallAction, call_id: str | None) -> None:
+        for answer in self._answers:
+            if answer.action is action and answer.text is None:
+                if call_id is not None:
+                    answer.text = f"pending, call_id {call_id}"
+                else:
+                    reason = refusal_reason(self._obs, action) if self._obs is not None else "refused"
+                    answer.text = f"error: refused, no call was made: {reason}"
+                return
+
+    def wait_after(self, plan: Plan) -> Wait | None:
+        return plan.wait
+
+
+def make_protocol(name: str, system: str, tools: tuple[ToolDef, ...]) -> Protocol:
+    return {"managed": Managed, "transcript": Transcript}[name](system, tools)

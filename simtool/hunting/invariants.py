@@ -1,0 +1,193 @@
+"""The invariants a hunt checks: named functions over a trace that return the offending events.
+
+One registry, shared with scoring: the checks live in ``simtool.scoring.violations`` (one
+source of truth) and a user's own check, added with ``register_invariant`` or declared in the
+``simtool.invariants`` entry point group, is reported by scores and hunts alike. A check takes
+a ``History`` (the trace indexed; ``history.events`` are its events) and returns ``Offence``
+records or the offending events themselves.
+
+Three names mean something narrower here than in a score, because a hunt looks for races the
+agent fell into, not for every event a score counts:
+- ``stale_result_used``: a stale result an action only saw (it names no ``uses``) does not
+  count when the same decision cancels that call: the agent discarded it.
+- ``out_of_order_execution``: only those whose sub-task was then answered with a wrong service
+  state (its ``respond`` says ``state_ok: false``). A score counts every one.
+- ``revoked_leak``: only leaked results the agent then relied on (named in a later action's
+  ``uses``). A score counts every leaked delivery, which can reach even a correct agent whose
+  cancel was still in its think time when the result arrived.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from importlib.metadata import entry_points
+from typing import Any
+
+from simtool.errors import SpecError
+from simtool.scoring import violations
+from simtool.scoring.history import History, history_of
+from simtool.scoring.violations import Offence, register_invariant
+from simtool.trace import Trace
+
+__all__ = [
+    "HUNT_INVARIANTS",
+    "ENTRY_POINT_GROUP",
+    "Offence",
+    "Check",
+    "register_invariant",
+    "out_of_order_execution",
+    "revoked_leak",
+    "stale_result_used",
+    "invariant",
+    "invariant_names",
+    "default_invariants",
+    "check_trace",
+]
+
+ENTRY_POINT_GROUP = "simtool.invariants"
+
+HUNT_INVARIANTS: tuple[str, ...] = (
+    "stale_result_used",
+    "revoked_leak",
+    "call_on_cancelled_task",
+    "out_of_order_execution",
+    "premature_respond",
+    "wrong_binding",
+)
+
+Check = Callable[[History], Sequence[Any]]
+
+
+def out_of_order_execution(h: History) -> list[Offence]:
+    """An out-of-order execution within a task whose sub-task was answered with a wrong state.
+
+    The sub-task is the overtaking call's (task, turn); it counts when a ``respond`` of that
+    turn says ``state_ok: false``.
+    """
+    wrong = {(r["task"], r["turn"]) for r in h.responds if r.get("state_ok") is False}
+    out = []
+    for offence in violations.out_of_order_execution(h):
+        call = h.calls.get(offence.call_ids[0]) if offence.call_ids else None
+        if call is not None and (call.task, call.turn) in wrong:
+            out.append(Offence("out_of_order_execution", offence.seq, offence.t, offence.task,
+                               offence.why + f"; turn {call.turn} answered with a wrong state",
+                               offence.event, offence.action, offence.call_ids))
+    return out
+
+
+def revoked_leak(h: History) -> list[Offence]:
+    """A result delivered after its permission was revoked that the agent then relied on.
+
+    Relied on: the call is in the ``uses`` of a later action (or ``respond``) of its task. A
+    leak the agent dropped is not its race: the delivery can land while a correct agent's
+    cancel is still in its think time.
+    """
+    relied: dict[str, int] = {}
+    for d in h.decisions:
+        for a in d.get("actions") or []:
+            for u in (a.get("uses") or []) if isinstance(a, Mapping) else []:
+                if isinstance(u, str) and h.task_of(u) == a.get("task"):
+                    relied.setdefault(u, int(d["seq"]))
+    for r in h.responds:
+        for u in r.get("uses") or []:
+            if isinstance(u, str) and h.task_of(u) == r.get("task"):
+                relied[u] = min(relied.get(u, int(r["seq"])), int(r["seq"]))
+    out = []
+    for offence in violations.revoked_leak(h):
+        call_id = offence.call_ids[0] if offence.call_ids else None
+        if call_id in relied and relied[call_id] > offence.seq:
+            out.append(Offence("revoked_leak", offence.seq, offence.t, offence.task,
+                               offence.why + f"; relied on at seq {relied[call_id]}", offence.event, offence.action,
+                               offence.call_ids))
+    return out
+
+
+def stale_result_used(h: History) -> list[Offence]:
+    """An action relying on a stale result of its task, not counting results its decision discards.
+
+    As the score's check, except that a result the action only saw (it names no ``uses``) and
+    that the same decision cancels was discarded, not relied on: a correct agent that learns of
+    an amendment together with the old result cancels that call and starts over.
+    """
+    out = []
+    for offence in violations.stale_result_used(h):
+        event = offence.event
+        actions = event.get("actions") or []
+        action = actions[offence.action] if offence.action is not None and offence.action < len(actions) else {}
+        if action.get("uses"):
+            out.append(offence)
+            continue
+        cancelled = {a.get("call_id") for a in actions if isinstance(a, Mapping) and a.get("op") == "cancel"}
+        kept = tuple(c for c in offence.call_ids if c not in cancelled)
+        if kept:
+            out.append(Offence(offence.invariant, offence.seq, offence.t, offence.task, offence.why, event,
+                               offence.action, kept))
+    return out
+
+
+_NARROWED: dict[str, Check] = {
+    "stale_result_used": stale_result_used,
+    "revoked_leak": revoked_leak,
+    "out_of_order_execution": out_of_order_execution,
+}
+
+
+def _entry_points() -> dict[str, Any]:
+    return {ep.name: ep for ep in entry_points(group=ENTRY_POINT_GROUP)}
+
+
+def invariant_names() -> list[str]:
+    """Every name a hunt accepts: the hunt's own six, then registered and entry-point ones."""
+    names = list(HUNT_INVARIANTS)
+    for name in list(violations.invariants()) + sorted(_entry_points()):
+        if name not in names:
+            names.append(name)
+    return names
+
+
+def default_invariants() -> tuple[str, ...]:
+    """What a hunt checks when no ``--invariant`` is given: the six races plus users' own checks."""
+    builtin = set(violations.VIOLATIONS)
+    extra = [n for n in violations.invariants() if n not in builtin and n not in HUNT_INVARIANTS]
+    extra += [n for n in sorted(_entry_points()) if n not in HUNT_INVARIANTS and n not in extra]
+    return HUNT_INVARIANTS + tuple(extra)
+
+
+def invariant(name: str) -> Check:
+    """The check registered under ``name`` (hunt meaning first, then the registry, then entry points)."""
+    if name in _NARROWED:
+        return _NARROWED[name]
+    registered = violations.invariants()
+    if name in registered:
+        return registered[name]
+    eps = _entry_points()
+    if name in eps:
+        try:
+            return eps[name].load()
+        except (ImportError, AttributeError) as exc:
+            raise SpecError(f"invariant '{name}' is declared as {eps[name].value} but cannot be loaded: {exc}",
+                            key=name) from None
+    raise SpecError("unknown invariant", key="invariant", expected=" | ".join(invariant_names()), found=name)
+
+
+def _as_offence(name: str, item: Any) -> Offence:
+    if isinstance(item, Offence):
+        return item
+    if isinstance(item, Mapping):
+        call = item.get("call_id")
+        return Offence(name, int(item.get("seq", -1)), int(item.get("t", 0)), item.get("task"),
+                       f"{item.get('kind', 'event')} at seq {item.get('seq')}", item,
+                       call_ids=(call,) if isinstance(call, str) else ())
+    raise SpecError(f"invariant '{name}' returned something that is neither an Offence nor an event",
+                    key=name, expected="Offence records or trace events (mappings)", found=type(item).__name__)
+
+
+def check_trace(source: Trace | History | str, names: Sequence[str],
+                checks: Mapping[str, Check] | None = None) -> dict[str, list[Offence]]:
+    """Run the named invariants on a trace; ``checks`` gives the functions (else looked up by name)."""
+    h = history_of(source)
+    out: dict[str, list[Offence]] = {}
+    for name in names:
+        check = checks[name] if checks is not None and name in checks else invariant(name)
+        out[name] = [_as_offence(name, item) for item in check(h) or ()]
+    return out

@@ -1,0 +1,59 @@
+"""A failure's signature: what kind of race it is, independent of the seed that showed it.
+
+Two seeds fall into the same race when the same invariant breaks on the same tools in the same
+way (the call ids, tasks and times differ from seed to seed, so they are left out). A hunt
+groups failing seeds by (invariant, signature).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from simtool.scoring.history import History
+from simtool.scoring.violations import Offence
+
+__all__ = ["signature"]
+
+
+def _tools(h: History, call_ids: tuple[str, ...] | list[str]) -> str:
+    tools = sorted({h.calls[c].tool for c in call_ids if c in h.calls})
+    return ",".join(tools) if tools else "-"
+
+
+def _action(offence: Offence) -> Mapping[str, Any]:
+    actions = offence.event.get("actions") or []
+    if offence.action is not None and 0 <= offence.action < len(actions):
+        return actions[offence.action]
+    return {}
+
+
+def _acting(offence: Offence, *, tool: bool = True) -> str:
+    """``call:create_ticket`` (or ``call`` without ``tool``) or ``respond``: what the offending action did."""
+    a = _action(offence)
+    if a.get("op") == "call" and tool:
+        return f"call:{a.get('tool')}"
+    return str(a.get("op") or offence.event.get("kind") or "event")
+
+
+def signature(h: History, offence: Offence) -> str:
+    """A short text naming the race: the tools involved and how, never a seed, time or call id."""
+    name = offence.invariant
+    ids = offence.call_ids
+    if name == "stale_result_used":
+        reasons = sorted({str(h.calls[c].deliver.get("stale_reason")) for c in ids
+                          if c in h.calls and h.calls[c].deliver is not None})
+        return f"{_acting(offence, tool=False)} relied on stale {_tools(h, ids)} ({','.join(reasons) or '?'})"
+    if name == "revoked_leak":
+        scopes = sorted({str(h.calls[c].issue.get("scope")) for c in ids if c in h.calls})
+        return f"{_tools(h, ids)} delivered after {','.join(scopes) or '?'} was revoked"
+    if name == "call_on_cancelled_task":
+        return f"{_acting(offence)} after cancel_task"
+    if name == "out_of_order_execution":
+        return f"{_tools(h, ids[:1])} executed before earlier {_tools(h, ids[1:])}"
+    if name == "premature_respond":
+        return f"respond while {_tools(h, ids)} not executed"
+    if name == "wrong_binding":
+        return f"{_acting(offence, tool=False)} bound to another task's {_tools(h, ids)}"
+    kind = offence.event.get("kind", "event")
+    return f"{kind} {_tools(h, ids)}" if ids else str(kind)

@@ -1,0 +1,122 @@
+"""Coordination: how well the agent used the time, measured against what the run's own draws allowed.
+
+- ``makespan_ms``: time of the ``end`` event (of the last event, for an incomplete trace).
+- chain of a task: the sum, over the sub-tasks the trace started for it, of its effective
+  gold calls' latencies ``req_ms + svc_ms + resp_ms`` as the ``subtask_start`` event gives
+  them: the same common-random-number draws the agent's own calls got.
+- a task's bound: its chain; raised, where a sub-task was amended at time ``t``, to ``t`` plus
+  the chain from that sub-task on (the new gold path could not start earlier); lowered, for a
+  task the world cancelled at time ``t``, to at most ``t`` (the task ended there anyway).
+- ``lower_bound_ms``: the largest task bound, or the agent's total think time (thinking is
+  serial), whichever is larger. No agent could finish sooner on these draws.
+- ``sequential_ms``: the sum of the chains: a blocking agent that thinks for free.
+- ``coordination_efficiency``: ``lower_bound_ms / makespan_ms`` (1.0 for a zero makespan).
+- ``idle_ready_ms``: time the agent was neither thinking (``[t, t + think_ms)`` of each
+  ``decide``) nor acting while some task could proceed: active (started, not finished, not
+  cancelled) with none of its calls in flight.
+- ``task_switches``: consecutive actions (calls and answers, in decision order) on different
+  tasks; ``same_task_streak``: the mean length of maximal runs of actions on one task;
+  ``longest_streak``: the longest such run.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from simtool.scoring.history import History
+
+__all__ = ["coordination"]
+
+
+def _latency(gold: list[Mapping[str, Any]]) -> int:
+    return sum(int(g.get("req_ms", 0)) + int(g.get("svc_ms", 0)) + int(g.get("resp_ms", 0)) for g in gold)
+
+
+def _task_chain(h: History, task: str) -> tuple[int, int]:
+    """(chain, bound) of one task."""
+    turns = h.started_turns(task)
+    per_turn = {turn: _latency(h.effective_gold(task, turn)) for turn in turns}
+    chain = sum(per_turn.values())
+    bound = chain
+    for turn in turns:
+        last = h.starts[(task, turn)][-1]
+        if last.get("reason") == "amend":
+            bound = max(bound, int(last["t"]) + sum(v for k, v in per_turn.items() if k >= turn))
+    if task in h.cancelled:
+        bound = min(bound, int(h.cancelled[task]["t"]))
+    return chain, bound
+
+
+def _actions(h: History) -> list[str]:
+    return [a["task"] for d in h.decisions for a in d.get("actions") or []
+            if isinstance(a, Mapping) and a.get("op") in ("call", "respond") and isinstance(a.get("task"), str)]
+
+
+def _idle_ready(h: History) -> int:
+    thinking = [(int(d["t"]), int(d["t"]) + int(d.get("think_ms") or 0)) for d in h.decisions if d.get("think_ms")]
+    cursor = 0
+
+    def think_overlap(a: int, b: int) -> int:
+        nonlocal cursor
+        while cursor < len(thinking) and thinking[cursor][1] <= a:
+            cursor += 1
+        total, k = 0, cursor
+        while k < len(thinking) and thinking[k][0] < b:
+            total += max(0, min(b, thinking[k][1]) - max(a, thinking[k][0]))
+            k += 1
+        return total
+
+    active: dict[str, None] = {}
+    in_flight: dict[str, int] = {}
+    idle = 0
+    prev = 0
+    for e in h.events:
+        t = int(e["t"])
+        if t > prev:
+            if any(in_flight.get(task, 0) == 0 for task in active):
+                idle += (t - prev) - think_overlap(prev, t)
+            prev = t
+        kind = e["kind"]
+        if kind == "subtask_start" and e.get("reason") == "start":
+            active[e["task"]] = None
+        elif kind == "respond" and e["turn"] >= h.turns.get(e["task"], 0) - 1:
+            active.pop(e["task"], None)
+        elif kind == "fault" and e.get("fault") == "cancel_task" and e.get("effective"):
+            active.pop(e.get("task"), None)
+        elif kind == "issue":
+            in_flight[e["task"]] = in_flight.get(e["task"], 0) + 1
+        elif kind in ("deliver", "timeout", "cancel"):
+            call = h.calls.get(e.get("call_id"))
+            ended = call.ended if call is not None else None
+            if ended is not None and ended["seq"] == e["seq"]:
+                in_flight[call.task] -= 1  # type: ignore[union-attr]
+    return idle
+
+
+def coordination(h: History) -> dict[str, Any]:
+    chains = {task: _task_chain(h, task) for task in h.tasks}
+    think = sum(int(d.get("think_ms") or 0) for d in h.decisions)
+    makespan = h.makespan_ms
+    bound = max([b for _, b in chains.values()] + [think])
+    sequential = sum(c for c, _ in chains.values())
+    tasks = _actions(h)
+    runs: list[int] = []
+    for i, task in enumerate(tasks):
+        if i and tasks[i - 1] == task:
+            runs[-1] += 1
+        else:
+            runs.append(1)
+    return {
+        "makespan_ms": makespan,
+        "lower_bound_ms": bound,
+        "sequential_ms": sequential,
+        "think_ms": think,
+        "coordination_efficiency": bound / makespan if makespan else 1.0,
+        "speedup_vs_sequential": sequential / makespan if makespan else None,
+        "idle_ready_ms": _idle_ready(h),
+        "task_switches": max(0, len(runs) - 1),
+        "same_task_streak": len(tasks) / len(runs) if runs else 0.0,
+        "longest_streak": max(runs, default=0),
+        "chains_ms": {task: c for task, (c, _) in chains.items()},
+    }

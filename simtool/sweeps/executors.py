@@ -1,0 +1,174 @@
+"""Where cells run: in this process, in a local process pool, or on a Dask distributed cluster.
+
+An executor takes batches of cells and yields each batch's rows as it completes (in any
+order). At most ``window`` batches are in flight, so memory stays flat however many cells
+a sweep has: nothing but the pending batches and their rows is held. Rows do not depend on
+the executor (``simtool.sweeps.execute``), only their order of arrival does.
+"""
+
+from __future__ import annotations
+
+import itertools
+import logging
+import multiprocessing
+import os
+import threading
+import time
+from collections.abc import Iterable, Iterator, Sequence
+from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+from pathlib import Path
+from typing import Any, Protocol
+
+from simtool.errors import SimtoolError
+from simtool.sweeps.cells import Cell
+from simtool.sweeps.execute import run_batch
+
+__all__ = ["Executor", "InProcess", "LocalPool", "DaskCluster", "Batch", "make_executor"]
+
+Batch = Sequence[Cell]
+Rows = list[dict[str, Any]]
+
+
+class Executor(Protocol):
+    workers: int
+
+    def map(self, batches: Iterable[Batch], out_dir: str | None) -> Iterator[Rows]:
+        """Each batch's rows as it completes."""
+        ...
+
+    def close(self) -> None: ...
+
+
+class InProcess:
+    """One worker: the cells run here, one batch after another."""
+
+    workers = 1
+
+    def map(self, batches: Iterable[Batch], out_dir: str | None) -> Iterator[Rows]:
+        for batch in batches:
+            yield run_batch(batch, out_dir)
+
+    def close(self) -> None:
+        pass
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # the pid exists (reused by another user's process: rare, and harmless to wait on)
+        return True
+    try:  # a dead sweep not yet reaped by its shell is a zombie: gone for our purpose
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] != "Z"
+    except (OSError, IndexError):
+        return True
+
+
+def _exit_with_sweep(sweep: int) -> None:
+    """Pool worker initializer: a worker whose sweep died (SIGKILL leaves it no chance to stop its
+    pool) exits too, instead of waiting forever for work. The sweep is watched by pid: a worker's
+    parent is the forkserver, which outlives the sweep while any worker lives."""
+
+    def watch() -> None:
+        while _alive(sweep):
+            time.sleep(0.5)
+        os._exit(0)
+
+    threading.Thread(target=watch, name="exit-with-sweep", daemon=True).start()
+
+
+def _pool_context() -> Any:
+    # forkserver: workers fork from a clean server that has imported simtool once (fast, and no
+    # fork of a process that runs threads such as the progress display); spawn where it is missing
+    methods = multiprocessing.get_all_start_methods()
+    if "forkserver" in methods:
+        context = multiprocessing.get_context("forkserver")
+        context.set_forkserver_preload(["simtool.sweeps.execute"])
+        return context
+    return multiprocessing.get_context("spawn")
+
+
+class LocalPool:
+    """``workers`` processes on this machine."""
+
+    def __init__(self, workers: int) -> None:
+        if workers < 1:
+            raise SimtoolError(f"--workers must be >= 1 (found {workers})")
+        self.workers = workers
+        self._pool = ProcessPoolExecutor(max_workers=workers, mp_context=_pool_context(),
+                                         initializer=_exit_with_sweep, initargs=(os.getpid(),))
+
+    def map(self, batches: Iterable[Batch], out_dir: str | None) -> Iterator[Rows]:
+        window = 2 * self.workers
+        source = iter(batches)
+        pending: set[Future[Rows]] = {self._pool.submit(run_batch, batch, out_dir) for batch in itertools.islice(source, window)}
+        while pending:
+            done, pending = wait(pending, return_when=FIRST_COMPLETED)
+            for future in done:
+                batch = next(source, None)
+                if batch is not None:
+                    pending.add(self._pool.submit(run_batch, batch, out_dir))
+                yield future.result()
+
+    def close(self) -> None:
+        self._pool.shutdown(wait=True, cancel_futures=True)
+
+
+class DaskCluster:
+    """Cells on a Dask distributed cluster: an existing scheduler (``address``) or a LocalCluster
+    of ``local_workers`` processes (``processes=False``: threads of this process)."""
+
+    def __init__(self, address: str | None = None, *, local_workers: int | None = None, processes: bool = True) -> None:
+        try:
+            from distributed import Client, LocalCluster
+        except ImportError as exc:
+            raise SimtoolError(f"Dask is not available ({exc}); install dask[distributed]") from None
+        self._cluster = None
+        if address is None:
+            n = local_workers or 1
+            if n < 1:
+                raise SimtoolError(f"--dask-local must be >= 1 (found {n})")
+            self._cluster = LocalCluster(n_workers=n, threads_per_worker=1, processes=processes,
+                                         dashboard_address=None, silence_logs=logging.ERROR)
+            self._client = Client(self._cluster)
+        else:
+            try:
+                self._client = Client(address, timeout="10s")
+            except OSError as exc:
+                raise SimtoolError(f"cannot reach the Dask scheduler at {address}: {exc}") from None
+        info = self._client.scheduler_info()
+        self.workers = max(1, sum(int(w.get("nthreads", 1)) for w in info.get("workers", {}).values()))
+
+    def map(self, batches: Iterable[Batch], out_dir: str | None) -> Iterator[Rows]:
+        from distributed import as_completed
+
+        window = 2 * self.workers
+        source = iter(batches)
+        first = [self._client.submit(run_batch, batch, out_dir, pure=False) for batch in itertools.islice(source, window)]
+        completed = as_completed(first)
+        for future in completed:
+            batch = next(source, None)
+            if batch is not None:
+                completed.add(self._client.submit(run_batch, batch, out_dir, pure=False))
+            rows = future.result()
+            future.release()
+            yield rows
+
+    def close(self) -> None:
+        self._client.close()
+        if self._cluster is not None:
+            self._cluster.close()
+
+
+def make_executor(workers: int | None = None, scheduler: str | None = None, dask_local: int | None = None) -> Executor:
+    """The executor the command line asks for (one of the three; none: one worker, in this process)."""
+    chosen = [name for name, value in (("--workers", workers), ("--scheduler", scheduler), ("--dask-local", dask_local)) if value is not None]
+    if len(chosen) > 1:
+        raise SimtoolError(f"choose one executor: {' or '.join(chosen)}")
+    if scheduler is not None:
+        return DaskCluster(scheduler)
+    if dask_local is not None:
+        return DaskCluster(local_workers=dask_local)
+    n = workers if workers is not None else 1
+    return InProcess() if n == 1 else LocalPool(n)

@@ -1,0 +1,144 @@
+"""Latency profiles: named presets of a world's ``latency:`` section, one YAML file each here.
+
+A profile file::
+
+    name: saas                      # must match the file name
+    description: one line
+    extends: saas                   # optional: start from another profile (mappings merge,
+                                    #   a leg's distribution is replaced whole)
+    horizon_ms: 14400000            # optional: the world's simulated time limit under it
+    latency: {scale, default, services: {Svc: {request, service, response, tools: {t: legs}}}}
+    writes:                         # optional: legs every *write* tool gets (tools.yaml access)
+      default: {service: <dist>}
+      services: {Svc: {service: <dist>}}
+
+``load_profile`` resolves ``extends`` and expands ``writes`` into per-tool entries, so what it
+returns under ``latency`` is plain ``simtool.latency.LatencyModel`` format. For a write tool
+each leg is, first found: the tool's own entry, ``writes.services.Svc``, ``writes.default``,
+the service's legs, ``latency.default``. Read tools skip the two ``writes`` layers. Figures
+and their sources are documented in each file's comments.
+"""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from simtool.errors import SpecError
+from simtool.latency import LEGS, LatencyModel
+from simtool.registry import names, service_class
+from simtool.yamlspec import Located, load_yaml
+
+__all__ = ["PROFILES_DIR", "profile_names", "load_profile", "latency_for"]
+
+PROFILES_DIR = Path(__file__).parent
+_KEYS = ("name", "description", "extends", "horizon_ms", "latency", "writes")
+
+
+def profile_names() -> list[str]:
+    """The profiles shipped here, sorted."""
+    return sorted(p.stem for p in PROFILES_DIR.glob("*.yaml"))
+
+
+def _merge(base: Any, over: Any) -> Any:
+    """``over`` on top of ``base``: mappings merge key by key; a leg (a distribution) is replaced whole."""
+    if not isinstance(base, Mapping) or not isinstance(over, Mapping):
+        return copy.deepcopy(over)
+    out = copy.deepcopy(dict(base))
+    for key, value in over.items():
+        out[key] = copy.deepcopy(value) if key in LEGS or key not in out else _merge(out[key], value)
+    return out
+
+
+def _raw(name: str, chain: tuple[str, ...] = ()) -> tuple[dict[str, Any], Located]:
+    path = PROFILES_DIR / f"{name}.yaml"
+    if not path.exists():
+        raise SpecError(f"unknown latency profile '{name}'", key="profile", expected=" | ".join(profile_names()), found=name)
+    data, where = load_yaml(path)
+    if not isinstance(data, Mapping):
+        raise where.error((), "a profile must be a mapping", expected="{name, latency, ...}", found=data)
+    extra = sorted(set(data) - set(_KEYS))
+    if extra:
+        raise where.error((extra[0],), "unknown profile key", expected=" | ".join(_KEYS), found=extra[0])
+    if data.get("name") != name:
+        raise where.error(("name",), "the profile's name must match its file name", expected=name, found=data.get("name"))
+    parent = data.get("extends")
+    if parent is None:
+        return dict(data), where
+    if not isinstance(parent, str) or parent in chain + (name,):
+        raise where.error(("extends",), "extends must name another profile, without cycles", expected="a profile name", found=parent)
+    base, _ = _raw(parent, chain + (name,))
+    merged = _merge({k: v for k, v in base.items() if k not in ("name", "description", "extends")}, data)
+    merged.pop("extends", None)
+    return merged, where
+
+
+def _legs_of(spec: Any, where: Located, path: tuple[Any, ...]) -> dict[str, Any]:
+    if spec is None:
+        return {}
+    if not isinstance(spec, Mapping):
+        raise where.error(path, "must be a mapping of legs", expected="{request, service, response}", found=spec)
+    extra = sorted(set(spec) - set(LEGS))
+    if extra:
+        raise where.error(path + (extra[0],), "unknown leg", expected=" | ".join(LEGS), found=extra[0])
+    return dict(spec)
+
+
+def _expand(data: Mapping[str, Any], where: Located) -> dict[str, Any]:
+    latency = copy.deepcopy(dict(data.get("latency") or {}))
+    services = latency.setdefault("services", {})
+    if not isinstance(services, Mapping):
+        raise where.error(("latency", "services"), "must be a mapping", expected="{ServiceName: legs}", found=services)
+    known = names("service")
+    for service in services:
+        if service not in known:
+            raise where.error(("latency", "services", service), "unknown service", expected=" | ".join(known), found=service)
+        tools = (services[service] or {}).get("tools") or {}
+        schemas = service_class(service).schemas()
+        for tool in tools:
+            if tool not in schemas:
+                raise where.error(("latency", "services", service, "tools", tool), "unknown tool", expected=" | ".join(sorted(schemas)), found=tool)
+    writes = data.get("writes") or {}
+    if not isinstance(writes, Mapping) or set(writes) - {"default", "services"}:
+        raise where.error(("writes",), "must be a mapping with default and services", expected="{default, services}", found=writes)
+    write_default = _legs_of(writes.get("default"), where, ("writes", "default"))
+    write_services = writes.get("services") or {}
+    for service in write_services:
+        if service not in known:
+            raise where.error(("writes", "services", service), "unknown service", expected=" | ".join(known), found=service)
+    if write_default or write_services:
+        for service in known:
+            layer = {**write_default, **_legs_of(write_services.get(service), where, ("writes", "services", service))}
+            if not layer:
+                continue
+            entry = services.setdefault(service, {})
+            tools = entry.setdefault("tools", {})
+            for tool, schema in service_class(service).schemas().items():
+                if schema.access == "write":
+                    tools[tool] = {**layer, **(tools.get(tool) or {})}
+    latency["services"] = {s: services[s] for s in sorted(services)}
+    LatencyModel(latency, where, ("latency",))  # check every distribution now, naming the file
+    return latency
+
+
+def load_profile(name: str) -> dict[str, Any]:
+    """``{"name", "description", "latency"[, "horizon_ms"]}`` with ``latency`` in LatencyModel format."""
+    data, where = _raw(name)
+    out: dict[str, Any] = {"name": name, "description": str(data.get("description", "")), "latency": _expand(data, where)}
+    if data.get("horizon_ms") is not None:
+        horizon = data["horizon_ms"]
+        if not isinstance(horizon, int) or isinstance(horizon, bool) or horizon < 1:
+            raise where.error(("horizon_ms",), "must be a whole number of ms", expected="an integer >= 1", found=horizon)
+        out["horizon_ms"] = horizon
+    return out
+
+
+def latency_for(profile: Mapping[str, Any], services: list[str] | tuple[str, ...]) -> dict[str, Any]:
+    """The profile's latency restricted to ``services`` (a world may only name services its tasks use)."""
+    latency = copy.deepcopy(dict(profile["latency"]))
+    latency["services"] = {s: v for s, v in (latency.get("services") or {}).items() if s in services}
+    if not latency["services"]:
+        del latency["services"]
+    return latency

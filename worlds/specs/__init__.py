@@ -1,0 +1,1 @@
+"""Built-in world specs (YAML), installed as package data."""
