@@ -234,15 +234,32 @@ def instance_world(instance: Mapping[str, Any], profile: str | None = None, suit
     return world
 
 
+_indexes: dict[tuple[str, int, int], dict[str, dict[str, Any]]] = {}
+
+
+def _index(path: Path) -> dict[str, dict[str, Any]]:
+    """Instances of a suite file by id, read once per file version (path, mtime, size):
+    a sweep resolving hundreds of instances of one suite reads it once per process."""
+    try:
+        stat = path.stat()
+    except OSError as exc:
+        raise SpecError(f"cannot read the suite: {exc.strerror}", file=str(path)) from None
+    key = (str(path.resolve()), stat.st_mtime_ns, stat.st_size)
+    index = _indexes.get(key)
+    if index is None:
+        index = {instance["id"]: instance for instance in read_suite(path)}
+        _indexes.clear()
+        _indexes[key] = index
+    return index
+
+
 def resolve_instance(path: str, fragment: str) -> dict[str, Any]:
     """World source ``SUITE.jsonl#<instance id>[@<profile>]``: the world mapping of that instance."""
     instance_id, _, profile = fragment.partition("@")
     if not instance_id:
         raise SpecError("name an instance after '#'", file=path, expected="SUITE.jsonl#<instance id>", found=fragment)
-    known = []
-    for instance in read_suite(path):
-        if instance["id"] == instance_id:
-            return instance_world(instance, profile or None, Path(path).name)
-        if len(known) < 5:
-            known.append(instance["id"])
+    index = _index(Path(path))
+    if instance_id in index:
+        return instance_world(index[instance_id], profile or None, Path(path).name)
+    known = list(index)[:5]
     raise SpecError(f"no instance '{instance_id}' in the suite", file=path, expected=" | ".join(known) + (" | ..." if known else ""), found=instance_id)

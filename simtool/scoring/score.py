@@ -25,7 +25,10 @@ SCORE_KEYS = (
 def instance_label(h: History) -> str:
     """The suite instance a world was built from, else the world's name."""
     world = h.world
-    return str(world.get("instance") or world.get("name") or "world")
+    instance = world.get("instance")
+    if isinstance(instance, dict):  # suite worlds record {id, kind, seed, suite, ...}
+        instance = instance.get("id")
+    return str(instance or world.get("name") or "world")
 
 
 def profile_label(h: History) -> str:
