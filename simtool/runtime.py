@@ -323,13 +323,17 @@ class Runtime:
         self.clock.process(self._queued(call, slots, now))
 
     def _queued(self, call: CallRun, slots: simpy.Resource, arrived: int) -> Iterator[simpy.Event]:
-        with slots.request() as request:
-            call.slot = request
-            yield request
+        request = slots.request()
+        call.slot = request
+        # a call withdrawn while queued leaves the queue (``_end_call``) and never resumes here
+        yield request
+        try:
             if call.status == "in_flight":
                 if call.svc_ms:
                     yield self.clock.timeout(call.svc_ms)
                 self._execute(call, arrived)
+        finally:
+            slots.release(request)
             call.slot = None
 
     def _execute(self, call: CallRun, arrived: int) -> None:

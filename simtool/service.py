@@ -34,6 +34,7 @@ __all__ = [
     "check_args",
     "normalize",
     "plain_copy",
+    "json_type",
 ]
 
 _TYPES = ("string", "integer", "number", "boolean", "array", "object", "any")
@@ -285,6 +286,25 @@ def load_tool_schemas(path: str | Path, service: str, domain: str = "") -> dict[
             domain=domain,
         )
     return out
+
+
+def json_type(value: Any) -> str:
+    """The JSON type of a value: null, boolean, integer, number, string, object, array (else its Python type)."""
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "boolean"
+    if isinstance(value, int):
+        return "integer"
+    if isinstance(value, float):
+        return "number"
+    if isinstance(value, str):
+        return "string"
+    if isinstance(value, Mapping):
+        return "object"
+    if isinstance(value, (list, tuple)):
+        return "array"
+    return type(value).__name__
 
 
 def _type_ok(value: Any, ptype: str) -> bool:

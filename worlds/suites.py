@@ -33,12 +33,12 @@ line into a world with the profile's latency inlined.
 from __future__ import annotations
 
 import copy
-import json
 from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
 from simtool.errors import SpecError
+from simtool.jsonl import read_json_lines
 from simtool.rng import stream
 from simtool.trace import canonical
 from worlds.authored import load_authored_tasks
@@ -198,22 +198,10 @@ def write_suite(instances: Sequence[Mapping[str, Any]], out: str | Path) -> None
 
 def read_suite(path: str | Path) -> Iterator[dict[str, Any]]:
     """The instances of a suite file, in order; errors name the file and line."""
-    p = Path(path)
-    try:
-        handle = p.open(encoding="utf-8")
-    except OSError as exc:
-        raise SpecError(f"cannot read the suite: {exc.strerror}", file=str(p)) from None
-    with handle:
-        for number, line in enumerate(handle, 1):
-            if not line.strip():
-                continue
-            try:
-                data = json.loads(line)
-            except json.JSONDecodeError as exc:
-                raise SpecError(f"not a JSON line: {exc.msg}", file=str(p), line=number) from None
-            if not isinstance(data, dict) or "id" not in data or "tasks" not in data:
-                raise SpecError("not a suite instance", file=str(p), line=number, expected="{id, kind, tasks, ...}", found=str(data)[:80])
-            yield data
+    for number, data in read_json_lines(path, "suite"):
+        if not isinstance(data, dict) or "id" not in data or "tasks" not in data:
+            raise SpecError("not a suite instance", file=str(path), line=number, expected="{id, kind, tasks, ...}", found=str(data)[:80])
+        yield data
 
 
 def instance_world(instance: Mapping[str, Any], profile: str | None = None, suite: str | None = None) -> dict[str, Any]:

@@ -21,7 +21,6 @@ Config paths are those of ``simtool run --set``: ``world.<path>`` or ``policy.<k
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -29,6 +28,7 @@ from typing import Any
 from attrs import frozen
 
 from simtool.errors import SpecError
+from simtool.jsonl import read_json_lines
 from simtool.trace import canonical
 from simtool.yamlspec import Located, load_yaml, load_yaml_text
 
@@ -142,23 +142,11 @@ def _policies(value: Any, where: Located) -> tuple[PolicyChoice, ...]:
 
 def suite_instance_ids(path: str | Path) -> list[str]:
     """The instance ids of a suite file (JSON lines with an ``id`` each), in order."""
-    p = Path(path)
-    try:
-        handle = p.open(encoding="utf-8")
-    except OSError as exc:
-        raise SpecError(f"cannot read the suite: {exc.strerror}", file=str(p)) from None
     ids = []
-    with handle:
-        for number, line in enumerate(handle, 1):
-            if not line.strip():
-                continue
-            try:
-                record = json.loads(line)
-            except json.JSONDecodeError as exc:
-                raise SpecError(f"not a JSON line: {exc.msg}", file=str(p), line=number) from None
-            if not isinstance(record, Mapping) or not isinstance(record.get("id"), str):
-                raise SpecError("a suite line needs an 'id'", file=str(p), line=number, expected="{id, tasks, ...}", found=str(record)[:80])
-            ids.append(record["id"])
+    for number, record in read_json_lines(path, "suite"):
+        if not isinstance(record, Mapping) or not isinstance(record.get("id"), str):
+            raise SpecError("a suite line needs an 'id'", file=str(path), line=number, expected="{id, tasks, ...}", found=str(record)[:80])
+        ids.append(record["id"])
     return ids
 
 

@@ -161,3 +161,13 @@ def test_a_policy_that_waits_forever_ends_the_run_as_stalled():
     w = world([ticket_task("t1", [CREATE])])
     result, ev, _ = run_script(w, [Decision((), 0, Wait())])
     assert result.end_reason == "stalled" and of(ev, "end")[0]["tasks"]["t1"]["status"] == "active"
+
+
+def test_a_call_cancelled_while_queued_leaves_the_queue_at_once():
+    w = world([ticket_task(f"t{i}", [CREATE]) for i in (1, 2, 3)], service=200, services={"TicketAPI": {"capacity": 1}})
+    calls = tuple(call(task=f"t{i}") for i in (1, 2, 3))
+    steps = [Decision(calls, 0, Wait((), 150)), Decision((Cancel("c1"),), 0, Wait()), Decision((), 0, Wait()), Decision((), 0, Wait())]
+    _, ev, _ = run_script(w, steps)
+    assert of(ev, "cancel")[0]["phase"] == "before_execution"
+    # t3 moves up behind t1 instead of waiting out the withdrawn call's slot
+    assert [(e["task"], e["t"]) for e in of(ev, "execute")] == [("t1", 300), ("t3", 500)]

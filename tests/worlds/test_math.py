@@ -12,6 +12,7 @@ import pytest
 from bfcl_partial import reference_cases, schema_differences
 
 from simtool.callstring import parse_call
+from worlds.bfcl.gold import render_result
 from worlds.math.service import MathAPI
 
 
@@ -20,16 +21,6 @@ def api() -> MathAPI:
     service = MathAPI()
     service.load_scenario({})
     return service
-
-
-def _render(value: Any) -> str:
-    # The reference's rule: a dict as JSON, or as str() when it holds non-JSON values (mpf, Decimal).
-    if isinstance(value, dict):
-        try:
-            return json.dumps(value)
-        except TypeError:
-            return str(value)
-    return str(value)
 
 
 def _as_value(text: str) -> Any:
@@ -130,7 +121,7 @@ def test_reference_results_0_99_for_this_class(bfcl_dir):
             mine = []
             for text in calls:
                 name, args = parse_call(text, schemas[text.split("(", 1)[0].strip()].param_names)
-                mine.append(_render(api.invoke(name, args).value))
+                mine.append(render_result(api.invoke(name, args).value))
             seen += len(mine)
             for text, a, b in zip(calls, mine, expected, strict=True):
                 if _as_value(a) != _as_value(b):

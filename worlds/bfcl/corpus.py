@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import json
 import os
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from simtool.errors import SpecError
+from simtool.jsonl import read_json_lines
 
 __all__ = ["ENTRIES_FILE", "ANSWERS_FILE", "data_dir", "read_entries", "read_answers", "read_jsonl"]
 
@@ -24,18 +23,8 @@ def data_dir(explicit: str | Path | None = None) -> Path | None:
 
 
 def read_jsonl(path: Path) -> Iterator[dict[str, Any]]:
-    try:
-        handle = path.open(encoding="utf-8")
-    except OSError as exc:
-        raise SpecError(f"cannot read the BFCL corpus: {exc.strerror}", file=str(path)) from None
-    with handle:
-        for number, line in enumerate(handle, 1):
-            if not line.strip():
-                continue
-            try:
-                yield json.loads(line)
-            except json.JSONDecodeError as exc:
-                raise SpecError(f"not a JSON line: {exc.msg}", file=str(path), line=number) from None
+    for _, value in read_json_lines(path, "BFCL corpus"):
+        yield value
 
 
 def read_entries(folder: Path) -> list[dict[str, Any]]:

@@ -13,6 +13,8 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
+from simtool.service import json_type
+
 __all__ = ["KEYWORDS", "TYPES", "check_schema", "validate"]
 
 TYPES = ("object", "array", "string", "integer", "number", "boolean", "null")
@@ -20,22 +22,6 @@ KEYWORDS = (
     "type", "properties", "required", "additionalProperties", "items", "minItems", "maxItems",
     "enum", "minimum", "maximum", "minLength", "maxLength", "pattern", "description", "title",
 )
-
-
-def _kind(value: Any) -> str:
-    if value is None:
-        return "null"
-    if isinstance(value, bool):
-        return "boolean"
-    if isinstance(value, int):
-        return "integer"
-    if isinstance(value, float):
-        return "number"
-    if isinstance(value, str):
-        return "string"
-    if isinstance(value, Mapping):
-        return "object"
-    return "array"
 
 
 def check_schema(schema: Any, path: str = "schema") -> str | None:
@@ -68,7 +54,7 @@ def check_schema(schema: Any, path: str = "schema") -> str | None:
 
 def _type_ok(value: Any, wanted: Any) -> bool:
     names = wanted if isinstance(wanted, list) else [wanted]
-    kind = _kind(value)
+    kind = json_type(value)
     return kind in names or (kind == "integer" and "number" in names)
 
 
@@ -76,7 +62,7 @@ def validate(data: Any, schema: Mapping[str, Any], path: str = "$") -> list[str]
     """Every violation, in document order (an empty list means valid)."""
     if "type" in schema and not _type_ok(data, schema["type"]):
         wanted = schema["type"] if isinstance(schema["type"], str) else " or ".join(schema["type"])
-        return [f"{path}: expected {wanted}, found {_kind(data)}."]
+        return [f"{path}: expected {wanted}, found {json_type(data)}."]
     errors: list[str] = []
     if "enum" in schema and data not in schema["enum"]:
         errors.append(f"{path}: {data!r} is not one of {schema['enum']!r}.")
@@ -105,7 +91,7 @@ def validate(data: Any, schema: Mapping[str, Any], path: str = "$") -> list[str]
             errors.append(f"{path}: longer than {schema['maxLength']} characters.")
         if "pattern" in schema and not re.search(schema["pattern"], data):
             errors.append(f"{path}: {data!r} does not match pattern {schema['pattern']!r}.")
-    elif _kind(data) in ("integer", "number"):
+    elif json_type(data) in ("integer", "number"):
         if "minimum" in schema and data < schema["minimum"]:
             errors.append(f"{path}: {data} is less than the minimum {schema['minimum']}.")
         if "maximum" in schema and data > schema["maximum"]:

@@ -11,28 +11,13 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from simtool.service import json_type
+
 __all__ = ["FIELD_TYPES", "type_name", "check_rules", "check_record"]
 
+type_name = json_type  # the field type a JSON value has (``null`` for None)
+
 FIELD_TYPES = ("array", "boolean", "integer", "number", "object", "string")
-
-
-def type_name(value: Any) -> str:
-    """The field type a JSON value has (``null`` for None)."""
-    if value is None:
-        return "null"
-    if isinstance(value, bool):
-        return "boolean"
-    if isinstance(value, int):
-        return "integer"
-    if isinstance(value, float):
-        return "number"
-    if isinstance(value, str):
-        return "string"
-    if isinstance(value, Mapping):
-        return "object"
-    if isinstance(value, (list, tuple)):
-        return "array"
-    return type(value).__name__
 
 
 def _fits(value: Any, declared: str) -> bool:
