@@ -23,6 +23,7 @@ import simpy
 
 from simtool.clock import make_clock
 from simtool.errors import SimtoolError
+from simtool.gold import GoldBook
 from simtool.latency import LatencyDraws
 from simtool.policy import (
     CallAction,
@@ -30,7 +31,6 @@ from simtool.policy import (
     Cancel,
     Decision,
     Event,
-    GoldStep,
     Observation,
     Oracle,
     Policy,
@@ -44,7 +44,7 @@ from simtool.registry import service_class
 from simtool.rng import stream
 from simtool.service import Service, ServiceContext, check_args, normalize
 from simtool.trace import TraceWriter, canonical
-from simtool.world import Fault, FaultProcess, TaskSpec, Turn, World
+from simtool.world import Fault, FaultProcess, TaskSpec, World
 
 __all__ = ["Runtime", "PolicyAbort"]
 
@@ -67,7 +67,6 @@ class Runtime:
         self.clock = make_clock(stream(seed, "ties") if world.tie_shuffle else None)
         self._seq = 0
         self._draws = LatencyDraws(world.latency, seed)
-        self._gold_draws = LatencyDraws(world.latency, seed)
         self.tasks: dict[str, TaskRun] = {}
         self.calls: dict[str, CallRun] = {}
         self._views: dict[str, CallView] = {}
@@ -78,7 +77,6 @@ class Runtime:
         self._decisions = 0
         self._think_total = 0
         self._next_call = 0
-        self._gold_cache: dict[tuple[Any, ...], tuple[dict[str, Any], list[list[Any]]]] = {}
         self._slots: dict[str, simpy.Resource] = {
             name: simpy.Resource(self.clock, capacity=lim.capacity) for name, lim in world.limits.items() if lim.capacity
         }
@@ -95,8 +93,7 @@ class Runtime:
                 epochs=[0] * len(spec.turns),
                 current=spec.turns[0],
             )
-        self._amendments: dict[tuple[str, int, int], Turn] = {}
-        self._steps_cache: dict[tuple[str, int, int], tuple[GoldStep, ...]] = {}
+        self.gold = GoldBook({t.task_id: t for t in world.tasks}, world.latency, seed, self._instantiate)
         self._task_views: dict[str, TaskView] = {}
 
     # ----------------------------------------------------------------- set-up helpers
@@ -151,52 +148,11 @@ class Runtime:
             stale=self._stale_reason(call, task) is not None,
         )
 
-    # ----------------------------------------------------------------- gold path
-    def _gold_turn(self, task: TaskRun, turn: int, epoch: int) -> Turn:
-        if epoch == 0:
-            return task.spec.turns[turn]
-        return self._amendments[(task.task_id, turn, epoch)]
-
-    def _oracle_steps(self, task_id: str, turn: int, epoch: int) -> tuple[GoldStep, ...]:
-        key = (task_id, turn, epoch)
-        cached = self._steps_cache.get(key)
-        if cached is not None:
-            return cached
-        task = self.tasks[task_id]
-        if turn >= len(task.spec.turns):
-            return ()
-        gold = self._amendments.get(key) if epoch else None
-        if epoch and gold is None:
-            return ()  # not amended (yet): nothing to know
-        gold = gold or task.spec.turns[turn]
-        steps = tuple(GoldStep(g.tool, g.args, self.world.latency.expected_ms(g.service, g.tool)) for g in gold.gold)
-        self._steps_cache[key] = steps
-        return steps
-
-    def _gold_expectation(self, task: TaskRun, path: tuple[tuple[int, int], ...]) -> tuple[dict[str, Any], list[list[Any]]]:
-        """State after replaying the gold of ``path`` ((turn, epoch) ...) on fresh services, and results per turn."""
-        key = (task.task_id, path)
-        cached = self._gold_cache.get(key)
-        if cached is not None:
-            return cached
-        services = self._instantiate(task.spec)
-        results: list[list[Any]] = []
-        for turn, epoch in path:
-            turn_results = []
-            for g in self._gold_turn(task, turn, epoch).gold:
-                turn_results.append(normalize(services[g.service].invoke(g.tool, g.args).value))
-            results.append(turn_results)
-        out = ({name: s.state() for name, s in services.items()}, results)
-        self._gold_cache[key] = out
-        return out
-
+    # ----------------------------------------------------------------- sub-tasks
     def _start_subtask(self, task: TaskRun, reason: str) -> None:
         turn = task.current
         assert turn is not None
-        gold = []
-        for g in turn.gold:
-            req, svc, resp = self._gold_draws.draw(task.task_id, g.service, g.tool)
-            gold.append({"tool": g.tool, "service": g.service, "args": g.args, "req_ms": req, "svc_ms": svc, "resp_ms": resp})
+        gold = self.gold.chain(task.task_id, turn)
         self._emit("subtask_start", task=task.task_id, turn=task.turn, epoch=task.epoch, request=turn.request, gold=gold, reason=reason)
         self._notify(Event("subtask_started", self.clock.now, task.task_id, None, {"turn": task.turn, "epoch": task.epoch, "reason": reason}))
 
@@ -433,7 +389,7 @@ class Runtime:
         else:
             uses = list(action.uses)
         path = tuple(task.history) + ((task.turn, task.epoch),)
-        gold_state, gold_results = self._gold_expectation(task, path)
+        gold_state, gold_results = self.gold.expectation(task.task_id, path)
         actual = {name: s.state() for name, s in task.services.items()}
         diff = [f"{name}.{key}" for name in sorted(actual) for key in sorted(set(actual[name]) | set(gold_state[name]))
                 if actual[name].get(key) != gold_state[name].get(key)]
@@ -485,7 +441,7 @@ class Runtime:
                 self._emit("fault", **rec, effective=False)
                 return
             task.epochs[task.turn] += 1
-            self._amendments[(task.task_id, task.turn, task.epoch)] = fault.amendment
+            self.gold.amend(task.task_id, task.turn, task.epoch, fault.amendment)
             task.current = fault.amendment
             self._emit("fault", **rec, effective=True, turn=task.turn, epoch=task.epoch, request=fault.amendment.request)
             for call_id in task.call_ids:
@@ -686,5 +642,5 @@ class Runtime:
         return stream(self.seed, "policy", name)
 
     def oracle(self) -> Oracle:
-        return Oracle(self._oracle_steps, {t.task_id: len(t.turns) for t in self.world.tasks})
+        return Oracle(self.gold.steps, {t.task_id: len(t.turns) for t in self.world.tasks})
 

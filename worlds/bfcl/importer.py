@@ -8,7 +8,7 @@ One entry becomes one task; each of its turns becomes a sub-task:
 - ``services``: the entry's ``involved_classes``; ``initial_config``: the entry's scenarios.
 
 The gold state after each turn is not stored: the engine computes it at ``respond`` by
-replaying the gold path on fresh services (``Runtime._gold_expectation``).
+replaying the gold path on fresh services (``simtool.gold.GoldBook.expectation``).
 
 Turns that BFCL leaves without a call or without words:
 
