@@ -132,8 +132,10 @@ class GoldFollower(Policy):
 
     def _absorb(self, obs: Observation) -> None:
         for task in obs.tasks:
-            p = self._progress.setdefault(task.task_id, Progress(turn=task.turn, epoch=task.epoch))
-            if task.turn != p.turn:
+            p = self._progress.get(task.task_id)
+            if p is None:
+                p = self._progress[task.task_id] = Progress(turn=task.turn, epoch=task.epoch)
+            elif task.turn != p.turn:
                 p.restart(task.turn, task.epoch)
         for e in obs.events:
             if e.kind in ("delivered", "timed_out") and e.call_id is not None:
@@ -219,7 +221,10 @@ class GoldFollower(Policy):
         if ready:
             chosen = self.choose(obs, ready)
             actions.append(self.act(obs, chosen))
-            more = len(ready) > 1 or self.ready(obs, chosen) or isinstance(actions[-1], Respond)
+            action = actions[-1]
+            # a one-in-flight policy's chosen task waits for its call; an answer moves on to the next turn
+            again = isinstance(action, Respond) or (not self.one_in_flight and self.ready(obs, chosen))
+            more = len(ready) > 1 or again
         else:
             more = False
         if not actions:

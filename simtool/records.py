@@ -33,6 +33,7 @@ class CallRun:
     outcome: str | None = None  # ok | error, once the service (or the runtime) answered
     ended_at: int | None = None
     slot: Any = None  # a capacity request, while queued or holding a slot
+    result_text: str | None = None  # canonical JSON of the result, once a respond has needed it
 
 
 @define(slots=True)

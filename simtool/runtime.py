@@ -94,7 +94,8 @@ class Runtime:
                 current=spec.turns[0],
             )
         self.gold = GoldBook({t.task_id: t for t in world.tasks}, world.latency, seed, self._instantiate)
-        self._task_views: dict[str, TaskView] = {}
+        self._task_views: dict[str, tuple[tuple[Any, ...], TaskView]] = {}
+        self._perm_version = 0  # bumped by every revoke or grant
 
     # ----------------------------------------------------------------- set-up helpers
     def _service_ctx(self, task_id: str, service: str) -> ServiceContext:
@@ -375,6 +376,12 @@ class Runtime:
             self._notify(Event("cancelled", self.clock.now, call.task_id, call_id, {"phase": phase}))
 
     # ----------------------------------------------------------------- respond
+    @staticmethod
+    def _result_text(call: CallRun) -> str:
+        if call.result_text is None:
+            call.result_text = canonical(call.result)
+        return call.result_text
+
     def respond(self, action: Respond) -> None:
         task = self.tasks.get(action.task_id)
         raw = {"respond": action.task_id, "text": action.text}
@@ -393,7 +400,7 @@ class Runtime:
         actual = {name: s.state() for name, s in task.services.items()}
         diff = [f"{name}.{key}" for name in sorted(actual) for key in sorted(set(actual[name]) | set(gold_state[name]))
                 if actual[name].get(key) != gold_state[name].get(key)]
-        have = {canonical(self.calls[c].result) for c in uses if c in self.calls and self.calls[c].status in ("ok", "error")}
+        have = {self._result_text(self.calls[c]) for c in uses if c in self.calls and self.calls[c].status in ("ok", "error")}
         want = [canonical(r) for r in gold_results[-1]]
         pending = [c for c in task.call_ids if self.calls[c].turn == task.turn and not self.calls[c].executed and self.calls[c].status == "in_flight"]
         self._emit(
@@ -450,6 +457,7 @@ class Runtime:
             self._start_subtask(task, "amend")
         elif fault.kind in ("revoke", "grant"):
             assert fault.scope is not None
+            self._perm_version += 1
             for task in targets:
                 if fault.kind == "revoke":
                     task.permissions.discard(fault.scope)
@@ -504,14 +512,14 @@ class Runtime:
         )
 
     def _task_views_now(self) -> tuple[TaskView, ...]:
+        """Views rebuilt only for tasks that changed since the last decision."""
         views = []
         for task in self.tasks.values():
-            view = self._task_views.get(task.task_id)
-            if (view is None or view.status != task.status or view.turn != task.turn or view.epoch != task.epoch
-                    or len(view.call_ids) != len(task.call_ids) or len(view.permissions) != len(task.permissions)
-                    or set(view.permissions) != task.permissions):
-                view = self._task_views[task.task_id] = self._task_view(task)
-            views.append(view)
+            signature = (task.status, task.turn, task.epoch, len(task.call_ids), self._perm_version)
+            cached = self._task_views.get(task.task_id)
+            if cached is None or cached[0] != signature:
+                cached = self._task_views[task.task_id] = (signature, self._task_view(task))
+            views.append(cached[1])
         return tuple(views)
 
     def observe(self) -> Observation:

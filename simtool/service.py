@@ -200,8 +200,14 @@ def normalize(value: Any) -> Any:
         return value
     if kind is float:
         return value if math.isfinite(value) else str(value)
-    if kind is dict and all(type(k) is str for k in value):
-        return {k: normalize(v) for k, v in value.items()}
+    if kind is dict:
+        out = {}
+        for k, v in value.items():
+            if type(k) is not str:
+                break
+            out[k] = normalize(v)
+        else:
+            return out
     if isinstance(value, dict):
         return {str(k): normalize(v) for k, v in value.items()}
     if isinstance(value, (list, tuple)):
