@@ -171,3 +171,18 @@ def test_a_call_cancelled_while_queued_leaves_the_queue_at_once():
     assert of(ev, "cancel")[0]["phase"] == "before_execution"
     # t3 moves up behind t1 instead of waiting out the withdrawn call's slot
     assert [(e["task"], e["t"]) for e in of(ev, "execute")] == [("t1", 300), ("t3", 500)]
+
+
+def test_a_granted_scope_lets_calls_through_again_and_both_events_reach_the_policy():
+    w = world([ticket_task("t1", [CREATE, CREATE])],
+              faults=[{"at_ms": 0, "kind": "revoke", "scope": "ticketing.write", "task": "t1"},
+                      {"at_ms": 50, "kind": "grant", "scope": "ticketing.write", "task": "t1"}])
+    steps = [Decision((call(),), 0, Wait((), 10)), Decision((), 0, Wait((), 100)), Decision((call(),), 0, Wait(("c1",))),
+             Decision((), 0, Wait(("c1",)))]
+    _, ev, policy = run_script(w, steps)
+    issues = of(ev, "issue")
+    assert "ticketing.write" not in issues[0]["perms"] and "ticketing.write" in issues[1]["perms"]
+    assert of(ev, "refuse")[0]["call_id"] == "c0" and [e["call_id"] for e in of(ev, "execute")] == ["c1"]
+    kinds = [e.kind for o in policy.seen for e in o.events]
+    assert "revoked" in kinds and "granted" in kinds
+    assert policy.seen[-1].task("t1").permissions == ("ticketing.read", "ticketing.write")
