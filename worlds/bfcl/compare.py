@@ -32,7 +32,7 @@ def differences(ours: Mapping[str, Any], ref: Mapping[str, Any], limit: int = 5)
         for cls in sorted(set(mine_state) | set(their_state)):
             if mine_state.get(cls) != their_state.get(cls):
                 a, b = mine_state.get(cls) or {}, their_state.get(cls) or {}
-                keys = sorted(k for k in set(a) | set(b) if a.get(k) != b.get(k))
+                keys = sorted(k for k in set(a) | set(b) if a.get(k) != b.get(k))  # deterministic: sorted
                 detail = "; ".join(f"{k}: {json.dumps(a.get(k))[:200]} != {json.dumps(b.get(k))[:200]}" for k in keys[:3])
                 out.append(f"{ref['id']} turn {t} state {cls}: {detail}")
         if len(out) >= limit:

@@ -3,7 +3,7 @@
 Inside a run, the runtime's ``ServiceContext`` derives each named stream from the run's root
 seed, the task and the service. Standalone (``ctx=None``: tests, gold replay, notebooks) the
 streams come from a fixed root seed instead, each derived from its name with a numpy
-``SeedSequence`` (the name's UTF-8 bytes as spawn key: stable across processes, unlike hash()).
+``SeedSequence`` (the name's UTF-8 bytes as spawn key: stable across processes, unlike the built-in string hash).
 """
 
 from __future__ import annotations
