@@ -100,3 +100,19 @@ def schema_differences(service_type: type[Service], func_doc: Path) -> list[str]
             if p.has_default != ("default" in doc) or (p.has_default and p.default != doc["default"]):
                 out.append(f"{tool}.{p.name}: default {p.default!r} != BFCL {doc.get('default', '(none)')!r}")
     return out
+
+
+def gold_refusals(service_type: type[Service], bfcl_dir: Path) -> list[tuple[str, str, str]]:
+    """(entry id, call, result) of every refusal or failure when the gold paths of the entries
+    involving ``service_type`` replay through it alone: entries with no reference lines should
+    at least run clean (a wrong seeded draw turns a later call into a "not found" refusal)."""
+    entries = [e for e in read_entries(bfcl_dir) if service_type.name in e["involved_classes"]]
+    assert entries, f"no BFCL entry involves {service_type.name}"
+    answers = read_answers(bfcl_dir)
+    return [
+        (entry["id"], call, result)
+        for entry in entries
+        for turn in replay_class(service_type, entry, answers[entry["id"]])
+        for call, result in turn["calls"]
+        if result.startswith("Error during execution") or '"error"' in result
+    ]

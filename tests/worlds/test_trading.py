@@ -6,9 +6,8 @@ import json
 import random
 
 import pytest
-from bfcl_partial import replay_class, schema_differences
+from bfcl_partial import gold_refusals, schema_differences
 
-from worlds.bfcl.corpus import read_answers, read_entries
 from worlds.trading.clock import draw_timestamp
 from worlds.trading.service import TradingBot
 from worlds.trading.tables import SECTORS, SYMBOLS, default_state
@@ -157,14 +156,4 @@ def test_tables_agree_with_bfcl_facts(bfcl_dir):
 
 def test_gold_paths_replay_without_refusals(bfcl_dir):
     # Entries 100-199 have no reference lines; their gold paths should at least run clean.
-    entries = [e for e in read_entries(bfcl_dir) if "TradingBot" in e["involved_classes"]]
-    answers = read_answers(bfcl_dir)
-    assert entries
-    failures = [
-        (entry["id"], call, result)
-        for entry in entries
-        for turn in replay_class(TradingBot, entry, answers[entry["id"]])
-        for call, result in turn["calls"]
-        if result.startswith("Error during execution") or '"error"' in result
-    ]
-    assert failures == []
+    assert gold_refusals(TradingBot, bfcl_dir) == []

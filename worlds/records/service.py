@@ -117,12 +117,10 @@ class RecordStore(Service):
         return {"ids": ids, "count": len(ids)}
 
     def get_record(self, collection: str, record_id: int) -> dict[str, Any]:
-        coll = self.collections.get(collection)
-        if coll is None:
-            return self._no_collection(collection)
-        record = self._find(coll, record_id)
-        if record is None:
-            return self._no_record(collection, record_id)
+        found = self._locate(collection, record_id)
+        if isinstance(found, dict):
+            return found
+        coll, record = found
         return {"record": copy.deepcopy(record)}
 
     def query_records(
@@ -154,12 +152,10 @@ class RecordStore(Service):
     def update_record(
         self, collection: str, record_id: int, fields: dict[str, Any], remove_fields: list[str] | None = None
     ) -> dict[str, Any]:
-        coll = self.collections.get(collection)
-        if coll is None:
-            return self._no_collection(collection)
-        record = self._find(coll, record_id)
-        if record is None:
-            return self._no_record(collection, record_id)
+        found = self._locate(collection, record_id)
+        if isinstance(found, dict):
+            return found
+        coll, record = found
         if "id" in fields or "id" in (remove_fields or []):
             return {"error": "Field 'id' is assigned by the store and cannot be changed."}
         merged = {k: v for k, v in record.items() if k not in (remove_fields or [])}
@@ -172,12 +168,10 @@ class RecordStore(Service):
         return {"id": record_id, "record": copy.deepcopy(record)}
 
     def delete_record(self, collection: str, record_id: int) -> dict[str, Any]:
-        coll = self.collections.get(collection)
-        if coll is None:
-            return self._no_collection(collection)
-        record = self._find(coll, record_id)
-        if record is None:
-            return self._no_record(collection, record_id)
+        found = self._locate(collection, record_id)
+        if isinstance(found, dict):
+            return found
+        coll, record = found
         coll["records"].remove(record)
         return {"deleted": record_id, "record": copy.deepcopy(record)}
 
@@ -235,6 +229,16 @@ class RecordStore(Service):
         coll["records"].append(record)
         coll["next_id"] += 1
         return record
+
+    def _locate(self, collection: str, record_id: int) -> tuple[dict[str, Any], dict[str, Any]] | dict[str, str]:
+        """The collection and the record, or the refusal that says which one is missing."""
+        coll = self.collections.get(collection)
+        if coll is None:
+            return self._no_collection(collection)
+        record = self._find(coll, record_id)
+        if record is None:
+            return self._no_record(collection, record_id)
+        return coll, record
 
     @staticmethod
     def _find(coll: Mapping[str, Any], record_id: int) -> dict[str, Any] | None:
