@@ -63,6 +63,8 @@ class Progress:
     not_before: int = 0
     retries: int = 0
     answered: bool = False  # responded; waits for the next sub-task (a refused answer is not repeated)
+    steps: tuple[GoldStep, ...] = ()  # the gold steps in force, for ``steps_of`` (turn, epoch)
+    steps_of: tuple[int, int] | None = None
 
     def restart(self, turn: int, epoch: int) -> None:
         self.turn, self.epoch, self.issued, self.done, self.uses, self.retry, self.retries = turn, epoch, 0, 0, [], deque(), 0
@@ -85,11 +87,16 @@ class GoldFollower(Policy):
         self._cancels: list[str] = []
         self._issuing: tuple[str, int] | None = None
         self._cursor = 0
+        self._tasks_seen: tuple[TaskView, ...] | None = None  # the task views last absorbed
+        self._order: list[str] = []  # task ids in world order
 
     # ------------------------------------------------------------ beliefs
     def steps(self, task_id: str, p: Progress) -> tuple[GoldStep, ...]:
-        assert self.ctx is not None
-        return self.ctx.oracle.steps(task_id, p.turn, p.epoch if self.follows_world else 0)
+        key = (p.turn, p.epoch if self.follows_world else 0)
+        if p.steps_of != key:
+            assert self.ctx is not None
+            p.steps, p.steps_of = self.ctx.oracle.steps(task_id, *key), key
+        return p.steps
 
     def bind(self, obs: Observation, delivered: str, holder: str) -> None:
         """Take the result of call ``delivered`` as the answer to the policy's call ``holder``."""
@@ -131,12 +138,15 @@ class GoldFollower(Policy):
                 p.retry.append(step)
 
     def _absorb(self, obs: Observation) -> None:
-        for task in obs.tasks:
-            p = self._progress.get(task.task_id)
-            if p is None:
-                p = self._progress[task.task_id] = Progress(turn=task.turn, epoch=task.epoch)
-            elif task.turn != p.turn:
-                p.restart(task.turn, task.epoch)
+        if obs.tasks is not self._tasks_seen:  # the runtime hands the same views while no task changed
+            self._tasks_seen = obs.tasks
+            for task in obs.tasks:
+                p = self._progress.get(task.task_id)
+                if p is None:
+                    p = self._progress[task.task_id] = Progress(turn=task.turn, epoch=task.epoch)
+                    self._order.append(task.task_id)
+                elif task.turn != p.turn:
+                    p.restart(task.turn, task.epoch)
         for e in obs.events:
             if e.kind in ("delivered", "timed_out") and e.call_id is not None:
                 self.on_delivery(obs, e.call_id)
@@ -204,13 +214,18 @@ class GoldFollower(Policy):
 
     def choose(self, obs: Observation, ready: list[TaskView]) -> TaskView:
         """Round-robin over ready tasks, starting after the last one served."""
-        order = [t.task_id for t in obs.tasks]
-        ready_ids = {t.task_id for t in ready}
+        if len(ready) == 1:
+            chosen = ready[0]
+            self._cursor = (self._order.index(chosen.task_id) + 1) % len(self._order)
+            return chosen
+        order = self._order
+        by_id = {t.task_id: t for t in ready}
         for k in range(len(order)):
-            task_id = order[(self._cursor + k) % len(order)]
-            if task_id in ready_ids:
-                self._cursor = (order.index(task_id) + 1) % len(order)
-                return obs.task(task_id)
+            position = (self._cursor + k) % len(order)
+            task = by_id.get(order[position])
+            if task is not None:
+                self._cursor = (position + 1) % len(order)
+                return task
         raise AssertionError("choose() called with no ready task")
 
     def decide(self, obs: Observation) -> Decision:

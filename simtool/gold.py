@@ -14,26 +14,41 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from simtool.latency import LatencyDraws, LatencyModel
+from simtool.latency import LatencyDraws
 from simtool.policy import GoldStep
-from simtool.service import Service, normalize
-from simtool.world import TaskSpec, Turn
+from simtool.service import Service, ServiceContext, normalize
+from simtool.world import TaskSpec, Turn, World
 
-__all__ = ["GoldBook"]
+__all__ = ["GoldBook", "shared_expectations"]
 
 Expectation = tuple[dict[str, Any], list[list[Any]]]
+Instantiate = Callable[[TaskSpec, "list[ServiceContext] | None"], dict[str, Service]]
+
+_MEMO_LIMIT = 4096
+
+
+def shared_expectations(world: World) -> dict[tuple[Any, ...], Expectation]:
+    """Gold expectations kept across the runs of one (immutable, parsed) world.
+
+    Replaying the gold on fresh services gives the same state for every run unless a service
+    drew from its seeded streams; such expectations are kept per seed. A sweep running one
+    world over many seeds and policies replays each sub-task's gold once.
+    """
+    return world.memo.setdefault("expectations", {})  # type: ignore[no-any-return]
 
 
 class GoldBook:
-    def __init__(self, tasks: dict[str, TaskSpec], latency: LatencyModel, seed: int,
-                 instantiate: Callable[[TaskSpec], dict[str, Service]]) -> None:
+    def __init__(self, tasks: dict[str, TaskSpec], draws: LatencyDraws, instantiate: Instantiate,
+                 seed: int = 0, shared: dict[tuple[Any, ...], Expectation] | None = None) -> None:
         self._tasks = tasks
-        self._latency = latency
-        self._draws = LatencyDraws(latency, seed)
+        self._latency = draws.model
+        self._draws = draws  # shared with the runtime: the k-th gold call of a tool reads the k-th draw
+        self._drawn: dict[tuple[str, str], int] = {}
         self._instantiate = instantiate
+        self._seed = seed
+        self._shared = shared if shared is not None else {}
         self._amendments: dict[tuple[str, int, int], Turn] = {}
         self._steps: dict[tuple[str, int, int], tuple[GoldStep, ...]] = {}
-        self._expectations: dict[tuple[str, tuple[tuple[int, int], ...]], Expectation] = {}
 
     def amend(self, task_id: str, turn: int, epoch: int, amendment: Turn) -> None:
         """From ``epoch`` on, the turn's request and gold are ``amendment``'s."""
@@ -58,23 +73,30 @@ class GoldBook:
         return cached
 
     def expectation(self, task_id: str, path: tuple[tuple[int, int], ...]) -> Expectation:
-        key = (task_id, path)
-        cached = self._expectations.get(key)
+        """What replaying the gold of ``path`` on fresh services gives (shared with other runs of
+        the world; read-only)."""
+        turns = [self.turn(task_id, turn, epoch) for turn, epoch in path]
+        key = (task_id, tuple(id(t) for t in turns))  # turns belong to the world, which owns the memo
+        cached = self._shared.get(key) or self._shared.get(key + (self._seed,))
         if cached is None:
-            services = self._instantiate(self._tasks[task_id])
+            contexts: list[ServiceContext] = []
+            services = self._instantiate(self._tasks[task_id], contexts)
             results: list[list[Any]] = []
-            for turn, epoch in path:
-                gold = self.turn(task_id, turn, epoch)
-                assert gold is not None, (task_id, turn, epoch)
+            for gold in turns:
+                assert gold is not None, (task_id, path)
                 results.append([normalize(services[g.service].invoke(g.tool, g.args).value) for g in gold.gold])
             cached = ({name: s.state() for name, s in services.items()}, results)
-            self._expectations[key] = cached
+            if len(self._shared) >= _MEMO_LIMIT:
+                self._shared.clear()
+            self._shared[key + ((self._seed,) if any(c.seeded for c in contexts) else ())] = cached
         return cached
 
     def chain(self, task_id: str, turn: Turn) -> list[dict[str, Any]]:
         """The turn's gold calls with their drawn legs (the k-th gold call of a tool draws the k-th value)."""
         out = []
         for g in turn.gold:
-            req, svc, resp = self._draws.draw(task_id, g.service, g.tool)
+            k = self._drawn.get((task_id, g.tool), 0)
+            self._drawn[(task_id, g.tool)] = k + 1
+            req, svc, resp = self._draws.nth(task_id, g.service, g.tool, k)
             out.append({"tool": g.tool, "service": g.service, "args": g.args, "req_ms": req, "svc_ms": svc, "resp_ms": resp})
         return out

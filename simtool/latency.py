@@ -25,23 +25,45 @@ from attrs import frozen
 from simtool.rng import stream
 from simtool.yamlspec import Located
 
-__all__ = ["Distribution", "parse_distribution", "LatencyModel", "LEGS", "Legs"]
+__all__ = ["Distribution", "parse_distribution", "LatencyModel", "LatencyDraws", "LEGS", "Legs"]
 
 LEGS = ("request", "service", "response")
 
 Sampler = Callable[[np.random.Generator], float]
 
 
+Batch = Callable[[np.random.Generator, int], np.ndarray]
+
+
 @frozen
 class Distribution:
-    """A parsed latency distribution: how to sample it, and its mean in ms."""
+    """A parsed latency distribution: how to sample it, and its mean in ms.
+
+    ``sample_many`` (when set) draws n values at once, the same n values that n calls of
+    ``sample`` would draw from the same generator (checked by the tests for every kind that
+    has it); kinds that take two draws per value (empirical, mixture) have none.
+    """
 
     kind: str
     sample: Sampler
     mean: float
+    sample_many: Batch | None = None
+
+    @property
+    def constant(self) -> bool:
+        """Draws nothing from its generator."""
+        return self.kind == "constant"
 
     def draw(self, rng: np.random.Generator, scale: float = 1.0) -> int:
         return max(0, int(round(self.sample(rng) * scale)))
+
+    def draw_many(self, rng: np.random.Generator | None, n: int, scale: float = 1.0) -> list[int]:
+        """n successive draws (``rng`` may be None for a constant)."""
+        if self.constant or rng is None:
+            value = self.draw(rng, scale)  # type: ignore[arg-type]
+            return [value] * n
+        raw = self.sample_many(rng, n).tolist() if self.sample_many is not None else [self.sample(rng) for _ in range(n)]
+        return [max(0, int(round(x * scale))) for x in raw]
 
 
 _FIELDS: dict[str, tuple[str, ...]] = {
@@ -88,24 +110,25 @@ def parse_distribution(spec: Any, where: Located | None = None, path: tuple[Any,
         low, high = _number(spec, "low", where, path), _number(spec, "high", where, path)
         if high < low:
             raise where.error(path + ("high",), "high is below low", expected=f"a number >= {low}", found=high)
-        return Distribution(kind, lambda rng: rng.uniform(low, high), (low + high) / 2)
+        return Distribution(kind, lambda rng: rng.uniform(low, high), (low + high) / 2, lambda rng, n: rng.uniform(low, high, n))
     if kind == "exponential":
         mean = _number(spec, "mean", where, path)
-        return Distribution(kind, lambda rng: rng.exponential(mean) if mean else 0.0, mean)
+        return Distribution(kind, lambda rng: rng.exponential(mean) if mean else 0.0, mean,
+                            lambda rng, n: rng.exponential(mean, n) if mean else np.zeros(n))
     if kind == "lognormal":
         median = _number(spec, "median", where, path, positive=True)
         sigma = _number(spec, "sigma", where, path)
         mu = math.log(median)
-        return Distribution(kind, lambda rng: rng.lognormal(mu, sigma), median * math.exp(sigma * sigma / 2))
+        return Distribution(kind, lambda rng: rng.lognormal(mu, sigma), median * math.exp(sigma * sigma / 2), lambda rng, n: rng.lognormal(mu, sigma, n))
     if kind == "gamma":
         shape = _number(spec, "shape", where, path, positive=True)
         scale = _number(spec, "scale", where, path)
-        return Distribution(kind, lambda rng: rng.gamma(shape, scale), shape * scale)
+        return Distribution(kind, lambda rng: rng.gamma(shape, scale), shape * scale, lambda rng, n: rng.gamma(shape, scale, n))
     if kind == "pareto":
         scale = _number(spec, "scale", where, path)
         alpha = _number(spec, "alpha", where, path, positive=True)
         mean = alpha * scale / (alpha - 1) if alpha > 1 else math.inf
-        return Distribution(kind, lambda rng: (rng.pareto(alpha) + 1.0) * scale, mean)
+        return Distribution(kind, lambda rng: (rng.pareto(alpha) + 1.0) * scale, mean, lambda rng, n: (rng.pareto(alpha, n) + 1.0) * scale)
     if kind == "empirical":
         samples = spec.get("samples")
         if not isinstance(samples, list) or not samples:
@@ -212,20 +235,46 @@ class LatencyModel:
 
 
 class LatencyDraws:
-    """Common-random-number draws for one run: stream (task, tool, leg), k-th draw for occurrence k."""
+    """Common-random-number draws for one run: stream (task, tool, leg), k-th draw for occurrence k.
+
+    The values are drawn in batches and kept, so the runtime (its k-th call of a tool) and the
+    gold book (the k-th gold call) read the same numbers from one set of streams. A constant
+    leg draws nothing, so it gets no stream.
+    """
+
+    BATCH = 16
 
     def __init__(self, model: LatencyModel, seed: int) -> None:
         self.model = model
         self.seed = seed
-        self._streams: dict[tuple[str, str], tuple[np.random.Generator, np.random.Generator, np.random.Generator]] = {}
+        self._values: dict[tuple[str, str], list[tuple[int, int, int]]] = {}
+        self._streams: dict[tuple[str, str, str], np.random.Generator] = {}
+        self._next: dict[tuple[str, str], int] = {}
+
+    def _leg_values(self, task_id: str, tool: str, leg: str, dist: Distribution, n: int) -> list[int]:
+        if dist.constant:
+            return dist.draw_many(None, n, self.model.scale)
+        key = (task_id, tool, leg)
+        rng = self._streams.get(key)
+        if rng is None:
+            rng = self._streams[key] = stream(self.seed, "latency", task_id, tool, leg)
+        return dist.draw_many(rng, n, self.model.scale)
+
+    def nth(self, task_id: str, service: str, tool: str, k: int) -> tuple[int, int, int]:
+        """The (request, service, response) ms of the task's ``k``-th call of ``tool`` (from 0)."""
+        values = self._values.get((task_id, tool))
+        if values is not None and k < len(values):
+            return values[k]
+        if values is None:
+            values = self._values[(task_id, tool)] = []
+        legs = self.model.legs(service, tool)
+        while k >= len(values):
+            n = self.BATCH
+            values.extend(zip(*(self._leg_values(task_id, tool, leg, getattr(legs, leg), n) for leg in LEGS)))
+        return values[k]
 
     def draw(self, task_id: str, service: str, tool: str) -> tuple[int, int, int]:
         """The next (request, service, response) ms for this task's next call of ``tool``."""
-        key = (task_id, tool)
-        gens = self._streams.get(key)
-        if gens is None:
-            gens = tuple(stream(self.seed, "latency", task_id, tool, leg) for leg in LEGS)  # type: ignore[assignment]
-            self._streams[key] = gens  # type: ignore[assignment]
-        legs = self.model.legs(service, tool)
-        scale = self.model.scale
-        return (legs.request.draw(gens[0], scale), legs.service.draw(gens[1], scale), legs.response.draw(gens[2], scale))
+        k = self._next.get((task_id, tool), 0)
+        self._next[(task_id, tool)] = k + 1
+        return self.nth(task_id, service, tool, k)

@@ -9,7 +9,7 @@ from attrs import define, field
 from simtool.service import Service
 from simtool.world import TaskSpec, Turn
 
-__all__ = ["CallRun", "TaskRun"]
+__all__ = ["CallRun", "TaskRun", "stale_reason"]
 
 
 @define(slots=True)
@@ -49,6 +49,17 @@ class TaskRun:
     call_ids: list[str] = field(factory=list)
     occurrences: dict[str, int] = field(factory=dict)
     executed_count: int = 0
+    perms: tuple[str, ...] = ()  # the permissions, sorted: kept in step by ``set_permissions``
+
+    def __attrs_post_init__(self) -> None:
+        self.perms = tuple(sorted(self.permissions))
+
+    def set_permissions(self, scope: str, granted: bool) -> None:
+        if granted:
+            self.permissions.add(scope)
+        else:
+            self.permissions.discard(scope)
+        self.perms = tuple(sorted(self.permissions))
 
     @property
     def task_id(self) -> str:
@@ -57,3 +68,12 @@ class TaskRun:
     @property
     def epoch(self) -> int:
         return self.epochs[self.turn] if self.turn < len(self.epochs) else 0
+
+
+def stale_reason(call: CallRun, task: TaskRun) -> str | None:
+    """Why a call's result no longer answers its task (None: it still does)."""
+    if task.status == "cancelled":
+        return "task_cancelled"
+    if call.turn < len(task.epochs) and task.epochs[call.turn] != call.epoch:
+        return "amended"
+    return None

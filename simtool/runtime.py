@@ -23,11 +23,10 @@ import simpy
 
 from simtool.clock import make_clock
 from simtool.errors import SimtoolError
-from simtool.gold import GoldBook
+from simtool.gold import GoldBook, shared_expectations
 from simtool.latency import LatencyDraws
 from simtool.policy import (
     CallAction,
-    CallView,
     Cancel,
     Decision,
     Event,
@@ -36,14 +35,14 @@ from simtool.policy import (
     Policy,
     PolicyContext,
     Respond,
-    TaskView,
     Wait,
 )
-from simtool.records import CallRun, TaskRun
+from simtool.records import CallRun, TaskRun, stale_reason
 from simtool.registry import service_class
 from simtool.rng import stream
 from simtool.service import Service, ServiceContext, check_args, normalize
 from simtool.trace import TraceWriter, canonical
+from simtool.views import CallViews, TaskViews
 from simtool.world import Fault, FaultProcess, TaskSpec, World
 
 __all__ = ["Runtime", "PolicyAbort"]
@@ -69,7 +68,6 @@ class Runtime:
         self._draws = LatencyDraws(world.latency, seed)
         self.tasks: dict[str, TaskRun] = {}
         self.calls: dict[str, CallRun] = {}
-        self._views: dict[str, CallView] = {}
         self._in_flight: dict[str, None] = {}
         self._inbox: list[Event] = []
         self._wait: Wait | None = None
@@ -85,6 +83,8 @@ class Runtime:
         self._outages: dict[str, list[tuple[int, int]]] = {name: list(lim.outages) for name, lim in world.limits.items()}
         self.end_reason: str | None = None
         self._schemas = MappingProxyType({t.task_id: MappingProxyType(dict(t.tools)) for t in world.tasks})
+        self._call_views = CallViews(self.calls, self.tasks)
+        self._task_views = TaskViews(self.tasks)
         for spec in world.tasks:
             self.tasks[spec.task_id] = TaskRun(
                 spec=spec,
@@ -93,19 +93,22 @@ class Runtime:
                 epochs=[0] * len(spec.turns),
                 current=spec.turns[0],
             )
-        self.gold = GoldBook({t.task_id: t for t in world.tasks}, world.latency, seed, self._instantiate)
-        self._task_views: dict[str, tuple[tuple[Any, ...], TaskView]] = {}
-        self._perm_version = 0  # bumped by every revoke or grant
+        self.gold = GoldBook({t.task_id: t for t in world.tasks}, self._draws, self._instantiate, seed, shared_expectations(world))
+        self._active = len(self.tasks)  # tasks neither done nor cancelled
 
     # ----------------------------------------------------------------- set-up helpers
     def _service_ctx(self, task_id: str, service: str) -> ServiceContext:
         seed = self.seed
         return ServiceContext(task_id, lambda name: stream(seed, "service", task_id, service, name))
 
-    def _instantiate(self, spec: TaskSpec) -> dict[str, Service]:
+    def _instantiate(self, spec: TaskSpec, contexts: list[ServiceContext] | None = None) -> dict[str, Service]:
+        """Fresh services for a task (their contexts appended to ``contexts`` when given)."""
         out = {}
         for name in spec.services:
-            instance = service_class(name)(self._service_ctx(spec.task_id, name))
+            ctx = self._service_ctx(spec.task_id, name)
+            if contexts is not None:
+                contexts.append(ctx)
+            instance = service_class(name)(ctx)
             instance.load_scenario(normalize(spec.initial_config.get(name) or {}))
             out[name] = instance
         return out
@@ -133,21 +136,8 @@ class Runtime:
         return event.call_id in wait.call_ids
 
     def _view(self, call: CallRun) -> None:
-        task = self.tasks[call.task_id]
-        self._views[call.call_id] = CallView(
-            call_id=call.call_id,
-            task_id=call.task_id,
-            turn=call.turn,
-            epoch=call.epoch,
-            tool=call.tool,
-            args=MappingProxyType(call.args),
-            issued_at=call.issued_at,
-            deadline=call.deadline,
-            status=call.status,
-            result=call.result if call.status in ("ok", "error") else None,
-            ended_at=call.ended_at,
-            stale=self._stale_reason(call, task) is not None,
-        )
+        """The call changed: the agent's view of it is rebuilt when next looked at."""
+        self._call_views.changed(call.call_id)
 
     # ----------------------------------------------------------------- sub-tasks
     def _start_subtask(self, task: TaskRun, reason: str) -> None:
@@ -156,18 +146,6 @@ class Runtime:
         gold = self.gold.chain(task.task_id, turn)
         self._emit("subtask_start", task=task.task_id, turn=task.turn, epoch=task.epoch, request=turn.request, gold=gold, reason=reason)
         self._notify(Event("subtask_started", self.clock.now, task.task_id, None, {"turn": task.turn, "epoch": task.epoch, "reason": reason}))
-
-    # ----------------------------------------------------------------- permissions, staleness
-    def _perms(self, task: TaskRun) -> list[str]:
-        return sorted(task.permissions)
-
-    @staticmethod
-    def _stale_reason(call: CallRun, task: TaskRun) -> str | None:
-        if task.status == "cancelled":
-            return "task_cancelled"
-        if call.turn < len(task.epochs) and task.epochs[call.turn] != call.epoch:
-            return "amended"
-        return None
 
     # ----------------------------------------------------------------- a call's life
     def _reject(self, task_id: str | None, reason: str, detail: str, raw: Any) -> None:
@@ -204,7 +182,7 @@ class Runtime:
         self._next_call += 1
         occurrence = task.occurrences.get(action.tool, 0)
         task.occurrences[action.tool] = occurrence + 1
-        req, svc, resp = self._draws.draw(task.task_id, schema.service, action.tool)
+        req, svc, resp = self._draws.nth(task.task_id, schema.service, action.tool, occurrence)
         call = CallRun(
             call_id=call_id, task_id=task.task_id, tool=action.tool, service=schema.service,
             scope=schema.scope, args=args, turn=task.turn, epoch=task.epoch, issued_at=now,
@@ -212,10 +190,11 @@ class Runtime:
         )
         self.calls[call_id] = call
         task.call_ids.append(call_id)
+        self._task_views.changed(task)
         self._in_flight[call_id] = None
         self._emit(
             "issue", call_id=call_id, task=task.task_id, turn=call.turn, epoch=call.epoch, tool=call.tool,
-            service=call.service, scope=call.scope, args=args, deadline=call.deadline, perms=self._perms(task),
+            service=call.service, scope=call.scope, args=args, deadline=call.deadline, perms=task.perms,
             uses=list(action.uses), req_ms=req, svc_ms=svc, resp_ms=resp, occurrence=occurrence,
             task_status=task.status,
         )
@@ -333,13 +312,13 @@ class Runtime:
             call.outcome = "error"
             call.result = {"error": f"permission revoked: {call.scope}"}
         leak = call.outcome == "ok" and call.scope not in task.permissions
-        stale = self._stale_reason(call, task)
+        stale = stale_reason(call, task)
         call.status = call.outcome or "error"
         call.ended_at = self.clock.now
         del self._in_flight[call.call_id]
         self._emit(
             "deliver", call_id=call.call_id, task=call.task_id, outcome=call.status, result=call.result,
-            executed=call.executed, stale=stale is not None, stale_reason=stale, perms=self._perms(task),
+            executed=call.executed, stale=stale is not None, stale_reason=stale, perms=task.perms,
             leak=leak, withheld=withheld,
         )
         self._view(call)
@@ -410,8 +389,9 @@ class Runtime:
         )
         task.history.append((task.turn, task.epoch))
         task.turn += 1
+        self._task_views.changed(task)
         if task.turn >= len(task.spec.turns):
-            task.status = "done"
+            self._set_status(task, "done")
             task.current = None
         else:
             task.current = task.spec.turns[task.turn]
@@ -435,12 +415,11 @@ class Runtime:
             if task.status != "active":
                 self._emit("fault", **rec, effective=False)
                 return
-            task.status = "cancelled"
+            self._set_status(task, "cancelled")
             self._emit("fault", **rec, effective=True)
             for call_id in [c for c in task.call_ids if self.calls[c].status == "in_flight"]:
                 self.cancel(call_id, "world")
-            for call_id in task.call_ids:
-                self._view(self.calls[call_id])
+            self._call_views.task_changed(task)
             self._notify(Event("task_cancelled", now, task.task_id))
         elif fault.kind == "amend":
             task = targets[0]
@@ -448,21 +427,18 @@ class Runtime:
                 self._emit("fault", **rec, effective=False)
                 return
             task.epochs[task.turn] += 1
+            self._task_views.changed(task)
             self.gold.amend(task.task_id, task.turn, task.epoch, fault.amendment)
             task.current = fault.amendment
             self._emit("fault", **rec, effective=True, turn=task.turn, epoch=task.epoch, request=fault.amendment.request)
-            for call_id in task.call_ids:
-                self._view(self.calls[call_id])
+            self._call_views.task_changed(task)
             self._notify(Event("amended", now, task.task_id, None, {"turn": task.turn, "epoch": task.epoch}))
             self._start_subtask(task, "amend")
         elif fault.kind in ("revoke", "grant"):
             assert fault.scope is not None
-            self._perm_version += 1
             for task in targets:
-                if fault.kind == "revoke":
-                    task.permissions.discard(fault.scope)
-                else:
-                    task.permissions.add(fault.scope)
+                task.set_permissions(fault.scope, fault.kind == "grant")
+                self._task_views.changed(task)
             self._emit("fault", **rec, effective=True)
             for task in targets:
                 self._notify(Event("revoked" if fault.kind == "revoke" else "granted", now, task.task_id, None, {"scope": fault.scope}))
@@ -498,44 +474,26 @@ class Runtime:
             count += 1
 
     # ----------------------------------------------------------------- the policy loop
-    def _task_view(self, task: TaskRun) -> TaskView:
-        return TaskView(
-            task_id=task.task_id,
-            status=task.status,
-            turn=task.turn,
-            n_turns=len(task.spec.turns),
-            epoch=task.epoch,
-            request=task.current.request if task.current is not None else "",
-            tools=tuple(task.spec.tools),
-            permissions=tuple(sorted(task.permissions)),
-            call_ids=tuple(task.call_ids),
-        )
-
-    def _task_views_now(self) -> tuple[TaskView, ...]:
-        """Views rebuilt only for tasks that changed since the last decision."""
-        views = []
-        for task in self.tasks.values():
-            signature = (task.status, task.turn, task.epoch, len(task.call_ids), self._perm_version)
-            cached = self._task_views.get(task.task_id)
-            if cached is None or cached[0] != signature:
-                cached = self._task_views[task.task_id] = (signature, self._task_view(task))
-            views.append(cached[1])
-        return tuple(views)
-
     def observe(self) -> Observation:
         events, self._inbox = tuple(self._inbox), []
         return Observation(
             now=self.clock.now,
             decision=self._decisions,
-            tasks=self._task_views_now(),
-            calls=MappingProxyType(self._views),
+            tasks=self._task_views.all(),
+            calls=self._call_views,
             in_flight=tuple(self._in_flight),
             events=events,
             schemas=self._schemas,
         )
 
     def _finished(self) -> bool:
-        return all(t.status != "active" for t in self.tasks.values())
+        return self._active == 0
+
+    def _set_status(self, task: TaskRun, status: str) -> None:
+        if task.status == "active" and status != "active":
+            self._active -= 1
+        task.status = status
+        self._task_views.changed(task)
 
     def _check_decision(self, decision: Any) -> Decision | None:
         if not isinstance(decision, Decision):

@@ -15,7 +15,9 @@ from __future__ import annotations
 import copy
 import math
 from collections.abc import Callable, Mapping
+from functools import cached_property
 from pathlib import Path
+from types import MappingProxyType
 from typing import Any, ClassVar
 
 import numpy as np
@@ -83,14 +85,18 @@ class ToolSchema:
     returns: Mapping[str, Any] = field(factory=dict)
     domain: str = ""
 
-    @property
+    @cached_property
     def scope(self) -> str:
         """The permission scope a call of this tool needs: ``<domain>.<access>``."""
         return f"{self.domain}.{self.access}"
 
-    @property
+    @cached_property
     def param_names(self) -> tuple[str, ...]:
         return tuple(p.name for p in self.params)
+
+    @cached_property
+    def param_map(self) -> Mapping[str, Param]:
+        return MappingProxyType({p.name: p for p in self.params})
 
     def json_schema(self) -> dict[str, Any]:
         """JSON Schema of the arguments (``type: object``), as LLM tool definitions take it."""
@@ -121,8 +127,10 @@ class ServiceContext:
     def __init__(self, task_id: str, rng_factory: Callable[[str], np.random.Generator]) -> None:
         self.task_id = task_id
         self._rng_factory = rng_factory
+        self.seeded = False  # a stream was asked for: what the service does depends on the run's seed
 
     def rng(self, name: str) -> np.random.Generator:
+        self.seeded = True
         return self._rng_factory(name)
 
 
@@ -194,20 +202,24 @@ def plain_copy(value: Any) -> Any:
 
 
 def normalize(value: Any) -> Any:
-    """JSON-normalise: dict keys to strings, sets to sorted lists, tuples to lists, objects to dicts."""
+    """JSON-normalise: dict keys to strings, sets to sorted lists, tuples to lists, objects to dicts,
+    non-finite floats to text."""
     kind = type(value)
     if kind is str or kind is int or kind is bool or value is None:
         return value
-    if kind is float:
-        return value if math.isfinite(value) else str(value)
-    if kind is dict:
+    if kind is dict:  # the common case, kept flat: string keys, scalar values copied as they are
         out = {}
         for k, v in value.items():
             if type(k) is not str:
                 break
-            out[k] = normalize(v)
+            t = type(v)
+            out[k] = v if t is str or t is int or t is bool or v is None else normalize(v)
         else:
             return out
+    if kind is list:
+        return [v if type(v) is str or type(v) is int else normalize(v) for v in value]
+    if kind is float:
+        return value if math.isfinite(value) else str(value)
     if isinstance(value, dict):
         return {str(k): normalize(v) for k, v in value.items()}
     if isinstance(value, (list, tuple)):
@@ -333,7 +345,7 @@ def _type_ok(value: Any, ptype: str) -> bool:
 
 def check_args(schema: ToolSchema, args: Mapping[str, Any]) -> str | None:
     """Why ``args`` do not fit ``schema``, or None when they do."""
-    known = {p.name: p for p in schema.params}
+    known = schema.param_map
     for name in args:
         if name not in known:
             return f"{schema.name}: unknown argument '{name}' (expected one of {sorted(known)})"

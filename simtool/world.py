@@ -137,6 +137,8 @@ class World:
     max_decisions: int
     default_timeout_ms: int | None
     resolved: Mapping[str, Any] = field(repr=False)
+    # what runs of this world derive from it and may share (e.g. gold expectations); not part of its value
+    memo: dict[str, Any] = field(factory=dict, repr=False, eq=False, hash=False)
 
     def task(self, task_id: str) -> TaskSpec:
         for t in self.tasks:

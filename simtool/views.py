@@ -1,0 +1,109 @@
+"""What the agent may see of the run, built when first looked at and kept until it changes.
+
+The runtime tells these caches when a call or a task changes (``changed``); a view is rebuilt
+only when a policy next asks for it, so a decision that reads one call pays for one view.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from types import MappingProxyType
+
+from simtool.policy import CallView, TaskView
+from simtool.records import CallRun, TaskRun, stale_reason
+
+__all__ = ["CallViews", "TaskViews"]
+
+_RESULT_STATUSES = ("ok", "error")
+
+
+def call_view(call: CallRun, task: TaskRun) -> CallView:
+    return CallView(
+        call_id=call.call_id,
+        task_id=call.task_id,
+        turn=call.turn,
+        epoch=call.epoch,
+        tool=call.tool,
+        args=MappingProxyType(call.args),
+        issued_at=call.issued_at,
+        deadline=call.deadline,
+        status=call.status,
+        result=call.result if call.status in _RESULT_STATUSES else None,
+        ended_at=call.ended_at,
+        stale=stale_reason(call, task) is not None,
+    )
+
+
+class CallViews(Mapping[str, CallView]):
+    """Every call of the run so far, by id, in issue order (a live, read-only mapping)."""
+
+    __slots__ = ("_calls", "_tasks", "_cache")
+
+    def __init__(self, calls: dict[str, CallRun], tasks: dict[str, TaskRun]) -> None:
+        self._calls = calls
+        self._tasks = tasks
+        self._cache: dict[str, CallView] = {}
+
+    def __getitem__(self, call_id: str) -> CallView:
+        view = self._cache.get(call_id)
+        if view is None:
+            call = self._calls[call_id]
+            view = self._cache[call_id] = call_view(call, self._tasks[call.task_id])
+        return view
+
+    def __contains__(self, call_id: object) -> bool:
+        return call_id in self._calls
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._calls)
+
+    def __len__(self) -> int:
+        return len(self._calls)
+
+    def changed(self, call_id: str) -> None:
+        self._cache.pop(call_id, None)
+
+    def task_changed(self, task: TaskRun) -> None:
+        """The task's calls may have become stale (amended, cancelled)."""
+        for call_id in task.call_ids:
+            self._cache.pop(call_id, None)
+
+
+class TaskViews:
+    """The tasks as the agent sees them, in world order; one task's view is rebuilt after it changes."""
+
+    __slots__ = ("_tasks", "_cache", "_all")
+
+    def __init__(self, tasks: dict[str, TaskRun]) -> None:
+        self._tasks = tasks
+        self._cache: dict[str, TaskView] = {}
+        self._all: tuple[TaskView, ...] | None = None
+
+    def changed(self, task: TaskRun) -> None:
+        self._cache.pop(task.task_id, None)
+        self._all = None
+
+    def all(self) -> tuple[TaskView, ...]:
+        if self._all is None:
+            views = []
+            for task_id, task in self._tasks.items():
+                view = self._cache.get(task_id)
+                if view is None:
+                    view = self._cache[task_id] = _task_view(task)
+                views.append(view)
+            self._all = tuple(views)
+        return self._all
+
+
+def _task_view(task: TaskRun) -> TaskView:
+    return TaskView(
+        task_id=task.task_id,
+        status=task.status,
+        turn=task.turn,
+        n_turns=len(task.spec.turns),
+        epoch=task.epoch,
+        request=task.current.request if task.current is not None else "",
+        tools=tuple(task.spec.tools),
+        permissions=task.perms,
+        call_ids=tuple(task.call_ids),
+    )
