@@ -194,8 +194,8 @@ class Runtime:
         self._in_flight[call_id] = None
         self._emit(
             "issue", call_id=call_id, task=task.task_id, turn=call.turn, epoch=call.epoch, tool=call.tool,
-            service=call.service, scope=call.scope, args=args, deadline=call.deadline, perms=task.perms,
-            uses=list(action.uses), req_ms=req, svc_ms=svc, resp_ms=resp, occurrence=occurrence,
+            service=call.service, scope=call.scope, args=normalize(args), deadline=call.deadline, perms=task.perms,
+            uses=normalize(list(action.uses)), req_ms=req, svc_ms=svc, resp_ms=resp, occurrence=occurrence,
             task_status=task.status,
         )
         self._view(call)
@@ -507,13 +507,13 @@ class Runtime:
     @staticmethod
     def _action_record(action: Any) -> dict[str, Any]:
         if isinstance(action, CallAction):
-            return {"op": "call", "task": action.task_id, "tool": action.tool, "args": normalize(action.args),
-                    "timeout_ms": action.timeout_ms, "uses": list(action.uses)}
+            return {"op": "call", "task": normalize(action.task_id), "tool": normalize(action.tool), "args": normalize(action.args),
+                    "timeout_ms": normalize(action.timeout_ms), "uses": normalize(list(action.uses))}
         if isinstance(action, Cancel):
-            return {"op": "cancel", "call_id": action.call_id}
+            return {"op": "cancel", "call_id": normalize(action.call_id)}
         if isinstance(action, Respond):
-            return {"op": "respond", "task": action.task_id, "text": action.text,
-                    "uses": None if action.uses is None else list(action.uses)}
+            return {"op": "respond", "task": normalize(action.task_id), "text": normalize(action.text),
+                    "uses": None if action.uses is None else normalize(list(action.uses))}
         return {"op": "invalid", "raw": repr(action)[:500]}
 
     def _apply(self, action: Any) -> None:
@@ -541,8 +541,8 @@ class Runtime:
             self._emit(
                 "decide", decision=obs.decision, think_ms=decision.think_ms,
                 actions=[self._action_record(a) for a in decision.actions],
-                wait=None if decision.wait is None else {"call_ids": list(decision.wait.call_ids), "timeout_ms": decision.wait.timeout_ms},
-                seen=seen, note=dict(decision.note),
+                wait=None if decision.wait is None else normalize({"call_ids": list(decision.wait.call_ids), "timeout_ms": decision.wait.timeout_ms}),
+                seen=seen, note=normalize(dict(decision.note)),
             )
             if decision.think_ms:
                 self._think_total += decision.think_ms

@@ -9,6 +9,7 @@ a replay runs from.
 from __future__ import annotations
 
 import copy
+import math
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -327,12 +328,25 @@ def _limits(spec: Any, where: Located, path: tuple[Any, ...]) -> ServiceLimits:
     )
 
 
+def _check_finite(value: Any, where: Located, path: tuple[Any, ...]) -> None:
+    """No NaN or infinity anywhere in a world: JSON (and so a trace header) has no form for them."""
+    if isinstance(value, float) and not math.isfinite(value):
+        raise where.error(path, "not a finite number", expected="a finite number", found=value)
+    if isinstance(value, Mapping):
+        for key, item in value.items():
+            _check_finite(item, where, path + (key,))
+    elif isinstance(value, (list, tuple)):
+        for i, item in enumerate(value):
+            _check_finite(item, where, path + (i,))
+
+
 def parse_world(data: Any, where: Located | None = None) -> World:
     """Check a world mapping and build the ``World``; ``World.resolved`` holds every default."""
     where = where or Located(None, {})
     if not isinstance(data, Mapping):
         raise where.error((), "a world must be a mapping", expected="{name, tasks, ...}", found=data)
     _check_keys(data, tuple(WORLD_KEYS), where, ())
+    _check_finite(data, where, ())
     resolved = copy.deepcopy(dict(data))
     for key, value in DEFAULTS.items():
         resolved.setdefault(key, value)
