@@ -192,7 +192,7 @@ class GoldFollower(Policy):
             else:
                 p.issued += 1
             self._issuing = (task.task_id, index)
-            return CallAction(task.task_id, step.tool, dict(step.args), self.options["timeout_ms"], tuple(p.uses[-1:]))
+            return CallAction(task.task_id, step.tool, step.args, self.options["timeout_ms"], tuple(p.uses[-1:]))
         p.answered = True
         return Respond(task.task_id, f"Done ({len(steps)} steps).", tuple(p.uses))
 

@@ -16,7 +16,7 @@ result a decision was bound to (for stale-result and wrong-binding checks).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any, ClassVar
 
 import numpy as np
@@ -76,7 +76,7 @@ class TaskView:
     request: str
     tools: tuple[str, ...]
     permissions: tuple[str, ...]
-    call_ids: tuple[str, ...]
+    call_ids: Sequence[str]  # every call issued for the task so far, in issue order (live, read-only)
 
 
 @frozen

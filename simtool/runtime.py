@@ -63,6 +63,7 @@ class Runtime:
         self.policy = policy
         self.seed = seed
         self.trace = writer
+        self._write = writer.write
         self.clock = make_clock(stream(seed, "ties") if world.tie_shuffle else None)
         self._seq = 0
         self._draws = LatencyDraws(world.latency, seed)
@@ -114,11 +115,11 @@ class Runtime:
         return out
 
     def _emit(self, kind: str, **fields: Any) -> None:
-        fields["t"] = self.clock.now
+        fields["t"] = self.clock._now
         fields["seq"] = self._seq
         fields["kind"] = kind
         self._seq += 1
-        self.trace.write(fields)
+        self._write(fields)
 
     def _notify(self, event: Event) -> None:
         if event.kind not in AGENT_VISIBLE:
@@ -189,8 +190,7 @@ class Runtime:
             deadline=now + timeout if timeout is not None else None, req_ms=req, svc_ms=svc, resp_ms=resp,
         )
         self.calls[call_id] = call
-        task.call_ids.append(call_id)
-        self._task_views.changed(task)
+        task.call_ids.append(call_id)  # the task's view shows it: its call ids are live
         self._in_flight[call_id] = None
         self._emit(
             "issue", call_id=call_id, task=task.task_id, turn=call.turn, epoch=call.epoch, tool=call.tool,

@@ -180,7 +180,7 @@ class Service:
         """Run one tool atomically. Arguments are already checked against the schema."""
         method = getattr(self, tool)
         try:
-            value = method(**plain_copy(dict(args)))
+            value = method(**{k: plain_copy(v) for k, v in args.items()})
         except Exception as exc:  # a tool's own failure is a result, as in the reference
             return ToolResult(f"Error during execution: {exc}", error=True)
         return ToolResult(value, error=isinstance(value, dict) and "error" in value)

@@ -84,9 +84,9 @@ def config_hash(config: Mapping[str, Any]) -> str:
 class TraceWriter:
     """Collects canonical lines in memory, or streams them to ``PATH.incomplete`` then renames.
 
-    Lines are kept as encoded bytes and handed to the digest and the file a block at a time
-    (``BLOCK`` lines): the file is never more than one block behind the run, and a run killed
-    mid-way leaves the ``.incomplete`` file with whole lines only.
+    Encoded lines are appended to one buffer and handed to the digest and the file a block at
+    a time (``BLOCK`` lines): the file is never more than one block behind the run, and a run
+    killed mid-way leaves the ``.incomplete`` file with whole lines only.
     """
 
     BLOCK = 256
@@ -97,9 +97,11 @@ class TraceWriter:
         self.count = 0
         self.closed = False
         self._keep = keep_lines if keep_lines is not None else self.path is None
-        self._kept: list[bytes] = []  # every line, when kept
-        self._block: list[bytes] = []  # lines not yet digested (and written)
+        self._kept = bytearray()  # every line so far, when kept
+        self._block = bytearray()  # lines not yet digested (and written)
+        self._in_block = 0
         self._lines: list[str] | None = None
+        self._kept_at = 0
         self._handle: IO[bytes] | None = None
         if self.path is not None:
             self.path.parent.mkdir(parents=True, exist_ok=True)
@@ -119,30 +121,34 @@ class TraceWriter:
         self.write_bytes(line.encode("utf-8"))
 
     def write_bytes(self, line: bytes) -> None:
-        self._block.append(line)
+        block = self._block
+        block += line
+        block += b"\n"
         self.count += 1
-        if len(self._block) >= self.BLOCK or self.count == 1:  # the header goes out at once
+        self._in_block += 1
+        if self._in_block >= self.BLOCK or self.count == 1:  # the header goes out at once
             self._flush_block()
 
     def _flush_block(self) -> None:
         if not self._block:
             return
-        data = b"\n".join(self._block) + b"\n"
+        data = bytes(self._block)
         self._digest.update(data)
         if self._keep:
-            self._kept.extend(self._block)
+            self._kept += data
         if self._handle is not None:
             self._handle.write(data)
-        self._block = []
+        self._block = bytearray()
+        self._in_block = 0
 
     def finish(self) -> None:
         """Write the footer; for a file trace, flush, fsync and rename into place atomically."""
         self._flush_block()
-        footer = encode({"kind": "footer", "lines": self.count, "digest": self._digest.hexdigest()})
+        footer = encode({"kind": "footer", "lines": self.count, "digest": self._digest.hexdigest()}) + b"\n"
         if self._keep:
-            self._kept.append(footer)
+            self._kept += footer
         if self._handle is not None:
-            self._handle.write(footer + b"\n")
+            self._handle.write(footer)
             self._handle.flush()
             os.fsync(self._handle.fileno())
             self._handle.close()
@@ -160,13 +166,14 @@ class TraceWriter:
 
     @property
     def lines(self) -> list[str]:
-        """The kept lines as text (decoded once, when first asked for)."""
-        if self._lines is None or len(self._lines) != len(self._kept):
-            self._lines = b"\n".join(self._kept).decode("utf-8").split("\n") if self._kept else []
+        """The kept lines as text (decoded when first asked for after a change)."""
+        if self._lines is None or self._kept_at != len(self._kept):
+            self._lines = self._kept.decode("utf-8").split("\n")[:-1]
+            self._kept_at = len(self._kept)
         return self._lines
 
     def text(self) -> str:
-        return "".join(line + "\n" for line in self.lines)
+        return self._kept.decode("utf-8")
 
 
 @frozen

@@ -6,13 +6,13 @@ only when a policy next asks for it, so a decision that reads one call pays for 
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from types import MappingProxyType
 
 from simtool.policy import CallView, TaskView
 from simtool.records import CallRun, TaskRun, stale_reason
 
-__all__ = ["CallViews", "TaskViews"]
+__all__ = ["CallViews", "TaskViews", "CallIds"]
 
 _RESULT_STATUSES = ("ok", "error")
 
@@ -69,6 +69,36 @@ class CallViews(Mapping[str, CallView]):
             self._cache.pop(call_id, None)
 
 
+class CallIds(Sequence[str]):
+    """A task's call ids as issued so far: read-only, and live (a new call shows at once), so
+    that issuing a call does not rebuild the task's view."""
+
+    __slots__ = ("_ids",)
+
+    def __init__(self, ids: list[str]) -> None:
+        self._ids = ids
+
+    def __getitem__(self, index):  # type: ignore[no-untyped-def]
+        return self._ids[index]
+
+    def __len__(self) -> int:
+        return len(self._ids)
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._ids)
+
+    def __contains__(self, call_id: object) -> bool:
+        return call_id in self._ids
+
+    def __eq__(self, other: object) -> bool:
+        return list(self) == list(other) if isinstance(other, Sequence) and not isinstance(other, str) else NotImplemented
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def __repr__(self) -> str:
+        return f"CallIds({self._ids!r})"
+
+
 class TaskViews:
     """The tasks as the agent sees them, in world order; one task's view is rebuilt after it changes."""
 
@@ -105,5 +135,5 @@ def _task_view(task: TaskRun) -> TaskView:
         request=task.current.request if task.current is not None else "",
         tools=tuple(task.spec.tools),
         permissions=task.perms,
-        call_ids=tuple(task.call_ids),
+        call_ids=CallIds(task.call_ids),
     )
