@@ -81,7 +81,7 @@ class GoldFollower(Policy):
     def reset(self, ctx: PolicyContext) -> None:
         super().reset(ctx)
         self._think: Distribution = self.think_distribution(self.options["think"])
-        self._rng = ctx.rng("think")
+        self._rng = None if self._think.constant else ctx.rng("think")  # a constant draws nothing
         self._progress: dict[str, Progress] = {}
         self._owner: dict[str, str] = {}  # call id -> task id
         self._cancels: list[str] = []
@@ -245,7 +245,7 @@ class GoldFollower(Policy):
         if not actions:
             return Decision((), 0, self._sleep(obs))
         # with nothing else ready, sleep right after acting instead of deciding once more to learn that
-        return Decision(tuple(actions), self._think.draw(self._rng), None if more else self._sleep(obs))
+        return Decision(tuple(actions), self._think.draw(self._rng), None if more else self._sleep(obs))  # type: ignore[arg-type]
 
     def _sleep(self, obs: Observation) -> Wait:
         wake = [p.not_before - obs.now for p in self._progress.values() if p.not_before > obs.now]

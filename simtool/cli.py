@@ -56,6 +56,7 @@ def run(
     policy: Annotated[Optional[str], typer.Option(help="Policy name (see `simtool policies`)")] = None,  # noqa: UP045
     seed: Annotated[int, typer.Option(help="Root seed of every random stream")] = 0,
     trace: Annotated[Optional[Path], typer.Option(help="Write the trace here (JSON lines)")] = None,  # noqa: UP045
+    durable: Annotated[bool, typer.Option("--durable", help="fsync the trace before renaming it into place (survives a power cut)")] = False,
     set_: SetOption = None,
     check_determinism: Annotated[bool, typer.Option("--check-determinism", help="Run twice in separate processes and compare the traces")] = False,
 ) -> None:
@@ -72,7 +73,7 @@ def run(
         console.print(f"  process A: {report.a}")
         console.print(f"  process B: {report.b}")
         raise typer.Exit(1)
-    result = run_source(world, policy, seed, overrides, trace)
+    result = run_source(world, policy, seed, overrides, trace, durable)
     events = result.events()
     print_summary(events[1:], result.trace_path, events[0])
 

@@ -64,16 +64,17 @@ def resolve(config: Mapping[str, Any], where: Located | None = None, policy: Pol
 
 
 def run(config: Mapping[str, Any], seed: int, trace_path: str | Path | None = None, where: Located | None = None,
-        keep_lines: bool = True, policy: Policy | None = None) -> RunResult:
+        keep_lines: bool = True, policy: Policy | None = None, durable: bool = False) -> RunResult:
     """One deterministic run. With ``trace_path`` the trace is streamed there (atomically).
 
     ``policy``: a policy object to use instead of the one the config names (a replay then
-    needs the same object: it is not registered by name).
+    needs the same object: it is not registered by name). ``durable``: fsync the trace file
+    before renaming it into place (see :class:`simtool.trace.TraceWriter`).
     """
     if not isinstance(seed, int) or isinstance(seed, bool) or seed < 0:
         raise SpecError("the seed must be a whole number >= 0", key="seed", expected="an integer >= 0", found=seed)
     world, policy, resolved = resolve(config, where, policy)
-    writer = TraceWriter(trace_path, keep_lines=keep_lines)
+    writer = TraceWriter(trace_path, keep_lines=keep_lines, durable=durable)
     writer.write({
         "kind": "header", "format": FORMAT, "simtool": __version__, "seed": seed,
         "config": resolved, "config_hash": config_hash(resolved),
@@ -89,10 +90,10 @@ def run(config: Mapping[str, Any], seed: int, trace_path: str | Path | None = No
 
 
 def run_source(world: str | None, policy: str | None, seed: int, overrides: Sequence[str] = (),
-               trace_path: str | Path | None = None) -> RunResult:
+               trace_path: str | Path | None = None, durable: bool = False) -> RunResult:
     """``simtool run``: a world source plus overrides, run once."""
     config, where = run_config(world, policy, overrides)
-    return run(config, seed, trace_path, where)
+    return run(config, seed, trace_path, where, durable=durable)
 
 
 @frozen

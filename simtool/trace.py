@@ -87,12 +87,18 @@ class TraceWriter:
     Encoded lines are appended to one buffer and handed to the digest and the file a block at
     a time (``BLOCK`` lines): the file is never more than one block behind the run, and a run
     killed mid-way leaves the ``.incomplete`` file with whole lines only.
+
+    The rename makes a finished trace appear whole or not at all to every reader, whatever
+    happens to the process. ``durable`` adds an fsync before the rename (about 0.3 ms a trace
+    here), so that the trace also survives a power cut; without it a trace caught by one is at
+    worst cut short, and a cut trace has no valid footer, so readers report it incomplete.
     """
 
     BLOCK = 256
 
-    def __init__(self, path: str | Path | None = None, *, keep_lines: bool | None = None) -> None:
+    def __init__(self, path: str | Path | None = None, *, keep_lines: bool | None = None, durable: bool = False) -> None:
         self.path = Path(path) if path is not None else None
+        self.durable = durable
         self._digest = hashlib.sha256()
         self.count = 0
         self.closed = False
@@ -142,7 +148,7 @@ class TraceWriter:
         self._in_block = 0
 
     def finish(self) -> None:
-        """Write the footer; for a file trace, flush, fsync and rename into place atomically."""
+        """Write the footer; for a file trace, flush (and fsync when durable) and rename into place atomically."""
         self._flush_block()
         footer = encode({"kind": "footer", "lines": self.count, "digest": self._digest.hexdigest()}) + b"\n"
         if self._keep:
@@ -150,7 +156,8 @@ class TraceWriter:
         if self._handle is not None:
             self._handle.write(footer)
             self._handle.flush()
-            os.fsync(self._handle.fileno())
+            if self.durable:
+                os.fsync(self._handle.fileno())
             self._handle.close()
             self._handle = None
             os.replace(self.partial_path, self.path)  # type: ignore[arg-type]

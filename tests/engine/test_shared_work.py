@@ -165,3 +165,16 @@ def test_values_a_policy_hands_over_are_normalised_before_they_reach_the_trace()
     error = next(e for e in result.events() if e["kind"] == "agent_error")
     assert error["reason"] == "bad_timeout"
     assert np.isfinite(decide["think_ms"])
+
+
+def test_a_durable_trace_is_the_same_file(tmp_path):
+    from typer.testing import CliRunner
+
+    from simtool.cli import app
+
+    runner = CliRunner()
+    for name, extra in (("plain.jsonl", []), ("durable.jsonl", ["--durable"])):
+        outcome = runner.invoke(app, ["run", "--seed", "4", "--trace", str(tmp_path / name), *extra])
+        assert outcome.exit_code == 0, outcome.output
+    assert (tmp_path / "plain.jsonl").read_bytes() == (tmp_path / "durable.jsonl").read_bytes()
+    assert not list(tmp_path.glob("*.incomplete"))
