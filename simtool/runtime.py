@@ -14,12 +14,13 @@ A timeout is a cancellation by the deadline, with the same meaning, and the agen
 from __future__ import annotations
 
 from collections import deque
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from types import MappingProxyType
 from typing import Any
 
 import numpy as np
 import simpy
+from simpy.core import NORMAL, URGENT
 
 from simtool.clock import make_clock
 from simtool.errors import SimtoolError
@@ -72,7 +73,8 @@ class Runtime:
         self._in_flight: dict[str, None] = {}
         self._inbox: list[Event] = []
         self._wait: Wait | None = None
-        self._wake: simpy.Event | None = None
+        self._wake: _Wake | None = None
+        self._agent_done = False
         self._decisions = 0
         self._think_total = 0
         self._next_call = 0
@@ -125,8 +127,9 @@ class Runtime:
         if event.kind not in AGENT_VISIBLE:
             return
         self._inbox.append(event)
-        if self._wake is not None and not self._wake.triggered and self._matches(event, self._wait):
-            self._wake.succeed()
+        wake = self._wake
+        if wake is not None and not wake.triggered and self._matches(event, self._wait):
+            wake.succeed()
 
     @staticmethod
     def _matches(event: Event, wait: Wait | None) -> bool:
@@ -207,9 +210,9 @@ class Runtime:
             self._answer(call, {"error": f"permission denied: {call.scope}"}, refused="permission")
             self._deliver(call)
             return call_id
-        self.clock.timeout(req).callbacks.append(lambda _e: self._arrive(call))
+        self._after(req, lambda _e: self._arrive(call))
         if call.deadline is not None:
-            self.clock.timeout(timeout).callbacks.append(lambda _e: self._expire(call))
+            self._after(timeout, lambda _e: self._expire(call))
         return call_id
 
     def _outage_end(self, service: str, now: int) -> int | None:
@@ -252,7 +255,7 @@ class Runtime:
         slots = self._slots.get(call.service)
         if slots is None:
             if call.svc_ms:
-                self.clock.timeout(call.svc_ms).callbacks.append(lambda _e: self._execute(call, now))
+                self._after(call.svc_ms, lambda _e: self._execute(call, now))
             else:
                 self._execute(call, now)
             return
@@ -299,7 +302,7 @@ class Runtime:
 
     def _respond_later(self, call: CallRun) -> None:
         if call.resp_ms:
-            self.clock.timeout(call.resp_ms).callbacks.append(lambda _e: self._deliver(call))
+            self._after(call.resp_ms, lambda _e: self._deliver(call))
         else:
             self._deliver(call)
 
@@ -526,11 +529,24 @@ class Runtime:
         else:
             self._reject(None, "bad_action", f"unknown action {type(action).__name__}", repr(action)[:500])
 
-    def _agent(self, ctx: PolicyContext) -> Iterator[simpy.Event]:
+    # The agent is driven by clock callbacks, not a SimPy process: each wake-up is scheduled
+    # exactly where a process would have been resumed (start: urgent, at 0; think time: a timer;
+    # a wait: an event that a matching notification triggers, or, with a timeout, whichever of
+    # the two comes first, one step later), so same-ms ties break the same way.
+    def _start_agent(self, ctx: PolicyContext) -> None:
         self.policy.reset(ctx)
-        while not self._finished():
+        self._decide()
+
+    def _decide(self) -> None:
+        """Decide until the policy has to wait (for think time or for events) or the run ends."""
+        while True:
+            if self._finished():
+                self.end_reason = "all_done"
+                self._agent_done = True
+                return
             if self._decisions >= self.world.max_decisions:
                 self.end_reason = "max_decisions"
+                self._agent_done = True
                 return
             obs = self.observe()
             decision = self._check_decision(self.policy.decide(obs))
@@ -546,31 +562,49 @@ class Runtime:
             )
             if decision.think_ms:
                 self._think_total += decision.think_ms
-                yield self.clock.timeout(decision.think_ms)
-            for error in decision.errors:
-                self._reject(error.task_id, error.reason, error.detail, error.raw)
-            for action in decision.actions:
-                self._apply(action)
-            if decision.wait is None and decision.actions:
-                continue
-            wait = decision.wait or Wait()
-            if any(self._matches(e, wait) for e in self._inbox):
-                continue
-            if wait.timeout_ms is not None and (not isinstance(wait.timeout_ms, int) or wait.timeout_ms <= 0):
-                self._reject(None, "bad_wait", f"wait timeout_ms must be a positive integer, found {wait.timeout_ms!r}", None)
-                wait = Wait(wait.call_ids)
-            self._wait = wait
-            self._wake = self.clock.event()
-            if wait.timeout_ms is not None:
-                timer = self.clock.timeout(wait.timeout_ms)
-                yield self._wake | timer
-                if not self._wake.triggered:
-                    self._inbox.append(Event("wait_timeout", self.clock.now))
-            else:
-                yield self._wake
-            self._wake = None
-            self._wait = None
-        self.end_reason = "all_done"
+                self._after(decision.think_ms, lambda _e, d=decision: self._acted(d) and self._decide())
+                return
+            if not self._acted(decision):
+                return
+
+    def _acted(self, decision: Decision) -> bool:
+        """Apply a decision after its think time; True when the policy decides again at once."""
+        for error in decision.errors:
+            self._reject(error.task_id, error.reason, error.detail, error.raw)
+        for action in decision.actions:
+            self._apply(action)
+        if decision.wait is None and decision.actions:
+            return True
+        wait = decision.wait or Wait()
+        if any(self._matches(e, wait) for e in self._inbox):
+            return True
+        if wait.timeout_ms is not None and (not isinstance(wait.timeout_ms, int) or wait.timeout_ms <= 0):
+            self._reject(None, "bad_wait", f"wait timeout_ms must be a positive integer, found {wait.timeout_ms!r}", None)
+            wait = Wait(wait.call_ids)
+        self._wait = wait
+        wake = self._wake = _Wake(self.clock)
+        if wait.timeout_ms is None:
+            wake.callbacks.append(self._woken)
+        else:
+            either = _Either(self.clock, self._woken_or_timed_out)
+            wake.callbacks.append(either.check)
+            self._after(wait.timeout_ms, either.check)
+        return False
+
+    def _woken(self, _event: Any) -> None:
+        self._wake = None
+        self._wait = None
+        self._decide()
+
+    def _woken_or_timed_out(self, _event: Any) -> None:
+        assert self._wake is not None
+        if not self._wake.triggered:
+            self._inbox.append(Event("wait_timeout", self.clock.now))
+        self._woken(_event)
+
+    def _after(self, delay: int, callback: Callable[[Any], Any]) -> None:
+        """Call ``callback`` ``delay`` ms from now, as a SimPy timeout would."""
+        self.clock.schedule(_Timer(callback), NORMAL, delay)
 
     # ----------------------------------------------------------------- the run
     def run(self, policy_ctx: PolicyContext | None = None) -> str:
@@ -586,16 +620,19 @@ class Runtime:
             self.clock.process(self._scheduled_faults())
         for proc in self.world.fault_processes:
             self.clock.process(self._fault_process(proc))
-        agent = self.clock.process(self._agent(ctx))
+        self.clock.schedule(_Timer(lambda _e: self._start_agent(ctx)), URGENT)  # where a process would start
         horizon = self.world.horizon_ms
         clock = self.clock
-        while not agent.triggered:
-            if clock.peek() > horizon:
-                self.end_reason = "horizon" if clock.peek() != float("inf") else "stalled"
+        queue = clock._queue
+        step = clock.step
+        while not self._agent_done:
+            if not queue:
+                self.end_reason = "stalled"
                 break
-            clock.step()
-        if agent.triggered and not agent.ok:
-            raise agent.value
+            if queue[0][0] > horizon:
+                self.end_reason = "horizon"
+                break
+            step()
         summary = self.policy.close()
         tasks = {t.task_id: {"status": t.status, "turn": t.turn, "turns": len(t.spec.turns)} for t in self.tasks.values()}
         self._emit(
@@ -610,3 +647,45 @@ class Runtime:
     def oracle(self) -> Oracle:
         return Oracle(self.gold.steps, {t.task_id: len(t.turns) for t in self.world.tasks})
 
+
+
+class _Timer:
+    """A scheduled callback: what SimPy's clock needs of an event (callbacks, ok), and no more."""
+
+    __slots__ = ("callbacks", "_ok")
+
+    def __init__(self, callback: Callable[[Any], Any]) -> None:
+        self.callbacks: list[Callable[[Any], Any]] | None = [callback]
+        self._ok = True
+
+
+class _Wake:
+    """The agent's wake-up: scheduled (now) when a matching notification triggers it."""
+
+    __slots__ = ("callbacks", "_ok", "triggered", "_clock")
+
+    def __init__(self, clock: simpy.Environment) -> None:
+        self.callbacks: list[Callable[[Any], Any]] | None = []
+        self._ok = True
+        self.triggered = False
+        self._clock = clock
+
+    def succeed(self) -> None:
+        self.triggered = True
+        self._clock.schedule(self, NORMAL, 0)  # type: ignore[arg-type]
+
+
+class _Either:
+    """Whichever of a wake and a timer comes first; fires one step later (a SimPy ``AnyOf``)."""
+
+    __slots__ = ("_clock", "_then", "fired")
+
+    def __init__(self, clock: simpy.Environment, then: Callable[[Any], Any]) -> None:
+        self._clock = clock
+        self._then = then
+        self.fired = False
+
+    def check(self, _event: Any) -> None:
+        if not self.fired:
+            self.fired = True
+            self._clock.schedule(_Timer(self._then), NORMAL, 0)  # type: ignore[arg-type]
