@@ -5,6 +5,12 @@ response latencies, a constant 5 ms think time per call. Plain SimPy runs one pr
 (think, request leg, execute the same service method, response leg); simtool runs the same world
 under the `interleave` policy, keeping the trace in memory, then writing it to disk.
 
+It also runs a *floor*: the least any runtime with simtool's contract has to do per call, written
+as plainly as Python allows (one decision with one action, the four canonical trace lines of a
+call with the fields simtool records, the service call with its result copied, plain SimPy's three
+timeouts plus the agent's wake-up; none of the checks, views, gold book, faults or permissions).
+Its ratio to plain SimPy bounds from below what any Python engine can reach on this workload.
+
 Prints calls per second for each and, last, `engine/simpy ratio: X.XX` (simtool's time over plain
 SimPy's for the same calls, trace in memory; lower is better).
 Usage: python benchmarks/engine.py [--episodes N]
@@ -18,6 +24,7 @@ import time
 from pathlib import Path
 
 import numpy as np
+import orjson
 import simpy
 
 from simtool.run import run
@@ -62,6 +69,53 @@ def plain_simpy(episodes: int) -> float:
     return time.perf_counter() - start  # deterministic: benchmark timing
 
 
+def floor(episodes: int) -> float:
+    """The bare contract (see the module's docstring), on the same workload."""
+    start = time.perf_counter()  # deterministic: benchmark timing, never reaches a trace
+    for episode in range(episodes):
+        env = simpy.Environment()
+        out = bytearray()
+        seq = [0]
+        rng = np.random.default_rng(episode)
+        legs = np.rint(rng.lognormal(np.log(LEG["median"]), LEG["sigma"], size=(TASKS, 2, CALLS))).astype(int).tolist()
+
+        def emit(record: dict, env: simpy.Environment = env, out: bytearray = out, seq: list = seq) -> None:
+            record["t"], record["seq"] = env.now, seq[0]
+            seq[0] += 1
+            out.extend(orjson.dumps(record, option=orjson.OPT_SORT_KEYS))
+            out.extend(b"\n")
+
+        def agent(env: simpy.Environment, k: int, service: TicketAPI, legs: list = legs, emit=emit):  # noqa: ANN001
+            task = f"t{k}"
+            for i in range(CALLS):
+                args = {"title": f"ticket {i}"}
+                call = f"c{k}.{i}"
+                req, resp = legs[k][0][i], legs[k][1][i]
+                emit({"kind": "decide", "decision": i, "think_ms": THINK_MS, "wait": None, "seen": [], "note": {},
+                      "actions": [{"op": "call", "task": task, "tool": "create_ticket", "args": args, "timeout_ms": None, "uses": []}]})
+                yield env.timeout(THINK_MS)
+                emit({"kind": "issue", "call_id": call, "task": task, "turn": 0, "epoch": 0, "tool": "create_ticket",
+                      "service": "TicketAPI", "scope": "ticketing.write", "args": args, "deadline": None, "perms": ["ticketing.write"],
+                      "uses": [], "req_ms": req, "svc_ms": 0, "resp_ms": resp, "occurrence": i, "task_status": "active"})
+                yield env.timeout(req)
+                result = dict(service.create_ticket(**args))
+                emit({"kind": "execute", "call_id": call, "task": task, "tool": "create_ticket", "service": "TicketAPI",
+                      "outcome": "ok", "result": result, "queued_ms": 0, "order": i, "turn": 0, "epoch": 0})
+                yield env.timeout(resp)
+                emit({"kind": "deliver", "call_id": call, "task": task, "outcome": "ok", "result": result, "executed": True,
+                      "stale": False, "stale_reason": None, "perms": ["ticketing.write"], "leak": False, "withheld": False})
+                wake = env.event()
+                wake.succeed()
+                yield wake
+
+        for k in range(TASKS):
+            service = TicketAPI()
+            service.load_scenario({"current_user": "bench", "ticket_counter": 1, "ticket_queue": []})
+            env.process(agent(env, k, service))
+        env.run()
+    return time.perf_counter() - start  # deterministic: benchmark timing
+
+
 def through_simtool(episodes: int, on_disk: bool) -> float:
     config = {"world": world(), "policy": {"name": "interleave", "think": THINK_MS}}
     with tempfile.TemporaryDirectory() as tmp:
@@ -79,12 +133,15 @@ def main() -> None:
     calls = args.episodes * TASKS * CALLS
     through_simtool(3, False)  # warm caches (schemas, imports)
     simpy_s = plain_simpy(args.episodes)
+    floor_s = floor(args.episodes)
     memory_s = through_simtool(args.episodes, False)
     disk_s = through_simtool(args.episodes, True)
     print(f"calls per run: {calls}")
     print(f"plain simpy:        {calls / simpy_s:10.0f} calls/s")
+    print(f"floor (bare contract): {calls / floor_s:7.0f} calls/s")
     print(f"simtool (memory):   {calls / memory_s:10.0f} calls/s")
     print(f"simtool (disk):     {calls / disk_s:10.0f} calls/s")
+    print(f"floor/simpy ratio: {floor_s / simpy_s:.2f}")
     print(f"engine/simpy ratio (disk trace): {disk_s / simpy_s:.2f}")
     print(f"engine/simpy ratio: {memory_s / simpy_s:.2f}")
 

@@ -149,12 +149,12 @@ class Runtime:
         assert turn is not None
         gold = self.gold.chain(task.task_id, turn)
         self._emit("subtask_start", task=task.task_id, turn=task.turn, epoch=task.epoch, request=turn.request, gold=gold, reason=reason)
-        self._notify(Event("subtask_started", self.clock.now, task.task_id, None, {"turn": task.turn, "epoch": task.epoch, "reason": reason}))
+        self._notify(Event("subtask_started", self.clock._now, task.task_id, None, {"turn": task.turn, "epoch": task.epoch, "reason": reason}))
 
     # ----------------------------------------------------------------- a call's life
     def _reject(self, task_id: str | None, reason: str, detail: str, raw: Any) -> None:
         self._emit("agent_error", task=task_id, reason=reason, detail=detail, raw=normalize(raw))
-        self._notify(Event("rejected", self.clock.now, task_id, None, {"reason": reason, "detail": detail}))
+        self._notify(Event("rejected", self.clock._now, task_id, None, {"reason": reason, "detail": detail}))
 
     def issue(self, action: CallAction) -> str | None:
         raw = {"task": action.task_id, "tool": action.tool, "args": action.args}
@@ -181,7 +181,7 @@ class Runtime:
         if timeout is not None and (not isinstance(timeout, int) or timeout <= 0):
             self._reject(task.task_id, "bad_timeout", f"timeout_ms must be a positive integer, found {timeout!r}", raw)
             return None
-        now = self.clock.now
+        now = self.clock._now
         call_id = f"c{self._next_call}"
         self._next_call += 1
         occurrence = task.occurrences.get(action.tool, 0)
@@ -241,7 +241,7 @@ class Runtime:
     def _arrive(self, call: CallRun) -> None:
         if call.status != "in_flight":
             return
-        now = self.clock.now
+        now = self.clock._now
         end = self._outage_end(call.service, now)
         if end is not None:
             self._answer(call, {"error": f"{call.service} unavailable", "retry_after_ms": end - now}, refused="outage")
@@ -290,7 +290,7 @@ class Runtime:
         call.result = normalize(result.value)
         self._emit(
             "execute", call_id=call.call_id, task=call.task_id, tool=call.tool, service=call.service,
-            outcome=call.outcome, result=call.result, queued_ms=self.clock.now - arrived - call.svc_ms,
+            outcome=call.outcome, result=call.result, queued_ms=self.clock._now - arrived - call.svc_ms,
             order=task.executed_count, turn=call.turn, epoch=call.epoch,
         )
         self._respond_later(call)
@@ -317,7 +317,7 @@ class Runtime:
         leak = call.outcome == "ok" and call.scope not in task.permissions
         stale = stale_reason(call, task)
         call.status = call.outcome or "error"
-        call.ended_at = self.clock.now
+        call.ended_at = self.clock._now
         del self._in_flight[call.call_id]
         self._emit(
             "deliver", call_id=call.call_id, task=call.task_id, outcome=call.status, result=call.result,
@@ -325,7 +325,7 @@ class Runtime:
             leak=leak, withheld=withheld,
         )
         self._view(call)
-        self._notify(Event("delivered", self.clock.now, call.task_id, call.call_id, {"outcome": call.status}))
+        self._notify(Event("delivered", self.clock._now, call.task_id, call.call_id, {"outcome": call.status}))
 
     def _expire(self, call: CallRun) -> None:
         if call.status != "in_flight":
@@ -333,11 +333,11 @@ class Runtime:
         self._end_call(call, "timeout")
         self._emit("timeout", call_id=call.call_id, task=call.task_id, executed=call.executed)
         self._view(call)
-        self._notify(Event("timed_out", self.clock.now, call.task_id, call.call_id, {"executed": call.executed}))
+        self._notify(Event("timed_out", self.clock._now, call.task_id, call.call_id, {"executed": call.executed}))
 
     def _end_call(self, call: CallRun, status: str) -> None:
         call.status = status
-        call.ended_at = self.clock.now
+        call.ended_at = self.clock._now
         self._in_flight.pop(call.call_id, None)
         if call.slot is not None and not call.slot.triggered:
             call.slot.cancel()
@@ -355,7 +355,7 @@ class Runtime:
         self._emit("cancel", call_id=call_id, task=call.task_id, by=by, phase=phase, executed=call.executed)
         self._view(call)
         if by == "world" and phase in ("before_execution", "after_execution"):
-            self._notify(Event("cancelled", self.clock.now, call.task_id, call_id, {"phase": phase}))
+            self._notify(Event("cancelled", self.clock._now, call.task_id, call_id, {"phase": phase}))
 
     # ----------------------------------------------------------------- respond
     @staticmethod
@@ -410,7 +410,7 @@ class Runtime:
         return rec
 
     def apply_fault(self, fault: Fault, source: str) -> None:
-        now = self.clock.now
+        now = self.clock._now
         rec = self._fault_record(fault, source)
         targets = [self.tasks[fault.task]] if fault.task else list(self.tasks.values())
         if fault.kind == "cancel_task":
@@ -457,7 +457,7 @@ class Runtime:
 
     def _scheduled_faults(self) -> Iterator[simpy.Event]:
         for fault in self.world.faults:
-            delay = fault.at_ms - self.clock.now
+            delay = fault.at_ms - self.clock._now
             if delay > 0:
                 yield self.clock.timeout(delay)
             self.apply_fault(fault, "scheduled")
@@ -465,11 +465,11 @@ class Runtime:
     def _fault_process(self, proc: FaultProcess) -> Iterator[simpy.Event]:
         rng = stream(self.seed, "faults", str(proc.index), proc.kind)
         count = 0
-        if proc.start_ms > self.clock.now:
-            yield self.clock.timeout(proc.start_ms - self.clock.now)
+        if proc.start_ms > self.clock._now:
+            yield self.clock.timeout(proc.start_ms - self.clock._now)
         while count < proc.max_count:
             gap = max(1, int(round(rng.exponential(proc.mean_interval_ms))))
-            if self.clock.now + gap >= proc.end_ms:
+            if self.clock._now + gap >= proc.end_ms:
                 return
             yield self.clock.timeout(gap)
             template = proc.choices[int(rng.integers(len(proc.choices)))]
@@ -480,7 +480,7 @@ class Runtime:
     def observe(self) -> Observation:
         events, self._inbox = tuple(self._inbox), []
         return Observation(
-            now=self.clock.now,
+            now=self.clock._now,
             decision=self._decisions,
             tasks=self._task_views.all(),
             calls=self._call_views,
@@ -599,7 +599,7 @@ class Runtime:
     def _woken_or_timed_out(self, _event: Any) -> None:
         assert self._wake is not None
         if not self._wake.triggered:
-            self._inbox.append(Event("wait_timeout", self.clock.now))
+            self._inbox.append(Event("wait_timeout", self.clock._now))
         self._woken(_event)
 
     def _after(self, delay: int, callback: Callable[[Any], Any]) -> None:
