@@ -7,17 +7,24 @@ out races that depend on that order.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from heapq import heappush
+from typing import Any
 
 import numpy as np
 import simpy
-from simpy.core import NORMAL
+from simpy.core import NORMAL, URGENT
 
-__all__ = ["Clock", "make_clock"]
+__all__ = ["Clock", "Timer", "Wake", "Either", "make_clock"]
 
 
 class Clock(simpy.Environment):
     """Integer-ms SimPy environment (time starts at 0; all delays are ints)."""
+
+    def after(self, delay: int, callback: Callable[[Any], Any], *, urgent: bool = False) -> None:
+        """Call ``callback`` ``delay`` ms from now: scheduled as a SimPy timeout (or, ``urgent``,
+        as a process start) would be, so ties break the same way, without the event's weight."""
+        self.schedule(Timer(callback), URGENT if urgent else NORMAL, delay)  # type: ignore[arg-type]
 
 
 class ShuffledClock(Clock):
@@ -37,6 +44,48 @@ class ShuffledClock(Clock):
 
     def schedule(self, event: simpy.Event, priority: int = NORMAL, delay: int = 0) -> None:  # type: ignore[override]
         heappush(self._queue, (self._now + delay, priority, (self._tie_key(), next(self._eid)), event))
+
+
+class Timer:
+    """A scheduled callback: what the clock needs of an event (callbacks, ok), and no more."""
+
+    __slots__ = ("callbacks", "_ok")
+
+    def __init__(self, callback: Callable[[Any], Any]) -> None:
+        self.callbacks: list[Callable[[Any], Any]] | None = [callback]
+        self._ok = True
+
+
+class Wake:
+    """A wake-up that fires (is scheduled now) when something triggers it, like a SimPy event's ``succeed``."""
+
+    __slots__ = ("callbacks", "_ok", "triggered", "_clock")
+
+    def __init__(self, clock: simpy.Environment) -> None:
+        self.callbacks: list[Callable[[Any], Any]] | None = []
+        self._ok = True
+        self.triggered = False
+        self._clock = clock
+
+    def succeed(self) -> None:
+        self.triggered = True
+        self._clock.schedule(self, NORMAL, 0)  # type: ignore[arg-type]
+
+
+class Either:
+    """Whichever of several wake-ups comes first; fires one step later, as a SimPy ``AnyOf`` does."""
+
+    __slots__ = ("_clock", "_then", "fired")
+
+    def __init__(self, clock: simpy.Environment, then: Callable[[Any], Any]) -> None:
+        self._clock = clock
+        self._then = then
+        self.fired = False
+
+    def check(self, _event: Any) -> None:
+        if not self.fired:
+            self.fired = True
+            self._clock.schedule(Timer(self._then), NORMAL, 0)  # type: ignore[arg-type]
 
 
 def make_clock(tie_rng: np.random.Generator | None = None) -> Clock:

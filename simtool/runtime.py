@@ -14,15 +14,14 @@ A timeout is a cancellation by the deadline, with the same meaning, and the agen
 from __future__ import annotations
 
 from collections import deque
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from types import MappingProxyType
 from typing import Any
 
 import numpy as np
 import simpy
-from simpy.core import NORMAL, URGENT
 
-from simtool.clock import make_clock
+from simtool.clock import Either, Wake, make_clock
 from simtool.errors import SimtoolError
 from simtool.gold import GoldBook, shared_expectations
 from simtool.latency import LatencyDraws
@@ -73,7 +72,7 @@ class Runtime:
         self._in_flight: dict[str, None] = {}
         self._inbox: list[Event] = []
         self._wait: Wait | None = None
-        self._wake: _Wake | None = None
+        self._wake: Wake | None = None
         self._agent_done = False
         self._decisions = 0
         self._think_total = 0
@@ -210,9 +209,9 @@ class Runtime:
             self._answer(call, {"error": f"permission denied: {call.scope}"}, refused="permission")
             self._deliver(call)
             return call_id
-        self._after(req, lambda _e: self._arrive(call))
+        self.clock.after(req, lambda _e: self._arrive(call))
         if call.deadline is not None:
-            self._after(timeout, lambda _e: self._expire(call))
+            self.clock.after(timeout, lambda _e: self._expire(call))
         return call_id
 
     def _outage_end(self, service: str, now: int) -> int | None:
@@ -255,7 +254,7 @@ class Runtime:
         slots = self._slots.get(call.service)
         if slots is None:
             if call.svc_ms:
-                self._after(call.svc_ms, lambda _e: self._execute(call, now))
+                self.clock.after(call.svc_ms, lambda _e: self._execute(call, now))
             else:
                 self._execute(call, now)
             return
@@ -302,7 +301,7 @@ class Runtime:
 
     def _respond_later(self, call: CallRun) -> None:
         if call.resp_ms:
-            self._after(call.resp_ms, lambda _e: self._deliver(call))
+            self.clock.after(call.resp_ms, lambda _e: self._deliver(call))
         else:
             self._deliver(call)
 
@@ -562,7 +561,7 @@ class Runtime:
             )
             if decision.think_ms:
                 self._think_total += decision.think_ms
-                self._after(decision.think_ms, lambda _e, d=decision: self._acted(d) and self._decide())
+                self.clock.after(decision.think_ms, lambda _e, d=decision: self._acted(d) and self._decide())
                 return
             if not self._acted(decision):
                 return
@@ -582,13 +581,13 @@ class Runtime:
             self._reject(None, "bad_wait", f"wait timeout_ms must be a positive integer, found {wait.timeout_ms!r}", None)
             wait = Wait(wait.call_ids)
         self._wait = wait
-        wake = self._wake = _Wake(self.clock)
+        wake = self._wake = Wake(self.clock)
         if wait.timeout_ms is None:
             wake.callbacks.append(self._woken)
         else:
-            either = _Either(self.clock, self._woken_or_timed_out)
+            either = Either(self.clock, self._woken_or_timed_out)
             wake.callbacks.append(either.check)
-            self._after(wait.timeout_ms, either.check)
+            self.clock.after(wait.timeout_ms, either.check)
         return False
 
     def _woken(self, _event: Any) -> None:
@@ -601,10 +600,6 @@ class Runtime:
         if not self._wake.triggered:
             self._inbox.append(Event("wait_timeout", self.clock._now))
         self._woken(_event)
-
-    def _after(self, delay: int, callback: Callable[[Any], Any]) -> None:
-        """Call ``callback`` ``delay`` ms from now, as a SimPy timeout would."""
-        self.clock.schedule(_Timer(callback), NORMAL, delay)
 
     # ----------------------------------------------------------------- the run
     def run(self, policy_ctx: PolicyContext | None = None) -> str:
@@ -620,7 +615,7 @@ class Runtime:
             self.clock.process(self._scheduled_faults())
         for proc in self.world.fault_processes:
             self.clock.process(self._fault_process(proc))
-        self.clock.schedule(_Timer(lambda _e: self._start_agent(ctx)), URGENT)  # where a process would start
+        self.clock.after(0, lambda _e: self._start_agent(ctx), urgent=True)  # where a process would start
         horizon = self.world.horizon_ms
         clock = self.clock
         queue = clock._queue
@@ -648,44 +643,3 @@ class Runtime:
         return Oracle(self.gold.steps, {t.task_id: len(t.turns) for t in self.world.tasks})
 
 
-
-class _Timer:
-    """A scheduled callback: what SimPy's clock needs of an event (callbacks, ok), and no more."""
-
-    __slots__ = ("callbacks", "_ok")
-
-    def __init__(self, callback: Callable[[Any], Any]) -> None:
-        self.callbacks: list[Callable[[Any], Any]] | None = [callback]
-        self._ok = True
-
-
-class _Wake:
-    """The agent's wake-up: scheduled (now) when a matching notification triggers it."""
-
-    __slots__ = ("callbacks", "_ok", "triggered", "_clock")
-
-    def __init__(self, clock: simpy.Environment) -> None:
-        self.callbacks: list[Callable[[Any], Any]] | None = []
-        self._ok = True
-        self.triggered = False
-        self._clock = clock
-
-    def succeed(self) -> None:
-        self.triggered = True
-        self._clock.schedule(self, NORMAL, 0)  # type: ignore[arg-type]
-
-
-class _Either:
-    """Whichever of a wake and a timer comes first; fires one step later (a SimPy ``AnyOf``)."""
-
-    __slots__ = ("_clock", "_then", "fired")
-
-    def __init__(self, clock: simpy.Environment, then: Callable[[Any], Any]) -> None:
-        self._clock = clock
-        self._then = then
-        self.fired = False
-
-    def check(self, _event: Any) -> None:
-        if not self.fired:
-            self.fired = True
-            self._clock.schedule(_Timer(self._then), NORMAL, 0)  # type: ignore[arg-type]
