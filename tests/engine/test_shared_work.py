@@ -178,3 +178,60 @@ def test_a_durable_trace_is_the_same_file(tmp_path):
         assert outcome.exit_code == 0, outcome.output
     assert (tmp_path / "plain.jsonl").read_bytes() == (tmp_path / "durable.jsonl").read_bytes()
     assert not list(tmp_path.glob("*.incomplete"))
+
+
+def _firing_order(use_after: bool) -> list[tuple[int, int]]:
+    from simtool.clock import make_clock
+
+    clock = make_clock(stream(8, "ties"))
+    fired: list[tuple[int, int]] = []
+    delays = stream(8, "delays").integers(0, 4, size=60).tolist()
+    for i, delay in enumerate(delays):
+        def note(_e: object, i: int = i) -> None:
+            fired.append((int(clock.now), i))
+        if use_after:
+            clock.after(delay, note)
+        else:
+            clock.timeout(delay).callbacks.append(note)
+    clock.run()
+    return fired
+
+
+def test_a_scheduled_callback_fires_where_a_timeout_would_even_with_shuffled_ties():
+    assert _firing_order(True) == _firing_order(False)
+
+
+def _wake_or_timer(use_either: bool, wake_at: int, timeout: int) -> list[tuple[int, str]]:
+    from simtool.clock import Either, Wake, make_clock
+
+    clock = make_clock()
+    seen: list[tuple[int, str]] = []
+
+    def tick(_e: object) -> None:  # a bystander at every ms, and its echo later in the same ms
+        seen.append((int(clock.now), "tick"))
+        clock.timeout(0).callbacks.append(lambda _e: seen.append((int(clock.now), "echo")))
+
+    if use_either:
+        wake = Wake(clock)
+        either = Either(clock, lambda _e: seen.append((int(clock.now), "resumed")))
+        wake.callbacks.append(either.check)
+        clock.after(wake_at, lambda _e: wake.succeed())
+        clock.after(0, lambda _e: clock.after(timeout, either.check), urgent=True)  # the waiter starts, sets its timer
+    else:
+        event = clock.event()
+
+        def waiter():  # noqa: ANN202
+            yield event | clock.timeout(timeout)
+            seen.append((int(clock.now), "resumed"))
+
+        clock.timeout(wake_at).callbacks.append(lambda _e: event.succeed())
+        clock.process(waiter())
+    for t in range(12):
+        clock.timeout(t).callbacks.append(tick)
+    clock.run()
+    return seen
+
+
+@pytest.mark.parametrize(("wake_at", "timeout"), [(3, 8), (8, 3), (5, 5)])
+def test_a_wait_with_a_timeout_resumes_where_a_process_waiting_on_any_of_would(wake_at, timeout):
+    assert _wake_or_timer(True, wake_at, timeout) == _wake_or_timer(False, wake_at, timeout)
