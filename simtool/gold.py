@@ -27,7 +27,10 @@ Instantiate = Callable[[TaskSpec, "list[ServiceContext] | None"], dict[str, Serv
 _MEMO_LIMIT = 4096
 
 
-def shared_expectations(world: World) -> dict[tuple[Any, ...], Expectation]:
+Shared = dict[tuple[Any, ...], tuple[tuple[Any, ...], Expectation]]
+
+
+def shared_expectations(world: World) -> Shared:
     """Gold expectations kept across the runs of one (immutable, parsed) world.
 
     Replaying the gold on fresh services gives the same state for every run unless a service
@@ -39,7 +42,7 @@ def shared_expectations(world: World) -> dict[tuple[Any, ...], Expectation]:
 
 class GoldBook:
     def __init__(self, tasks: dict[str, TaskSpec], draws: LatencyDraws, instantiate: Instantiate,
-                 seed: int = 0, shared: dict[tuple[Any, ...], Expectation] | None = None) -> None:
+                 seed: int = 0, shared: Shared | None = None) -> None:
         self._tasks = tasks
         self._latency = draws.model
         self._draws = draws  # shared with the runtime: the k-th gold call of a tool reads the k-th draw
@@ -75,9 +78,11 @@ class GoldBook:
     def expectation(self, task_id: str, path: tuple[tuple[int, int], ...]) -> Expectation:
         """What replaying the gold of ``path`` on fresh services gives (shared with other runs of
         the world; read-only)."""
-        turns = [self.turn(task_id, turn, epoch) for turn, epoch in path]
+        turns = tuple(self.turn(task_id, turn, epoch) for turn, epoch in path)
         key = (task_id, tuple(id(t) for t in turns))  # turns belong to the world, which owns the memo
-        cached = self._shared.get(key) or self._shared.get(key + (self._seed,))
+        entry = self._shared.get(key) or self._shared.get(key + (self._seed,))
+        # an entry keeps its turns alive, so their ids cannot be reused; the identity check is a guard
+        cached = entry[1] if entry is not None and all(a is b for a, b in zip(entry[0], turns)) else None
         if cached is None:
             contexts: list[ServiceContext] = []
             services = self._instantiate(self._tasks[task_id], contexts)
@@ -88,7 +93,7 @@ class GoldBook:
             cached = ({name: s.state() for name, s in services.items()}, results)
             if len(self._shared) >= _MEMO_LIMIT:
                 self._shared.clear()
-            self._shared[key + ((self._seed,) if any(c.seeded for c in contexts) else ())] = cached
+            self._shared[key + ((self._seed,) if any(c.seeded for c in contexts) else ())] = (turns, cached)
         return cached
 
     def chain(self, task_id: str, turn: Turn) -> list[dict[str, Any]]:
