@@ -561,10 +561,14 @@ class Runtime:
             )
             if decision.think_ms:
                 self._think_total += decision.think_ms
-                self.clock.after(decision.think_ms, lambda _e, d=decision: self._acted(d) and self._decide())
+                self.clock.after(decision.think_ms, lambda _e, d=decision: self._after_think(d))
                 return
             if not self._acted(decision):
                 return
+
+    def _after_think(self, decision: Decision) -> None:
+        if self._acted(decision):
+            self._decide()
 
     def _acted(self, decision: Decision) -> bool:
         """Apply a decision after its think time; True when the policy decides again at once."""
