@@ -58,10 +58,10 @@ class Distribution:
         return max(0, int(round(self.sample(rng) * scale)))
 
     def draw_many(self, rng: np.random.Generator | None, n: int, scale: float = 1.0) -> list[int]:
-        """n successive draws (``rng`` may be None for a constant)."""
-        if self.constant or rng is None:
-            value = self.draw(rng, scale)  # type: ignore[arg-type]
-            return [value] * n
+        """n successive draws (``rng`` may be None for a constant, which draws nothing)."""
+        if self.constant:
+            return [self.draw(rng, scale)] * n  # type: ignore[arg-type]
+        assert rng is not None
         raw = self.sample_many(rng, n).tolist() if self.sample_many is not None else [self.sample(rng) for _ in range(n)]
         return [max(0, int(round(x * scale))) for x in raw]
 
