@@ -214,10 +214,11 @@ class TradingBot(Service):
     # -- watch list ------------------------------------------------------------------------
 
     def add_to_watchlist(self, stock: str) -> dict[str, list[str]]:
-        # No login needed; an unlisted symbol is silently skipped.
+        # No login needed; an unlisted symbol is silently skipped. The whole list comes back
+        # under "watchlist", as the reference returns it (gold results of entries 100-149).
         if stock not in self.watch_list and stock in self.stocks:
             self.watch_list.append(stock)
-        return {"symbol": self.watch_list}
+        return {"watchlist": self.watch_list}
 
     def remove_stock_from_watchlist(self, symbol: str) -> dict[str, str]:
         if not self.authenticated:
