@@ -90,8 +90,8 @@ def stats(
     if as_json:
         typer.echo(json.dumps(figures, indent=2, sort_keys=True))
         return
-    n = figures["instances"]
-    table = Table(title=f"{suite}: {n} instances by category")
+    console.print(f"[bold]{suite}[/bold]: {figures['instances']} instances")
+    table = Table(title="by category")
     for col, justify in (("category", "left"), ("title", "left"), ("instances", "right"), ("share", "right"),
                          ("task slots", "right"), ("tasks", "right"), ("mean reuse", "right"), ("max reuse", "right")):
         table.add_column(col, justify=justify)

@@ -19,6 +19,7 @@ import copy
 import importlib
 import json
 from collections.abc import Mapping
+from importlib import metadata
 from typing import Any
 
 import pytest
@@ -27,6 +28,7 @@ from simtool.callstring import parse_call
 from simtool.registry import service_class
 
 __all__ = [
+    "VERSION",
     "INSTALL",
     "CLASS_MODULES",
     "reference_available",
@@ -37,7 +39,8 @@ __all__ = [
     "reference_line",
 ]
 
-INSTALL = "pip install --no-deps bfcl-eval"
+VERSION = "2026.3.23"  # the release the differential tests are written against (.ci/run pins it)
+INSTALL = f"pip install --no-deps bfcl-eval=={VERSION}"
 _PACKAGE = "bfcl_eval.eval_checker.multi_turn_eval.func_source_code"
 CLASS_MODULES = {
     "GorillaFileSystem": "gorilla_file_system",
@@ -63,9 +66,13 @@ def reference_available() -> bool:
 
 
 def require_reference() -> None:
-    """Skip the calling test, naming the install command, when the reference is absent."""
+    """Skip the calling test, naming the install command, when the reference is absent or
+    another release (messages change between releases)."""
     if not reference_available():
         pytest.skip(f"the BFCL reference backend is not installed: {INSTALL} (differential tests need it)")
+    installed = metadata.version("bfcl-eval")
+    if installed != VERSION:
+        pytest.skip(f"bfcl-eval {installed} is installed; these tests compare with {VERSION}: {INSTALL}")
 
 
 def reference_instance(class_name: str, scenario: Mapping[str, Any] | None) -> Any:

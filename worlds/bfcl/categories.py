@@ -29,7 +29,7 @@ from typing import Any
 
 from simtool.registry import service_class
 
-__all__ = ["CATEGORIES", "DECIDED", "anchor_class", "turn_goals", "votes", "tied", "category_of"]
+__all__ = ["CATEGORIES", "CATEGORY_SERVICES", "DECIDED", "anchor_class", "turn_goals", "votes", "tied", "category_of"]
 
 # category (a task's domain) -> title; BFCL's eight classes first, then the authored domains
 CATEGORIES: dict[str, str] = {
@@ -45,6 +45,22 @@ CATEGORIES: dict[str, str] = {
     "datagen": "Data Generation",
     "strings": "String Operations",
     "formats": "Data Formats",
+}
+
+# category -> the service class its tasks are about (latency profiles give each its figures)
+CATEGORY_SERVICES: dict[str, str] = {
+    "filesystem": "GorillaFileSystem",
+    "math": "MathAPI",
+    "messaging": "MessageAPI",
+    "social": "TwitterAPI",
+    "ticketing": "TicketAPI",
+    "trading": "TradingBot",
+    "travel": "TravelAPI",
+    "vehicle": "VehicleControlAPI",
+    "records": "RecordStore",
+    "datagen": "DataGenerator",
+    "strings": "StringTools",
+    "formats": "FormatTools",
 }
 
 # Every base-corpus entry whose turns split evenly between two classes, decided by reading it

@@ -133,6 +133,11 @@ class TradingBot(Service):
             return {"error": f"Invalid stock symbol: {symbol}"}
         if price <= 0 or amount <= 0:
             return {"error": "Price and amount must be positive values."}
+        if order_type.lower() == "buy":  # a buy must be covered by the balance, as in the reference
+            cost = float(price) * int(amount)
+            balance = self.account_info.get("balance", 0)
+            if cost > balance:
+                return {"error": f"Insufficient funds: required ${cost:.2f} but only ${balance:.2f} available."}
         order_id = self.order_counter
         price = float(price)
         self.orders[order_id] = {
