@@ -21,7 +21,7 @@ from simtool.service import ToolSchema, normalize
 from simtool.tasks import TaskBoard
 from simtool.views import CallViews, TaskViews
 
-__all__ = ["AgentLoop"]
+__all__ = ["AgentLoop", "Inbox"]
 
 _NONE_ISSUED: Mapping[str, Issued] = MappingProxyType({})
 _ENDS = ("delivered", "timed_out", "cancelled")
@@ -37,8 +37,11 @@ def _matches(event: Event, wait: Wait | None) -> bool:
 
 def _action_record(action: Any) -> dict[str, Any]:
     if isinstance(action, CallAction):
-        return {"op": "call", "task": normalize(action.task_id), "tool": normalize(action.tool), "args": normalize(action.args),
-                "timeout_ms": normalize(action.timeout_ms), "uses": normalize(list(action.uses))}
+        task, tool, timeout = action.task_id, action.tool, action.timeout_ms
+        return {"op": "call", "task": task if type(task) is str else normalize(task),
+                "tool": tool if type(tool) is str else normalize(tool), "args": normalize(action.args),
+                "timeout_ms": timeout if timeout is None or type(timeout) is int else normalize(timeout),
+                "uses": normalize(list(action.uses))}
     if isinstance(action, Cancel):
         return {"op": "cancel", "call_id": normalize(action.call_id)}
     if isinstance(action, Respond):
@@ -47,13 +50,39 @@ def _action_record(action: Any) -> dict[str, Any]:
     return {"op": "invalid", "raw": repr(action)[:500]}
 
 
+class Inbox:
+    """The events the agent has not seen yet, and the wait it sleeps in: an event it waits for wakes it."""
+
+    __slots__ = ("events", "wait", "wake", "_clock", "_emit")
+
+    def __init__(self, clock: Clock, emit: Callable[..., None]) -> None:
+        self.events: list[Event] = []
+        self.wait: Wait | None = None
+        self.wake: Wake | None = None
+        self._clock = clock
+        self._emit = emit
+
+    def notify(self, event: Event) -> None:
+        self.events.append(event)
+        wake = self.wake
+        if wake is not None and not wake.triggered and _matches(event, self.wait):
+            wake.succeed()
+
+    def reject(self, task_id: str | None, reason: str, detail: str, raw: Any) -> None:
+        """An action the runtime refused as malformed: an ``agent_error`` event, and the agent is told."""
+        self._emit("agent_error", task=task_id, reason=reason, detail=detail, raw=normalize(raw))
+        self.notify(Event("rejected", self._clock.now, task_id, None, {"reason": reason, "detail": detail}))
+
+
+
 class AgentLoop:
     """What the agent sees and when it decides; ``end_reason`` is set once the run is over."""
 
-    def __init__(self, clock: Clock, board: TaskBoard, calls: CallViews, in_flight: Mapping[str, None],
+    def __init__(self, clock: Clock, inbox: Inbox, board: TaskBoard, calls: CallViews, in_flight: Mapping[str, None],
                  schemas: Mapping[str, Mapping[str, ToolSchema]], emit: Callable[..., None], *,
                  max_decisions: int, horizon_ms: int) -> None:
         self._clock = clock
+        self._inbox = inbox
         self._board = board
         self._calls = calls
         self._tasks = TaskViews(board.tasks)
@@ -62,30 +91,16 @@ class AgentLoop:
         self._emit = emit
         self._max_decisions = max_decisions
         self._horizon = horizon_ms
-        self._inbox: list[Event] = []
         self._issued: dict[str, Issued] = {}  # ref -> outcome of a call action, until next observed
-        self._wait: Wait | None = None
-        self._wake: Wake | None = None
         self._asked: Observation | None = None  # the observation awaiting ``submit``
         self._act: Callable[[Any], Issued | None] | None = None
         self.decisions = 0
         self.think_total = 0
         self.end_reason: str | None = None
 
-    # ----------------------------------------------------------------- what the agent is told
-    def notify(self, event: Event) -> None:
-        self._inbox.append(event)
-        wake = self._wake
-        if wake is not None and not wake.triggered and _matches(event, self._wait):
-            wake.succeed()
-
-    def reject(self, task_id: str | None, reason: str, detail: str, raw: Any) -> None:
-        """An action the runtime refused as malformed: an ``agent_error`` event, and the agent is told."""
-        self._emit("agent_error", task=task_id, reason=reason, detail=detail, raw=normalize(raw))
-        self.notify(Event("rejected", self._clock.now, task_id, None, {"reason": reason, "detail": detail}))
-
     def observe(self) -> Observation:
-        events, self._inbox = tuple(self._inbox), []
+        inbox = self._inbox
+        events, inbox.events = tuple(inbox.events), []
         issued: Mapping[str, Issued] = _NONE_ISSUED
         if self._issued:
             issued, self._issued = self._issued, {}
@@ -116,7 +131,7 @@ class AgentLoop:
             stopped = self._clock.run_until(self._horizon)
             if stopped is not None:
                 self.end_reason = stopped
-            elif self._board.finished:
+            elif not self._board.active:
                 self.end_reason = "all_done"
             elif self.decisions >= self._max_decisions:
                 self.end_reason = "max_decisions"
@@ -140,7 +155,7 @@ class AgentLoop:
             "decide", decision=obs.decision, think_ms=checked.think_ms,
             actions=[_action_record(a) for a in checked.actions],
             wait=None if wait is None else normalize({"call_ids": list(wait.call_ids), "timeout_ms": wait.timeout_ms}),
-            seen=seen, note=normalize(dict(checked.note)),
+            seen=seen, note=normalize(dict(note)) if (note := checked.note) else {},
         )
         if checked.think_ms:
             self.think_total += checked.think_ms
@@ -157,10 +172,10 @@ class AgentLoop:
 
     def _check(self, decision: Any) -> Decision | None:
         if not isinstance(decision, Decision):
-            self.reject(None, "bad_decision", f"a policy must return a Decision, returned {type(decision).__name__}", repr(decision)[:500])
+            self._inbox.reject(None, "bad_decision", f"a policy must return a Decision, returned {type(decision).__name__}", repr(decision)[:500])
             return None
         if not isinstance(decision.think_ms, int) or isinstance(decision.think_ms, bool) or decision.think_ms < 0:
-            self.reject(None, "bad_decision", f"think_ms must be an integer >= 0, found {decision.think_ms!r}", None)
+            self._inbox.reject(None, "bad_decision", f"think_ms must be an integer >= 0, found {decision.think_ms!r}", None)
             return None
         return decision
 
@@ -170,8 +185,9 @@ class AgentLoop:
 
     def _acted(self, decision: Decision) -> bool:
         """Apply a decision after its think time; True when the agent decides again at once."""
+        inbox = self._inbox
         for error in decision.errors:
-            self.reject(error.task_id, error.reason, error.detail, error.raw)
+            inbox.reject(error.task_id, error.reason, error.detail, error.raw)
         act = self._act
         assert act is not None
         for action in decision.actions:
@@ -181,13 +197,13 @@ class AgentLoop:
         if decision.wait is None and decision.actions:
             return True
         wait = decision.wait or Wait()
-        if any(_matches(e, wait) for e in self._inbox):
+        if inbox.events and (not wait.call_ids or any(_matches(e, wait) for e in inbox.events)):
             return True
         if wait.timeout_ms is not None and (not isinstance(wait.timeout_ms, int) or wait.timeout_ms <= 0):
-            self.reject(None, "bad_wait", f"wait timeout_ms must be a positive integer, found {wait.timeout_ms!r}", None)
+            inbox.reject(None, "bad_wait", f"wait timeout_ms must be a positive integer, found {wait.timeout_ms!r}", None)
             wait = Wait(wait.call_ids)
-        self._wait = wait
-        wake = self._wake = Wake(self._clock)
+        inbox.wait = wait
+        wake = inbox.wake = Wake(self._clock)
         if wait.timeout_ms is None:
             wake.callbacks.append(self._woken)  # type: ignore[union-attr]
         else:
@@ -197,12 +213,13 @@ class AgentLoop:
         return False
 
     def _woken(self, _event: Any) -> None:
-        self._wake = None
-        self._wait = None
+        self._inbox.wake = None
+        self._inbox.wait = None
         self._clock.pause()
 
     def _woken_or_timed_out(self, _event: Any) -> None:
-        assert self._wake is not None
-        if not self._wake.triggered:
-            self._inbox.append(Event("wait_timeout", self._clock.now))
+        inbox = self._inbox
+        assert inbox.wake is not None
+        if not inbox.wake.triggered:
+            inbox.events.append(Event("wait_timeout", self._clock.now))
         self._woken(_event)

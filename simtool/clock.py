@@ -18,17 +18,29 @@ from typing import Any
 
 import numpy as np
 import simpy
-from simpy.core import NORMAL, URGENT, Infinity
+from simpy.core import NORMAL, URGENT
 
 __all__ = ["Clock", "Timer", "Wake", "Either", "make_clock"]
+
+_step = simpy.Environment.step
 
 
 class Clock(simpy.Environment):
     """Integer-ms SimPy environment (time starts at 0; all delays are ints)."""
 
+    # The current time, a plain attribute (SimPy's is a property: a call at each of the run's
+    # thousands of reads). ``step`` sets it to the time of the event it is about to run.
+    now: int = 0  # type: ignore[assignment]
+
     def __init__(self) -> None:
         super().__init__(0)
         self._paused = False
+
+    def step(self) -> None:
+        queue = self._queue
+        if queue:
+            self.now = queue[0][0]
+        _step(self)
 
     def pause(self) -> None:
         """Make the step now running (or, between steps, none at all) the last that ``run_until`` runs."""
@@ -38,15 +50,15 @@ class Clock(simpy.Environment):
         """Step until a callback calls ``pause`` (None), or until no event is left (``stalled``) or
         the next one lies after ``horizon`` ms (``horizon``), leaving it unrun. A pause is used up
         by the call that sees it."""
-        peek = self.peek
-        step = self.step
+        queue = self._queue  # what ``peek`` reads, read here without a call per step
         while not self._paused:
-            when = peek()
-            if when == Infinity:
+            if not queue:
                 return "stalled"
+            when = queue[0][0]
             if when > horizon:
                 return "horizon"
-            step()
+            self.now = when  # what ``step`` does before SimPy's step
+            _step(self)
         self._paused = False
         return None
 

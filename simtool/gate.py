@@ -38,12 +38,13 @@ class ServiceGate:
     def refusal(self, service: str, now: int) -> tuple[str, dict[str, Any]] | None:
         """Why a call arriving now is refused (reason, result), or None when it may go on (and
         then it counts against the rate limit)."""
-        end = self._outage_end(service, now)
-        if end is not None:
-            return "outage", {"error": f"{service} unavailable", "retry_after_ms": end - now}
-        wait = self._rate_limited(service, now)
-        if wait is not None:
-            return "rate_limited", {"error": f"{service} rate limited", "retry_after_ms": wait}
+        for start, end in self._outages.get(service, ()):
+            if start <= now < end:
+                return "outage", {"error": f"{service} unavailable", "retry_after_ms": end - now}
+        if service in self._limits or service in self._rate_override:  # else no rate limit applies
+            wait = self._rate_limited(service, now)
+            if wait is not None:
+                return "rate_limited", {"error": f"{service} rate limited", "retry_after_ms": wait}
         return None
 
     def add_outage(self, service: str, start: int, end: int) -> None:
@@ -52,12 +53,6 @@ class ServiceGate:
     def limit_rate(self, service: str, calls: int, per_ms: int, until: int) -> None:
         """Override the service's rate limit until ``until`` ms."""
         self._rate_override[service] = (calls, per_ms, until)
-
-    def _outage_end(self, service: str, now: int) -> int | None:
-        for start, end in self._outages.get(service, ()):
-            if start <= now < end:
-                return end
-        return None
 
     def _rate_limited(self, service: str, now: int) -> int | None:
         """ms until the service takes another call, or None when it takes this one (and counts it)."""

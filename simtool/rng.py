@@ -45,4 +45,5 @@ class Streams:
         self.seed = seed
 
     def __call__(self, *names: str) -> np.random.Generator:
-        return stream(self.seed, *names)
+        sequence = np.random.SeedSequence(entropy=self.seed, spawn_key=stream_key(*names))  # as ``stream`` does
+        return np.random.Generator(np.random.PCG64(sequence))

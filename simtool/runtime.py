@@ -9,7 +9,7 @@ A composition root: it wires the run's parts and holds no logic of its own.
 - ``ServiceGate`` (simtool.gate): capacity, rate limits, outages;
 - ``CallLife`` (simtool.calls): a call from issue to delivery, timeout or cancellation;
 - the fault table (simtool.faults): the world's own events;
-- ``AgentLoop`` (simtool.agent): the inbox, decision points, think time, waits.
+- ``Inbox`` and ``AgentLoop`` (simtool.agent): what the agent is told, decision points, think time, waits.
 
 Driving it: ``start()``, then ``advance()`` (the observation at the agent's next decision point,
 None once the run is over) and ``submit(decision)`` in turn, then ``finish(summary)``.
@@ -24,7 +24,7 @@ from typing import Any
 
 import numpy as np
 
-from simtool.agent import AgentLoop
+from simtool.agent import AgentLoop, Inbox
 from simtool.calls import CallLife
 from simtool.clock import make_clock
 from simtool.faults import FaultScene, schedule_faults
@@ -65,25 +65,23 @@ class Runtime:
         draws = LatencyDraws(world.latency, streams)
         services = partial(make_services, streams)
         self.gold = GoldBook({t.task_id: t for t in world.tasks}, draws, services, streams, shared_expectations(world))
-        notify = self._notify  # the agent loop's, once it exists: the board is built before it
+        self.inbox = inbox = Inbox(clock, emit)
+        notify, reject = inbox.notify, inbox.reject
         self.board = TaskBoard(world.tasks, services, self.gold, clock, emit, notify)
         self.tasks: dict[str, TaskRun] = self.board.tasks
         self.gate = ServiceGate(world.limits, clock)
         schemas = MappingProxyType({t.task_id: MappingProxyType(dict(t.tools)) for t in world.tasks})
-        self.life = CallLife(clock, self.tasks, self.gate, draws, emit, notify, self._reject,
+        self.life = CallLife(clock, self.tasks, self.gate, draws, emit, notify, reject,
                              enforcement=world.enforcement, default_timeout_ms=world.default_timeout_ms)
         self.calls: dict[str, CallRun] = self.life.calls
-        self.agent = AgentLoop(clock, self.board, CallViews(self.calls, self.tasks), self.life.in_flight, schemas, emit,
+        self.agent = AgentLoop(clock, inbox, self.board, CallViews(self.calls, self.tasks), self.life.in_flight, schemas, emit,
                                max_decisions=world.max_decisions, horizon_ms=world.horizon_ms)
-        self.grader = Grader(self.board, self.calls, self.gold, emit, self._reject)
+        self.grader = Grader(self.board, self.calls, self.gold, emit, reject)
         self._scene = FaultScene(clock, self.board, self.life, self.gate, emit, notify, world.horizon_ms)
         self._emit = emit
-
-    def _notify(self, event: Any) -> None:
-        self.agent.notify(event)
-
-    def _reject(self, task_id: str | None, reason: str, detail: str, raw: Any) -> None:
-        self.agent.reject(task_id, reason, detail, raw)
+        # the steps are the agent loop's own methods: no extra call per decision (documented below)
+        self.advance = self.agent.advance  # type: ignore[method-assign]
+        self.submit = self.agent.submit  # type: ignore[method-assign]
 
     @property
     def end_reason(self) -> str | None:
@@ -134,7 +132,7 @@ class Runtime:
         elif isinstance(action, Respond):
             self.grader.respond(action)
         else:
-            self._reject(None, "bad_action", f"unknown action {type(action).__name__}", repr(action)[:500])
+            self.inbox.reject(None, "bad_action", f"unknown action {type(action).__name__}", repr(action)[:500])
         return None
 
     # ----------------------------------------------------------------- what a policy may know
