@@ -106,11 +106,6 @@ class World:
         raise KeyError(task_id)
 
 
-_int = check_int
-_str = check_str
-_check_keys = check_keys
-
-
 def scopes_of(service: type[Service]) -> tuple[str, str]:
     return (f"{service.domain}.read", f"{service.domain}.write")
 
@@ -118,8 +113,8 @@ def scopes_of(service: type[Service]) -> tuple[str, str]:
 def _task(spec: Any, where: Located, path: tuple[Any, ...]) -> TaskSpec:
     if not isinstance(spec, Mapping):
         raise where.error(path, "a task must be a mapping", expected="{id, services, turns}", found=spec)
-    _check_keys(spec, ("id", "title", "services", "initial_config", "permissions", "turns", "domain", "source"), where, path)
-    task_id = _str(spec.get("id"), where, path + ("id",))
+    check_keys(spec, ("id", "title", "services", "initial_config", "permissions", "turns", "domain", "source"), where, path)
+    task_id = check_str(spec.get("id"), where, path + ("id",))
     names = spec.get("services")
     if not isinstance(names, list) or not names:
         raise where.error(path + ("services",), "must list the task's services", expected="[ServiceName, ...]", found=names)
@@ -161,26 +156,26 @@ def _task(spec: Any, where: Located, path: tuple[Any, ...]) -> TaskSpec:
 def _limits(spec: Any, where: Located, path: tuple[Any, ...]) -> ServiceLimits:
     if not isinstance(spec, Mapping):
         raise where.error(path, "must be a mapping", expected="{capacity, rate_limit, outages}", found=spec)
-    _check_keys(spec, ("capacity", "rate_limit", "outages"), where, path)
+    check_keys(spec, ("capacity", "rate_limit", "outages"), where, path)
     rate = spec.get("rate_limit")
     rate_calls = rate_per = None
     if rate is not None:
         if not isinstance(rate, Mapping):
             raise where.error(path + ("rate_limit",), "must be a mapping", expected="{calls, per_ms}", found=rate)
-        _check_keys(rate, ("calls", "per_ms"), where, path + ("rate_limit",))
-        rate_calls = _int(rate.get("calls"), where, path + ("rate_limit", "calls"), minimum=1)
-        rate_per = _int(rate.get("per_ms"), where, path + ("rate_limit", "per_ms"), minimum=1)
+        check_keys(rate, ("calls", "per_ms"), where, path + ("rate_limit",))
+        rate_calls = check_int(rate.get("calls"), where, path + ("rate_limit", "calls"), minimum=1)
+        rate_per = check_int(rate.get("per_ms"), where, path + ("rate_limit", "per_ms"), minimum=1)
     outages = []
     for i, o in enumerate(spec.get("outages") or []):
         opath = path + ("outages", i)
         if not isinstance(o, Mapping):
             raise where.error(opath, "must be a mapping", expected="{start_ms, end_ms}", found=o)
-        _check_keys(o, ("start_ms", "end_ms"), where, opath)
-        start = _int(o.get("start_ms"), where, opath + ("start_ms",))
-        end = _int(o.get("end_ms"), where, opath + ("end_ms",), minimum=(start or 0) + 1)
+        check_keys(o, ("start_ms", "end_ms"), where, opath)
+        start = check_int(o.get("start_ms"), where, opath + ("start_ms",))
+        end = check_int(o.get("end_ms"), where, opath + ("end_ms",), minimum=(start or 0) + 1)
         outages.append((start, end))
     return ServiceLimits(
-        capacity=_int(spec.get("capacity"), where, path + ("capacity",), minimum=1, optional=True),
+        capacity=check_int(spec.get("capacity"), where, path + ("capacity",), minimum=1, optional=True),
         rate_calls=rate_calls,
         rate_per_ms=rate_per,
         outages=tuple(sorted(outages)),  # type: ignore[arg-type]
@@ -204,7 +199,7 @@ def parse_world(data: Any, where: Located | None = None) -> World:
     where = where or Located(None, {})
     if not isinstance(data, Mapping):
         raise where.error((), "a world must be a mapping", expected="{name, tasks, ...}", found=data)
-    _check_keys(data, tuple(WORLD_KEYS), where, ())
+    check_keys(data, tuple(WORLD_KEYS), where, ())
     _check_finite(data, where, ())
     resolved = copy.deepcopy(dict(data))
     for key, value in DEFAULTS.items():
@@ -238,7 +233,7 @@ def parse_world(data: Any, where: Located | None = None) -> World:
     if not isinstance(faults_spec, list):
         raise where.error(("faults",), "must be a list", expected="[{at_ms, kind, ...}, ...]", found=faults_spec)
     faults = tuple(parse_fault(f, tasks, where, ("faults", i), i) for i, f in enumerate(faults_spec))
-    horizon = int(_int(resolved["horizon_ms"], where, ("horizon_ms",), minimum=1))  # checked before processes default to it
+    horizon = int(check_int(resolved["horizon_ms"], where, ("horizon_ms",), minimum=1))  # checked before processes default to it
     processes = [parse_fault_process(p, tasks, where, ("fault_processes", i), i, horizon)
                  for i, p in enumerate(data.get("fault_processes") or [])]
     enforcement = resolved["enforcement"]
@@ -256,7 +251,7 @@ def parse_world(data: Any, where: Located | None = None) -> World:
         enforcement=enforcement,
         tie_shuffle=resolved["tie_shuffle"],
         horizon_ms=horizon,
-        max_decisions=int(_int(resolved["max_decisions"], where, ("max_decisions",), minimum=1)),
-        default_timeout_ms=_int(resolved["default_timeout_ms"], where, ("default_timeout_ms",), minimum=1, optional=True),
+        max_decisions=int(check_int(resolved["max_decisions"], where, ("max_decisions",), minimum=1)),
+        default_timeout_ms=check_int(resolved["default_timeout_ms"], where, ("default_timeout_ms",), minimum=1, optional=True),
         resolved=resolved,
     )
