@@ -14,7 +14,7 @@ exponential gaps of ``mean_interval_ms`` between ``start_ms`` and ``end_ms``, at
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from typing import TYPE_CHECKING, Any, ClassVar
 
 import simpy
@@ -95,8 +95,8 @@ class FaultScene:
     board: TaskBoard
     calls: CallLife
     gate: ServiceGate
-    emit: Any  # emit(kind, **fields): a trace event
-    notify: Any  # notify(Event): tell the agent
+    emit: Callable[..., None]  # emit(kind, **fields): a trace event
+    notify: Callable[[Event], None]  # tell the agent
     horizon_ms: int
 
     @property
