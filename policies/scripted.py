@@ -85,8 +85,7 @@ class GoldFollower(Policy):
         self._progress: dict[str, Progress] = {}
         self._owner: dict[str, str] = {}  # call id -> task id
         self._cancels: list[str] = []
-        self._refs: dict[str, tuple[str, int]] = {}  # ref of a call action -> (task id, gold step index)
-        self._next_ref = 0
+        self._refs: dict[str, int] = {}  # ref of a call action (its task id) -> gold step index
         self._cursor = 0
         self._tasks_seen: tuple[TaskView, ...] | None = None  # the task views last absorbed
         self._order: list[str] = []  # task ids in world order
@@ -192,17 +191,15 @@ class GoldFollower(Policy):
                 p.retry.popleft()
             else:
                 p.issued += 1
-            ref = f"r{self._next_ref}"
-            self._next_ref += 1
-            self._refs[ref] = (task.task_id, index)
-            return CallAction(task.task_id, step.tool, step.args, self.options["timeout_ms"], tuple(p.uses[-1:]), ref)
+            self._refs[task.task_id] = index  # one call action per decision: the task names it
+            return CallAction(task.task_id, step.tool, step.args, self.options["timeout_ms"], tuple(p.uses[-1:]), task.task_id)
         p.answered = True
         return Respond(task.task_id, f"Done ({len(steps)} steps).", tuple(p.uses))
 
     def _learn_issued(self, obs: Observation) -> None:
         """Take in what became of the call actions taken since the last decision."""
-        for ref, outcome in obs.issued.items():
-            task_id, index = self._refs.pop(ref)
+        for task_id, outcome in obs.issued.items():
+            index = self._refs.pop(task_id)
             p = self._progress[task_id]
             if outcome.call_id is None:  # refused outright: count the step as answered
                 p.done += 1
@@ -231,7 +228,8 @@ class GoldFollower(Policy):
         raise AssertionError("choose() called with no ready task")
 
     def decide(self, obs: Observation) -> Decision:
-        self._learn_issued(obs)
+        if obs.issued:
+            self._learn_issued(obs)
         self._absorb(obs)
         actions: list[Action] = [Cancel(c) for c in self._cancels]
         self._cancels = []
