@@ -14,7 +14,7 @@ A timeout is a cancellation by the deadline, with the same meaning, and the agen
 from __future__ import annotations
 
 from collections import deque
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from types import MappingProxyType
 from typing import Any
 
@@ -30,9 +30,10 @@ from simtool.policy import (
     Cancel,
     Decision,
     Event,
+    Issued,
     Observation,
     Oracle,
-    Policy,
+    PolicyAbort,
     PolicyContext,
     Respond,
     Wait,
@@ -45,22 +46,20 @@ from simtool.trace import TraceWriter, canonical
 from simtool.views import CallViews, TaskViews
 from simtool.world import Fault, FaultProcess, TaskSpec, World
 
-__all__ = ["Runtime", "PolicyAbort"]
+__all__ = ["Runtime", "PolicyAbort"]  # PolicyAbort lives in simtool.policy; re-exported for old imports
 
 AGENT_VISIBLE = {"delivered", "timed_out", "cancelled", "task_cancelled", "amended", "revoked", "granted",
                  "subtask_started", "rejected", "wait_timeout"}
 
 
-class PolicyAbort(SimtoolError):
-    """Raised by a policy that cannot go on (e.g. the model cannot be reached): the trace stays incomplete."""
+_NONE_ISSUED: Mapping[str, Issued] = MappingProxyType({})
 
 
 class Runtime:
     """One deterministic run of a world under a policy, writing its trace."""
 
-    def __init__(self, world: World, policy: Policy, seed: int, writer: TraceWriter) -> None:
+    def __init__(self, world: World, seed: int, writer: TraceWriter) -> None:
         self.world = world
-        self.policy = policy
         self.seed = seed
         self.trace = writer
         self._write = writer.write
@@ -71,9 +70,11 @@ class Runtime:
         self.calls: dict[str, CallRun] = {}
         self._in_flight: dict[str, None] = {}
         self._inbox: list[Event] = []
+        self._issued: dict[str, Issued] = {}  # ref -> outcome of a call action, until next observed
         self._wait: Wait | None = None
         self._wake: Wake | None = None
-        self._agent_done = False
+        self._due = False  # the agent is at a decision point: ``advance`` hands back an observation
+        self._asked: Observation | None = None  # the observation awaiting ``submit``
         self._decisions = 0
         self._think_total = 0
         self._next_call = 0
@@ -155,31 +156,30 @@ class Runtime:
         self._emit("agent_error", task=task_id, reason=reason, detail=detail, raw=normalize(raw))
         self._notify(Event("rejected", self.clock._now, task_id, None, {"reason": reason, "detail": detail}))
 
-    def issue(self, action: CallAction) -> str | None:
-        raw = {"task": action.task_id, "tool": action.tool, "args": action.args}
+    def _refuse(self, action: CallAction, task_id: str | None, reason: str, detail: str) -> Issued:
+        self._reject(task_id, reason, detail, {"task": action.task_id, "tool": action.tool, "args": action.args})
+        return Issued(action.ref, None, reason, detail)
+
+    def issue(self, action: CallAction) -> Issued:
+        """Start a call (its id in the outcome), or refuse the action (the reason in the outcome)."""
         task = self.tasks.get(action.task_id)
         if task is None:
-            self._reject(action.task_id, "unknown_task", f"no task '{action.task_id}' (tasks: {', '.join(self.tasks)})", raw)
-            return None
+            return self._refuse(action, action.task_id, "unknown_task", f"no task '{action.task_id}' (tasks: {', '.join(self.tasks)})")
         schema = task.spec.tools.get(action.tool)
         if schema is None:
             owner = next((t for t, other in self.tasks.items() if action.tool in other.spec.tools), None)
             reason = "wrong_task_tool" if owner else "unknown_tool"
             detail = f"task '{task.task_id}' has no tool '{action.tool}'" + (f" (task '{owner}' has)" if owner else "")
-            self._reject(task.task_id, reason, detail, raw)
-            return None
+            return self._refuse(action, task.task_id, reason, detail)
         if not isinstance(action.args, dict) and not hasattr(action.args, "items"):
-            self._reject(task.task_id, "bad_arguments", f"arguments must be an object, found {type(action.args).__name__}", raw)
-            return None
+            return self._refuse(action, task.task_id, "bad_arguments", f"arguments must be an object, found {type(action.args).__name__}")
         args = dict(action.args)
         problem = check_args(schema, args)
         if problem:
-            self._reject(task.task_id, "bad_arguments", problem, raw)
-            return None
+            return self._refuse(action, task.task_id, "bad_arguments", problem)
         timeout = action.timeout_ms if action.timeout_ms is not None else self.world.default_timeout_ms
         if timeout is not None and (not isinstance(timeout, int) or timeout <= 0):
-            self._reject(task.task_id, "bad_timeout", f"timeout_ms must be a positive integer, found {timeout!r}", raw)
-            return None
+            return self._refuse(action, task.task_id, "bad_timeout", f"timeout_ms must be a positive integer, found {timeout!r}")
         now = self.clock._now
         call_id = f"c{self._next_call}"
         self._next_call += 1
@@ -204,15 +204,15 @@ class Runtime:
         if task.status != "active":
             self._answer(call, {"error": f"task {task.task_id} is {task.status}"}, refused="task_" + task.status)
             self._deliver(call)
-            return call_id
+            return Issued(action.ref, call_id)
         if self.world.enforcement == "issue" and call.scope not in task.permissions:
             self._answer(call, {"error": f"permission denied: {call.scope}"}, refused="permission")
             self._deliver(call)
-            return call_id
+            return Issued(action.ref, call_id)
         self.clock.after(req, lambda _e: self._arrive(call))
         if call.deadline is not None:
             self.clock.after(timeout, lambda _e: self._expire(call))
-        return call_id
+        return Issued(action.ref, call_id)
 
     def _outage_end(self, service: str, now: int) -> int | None:
         for start, end in self._outages.get(service, ()):
@@ -478,6 +478,9 @@ class Runtime:
     # ----------------------------------------------------------------- the policy loop
     def observe(self) -> Observation:
         events, self._inbox = tuple(self._inbox), []
+        issued: Mapping[str, Issued] = _NONE_ISSUED
+        if self._issued:
+            issued, self._issued = self._issued, {}
         return Observation(
             now=self.clock._now,
             decision=self._decisions,
@@ -486,6 +489,7 @@ class Runtime:
             in_flight=tuple(self._in_flight),
             events=events,
             schemas=self._schemas,
+            issued=issued,
         )
 
     def _finished(self) -> bool:
@@ -520,7 +524,9 @@ class Runtime:
 
     def _apply(self, action: Any) -> None:
         if isinstance(action, CallAction):
-            self.policy.on_issue(action, self.issue(action))
+            issued = self.issue(action)
+            if action.ref is not None:
+                self._issued[action.ref] = issued
         elif isinstance(action, Cancel):
             self.cancel(action.call_id, "agent")
         elif isinstance(action, Respond):
@@ -528,47 +534,79 @@ class Runtime:
         else:
             self._reject(None, "bad_action", f"unknown action {type(action).__name__}", repr(action)[:500])
 
-    # The agent is driven by clock callbacks, not a SimPy process: each wake-up is scheduled
-    # exactly where a process would have been resumed (start: urgent, at 0; think time: a timer;
-    # a wait: an event that a matching notification triggers, or, with a timeout, whichever of
-    # the two comes first, one step later), so same-ms ties break the same way.
-    def _start_agent(self, ctx: PolicyContext) -> None:
-        self.policy.reset(ctx)
-        self._decide()
+    # The agent's wake-ups are clock callbacks, not a SimPy process: each is scheduled exactly
+    # where a process would have been resumed (start: urgent, at 0; think time: a timer; a wait:
+    # an event that a matching notification triggers, or, with a timeout, whichever of the two
+    # comes first, one step later), so same-ms ties break the same way. A wake-up only marks a
+    # decision point (it is the last thing its step does); ``advance`` returns right after that
+    # step, before any other, and the caller's decision takes effect in ``submit`` at that instant.
+    def _decision_point(self, _event: Any = None) -> None:
+        self._due = True
 
-    def _decide(self) -> None:
-        """Decide until the policy has to wait (for think time or for events) or the run ends."""
-        while True:
-            if self._finished():
-                self.end_reason = "all_done"
-                self._agent_done = True
-                return
-            if self._decisions >= self.world.max_decisions:
-                self.end_reason = "max_decisions"
-                self._agent_done = True
-                return
-            obs = self.observe()
-            decision = self._check_decision(self.policy.decide(obs))
-            self._decisions += 1
-            if decision is None:
-                decision = Decision()
-            seen = [e.call_id for e in obs.events if e.call_id is not None and e.kind in ("delivered", "timed_out", "cancelled")]
-            self._emit(
-                "decide", decision=obs.decision, think_ms=decision.think_ms,
-                actions=[self._action_record(a) for a in decision.actions],
-                wait=None if decision.wait is None else normalize({"call_ids": list(decision.wait.call_ids), "timeout_ms": decision.wait.timeout_ms}),
-                seen=seen, note=normalize(dict(decision.note)),
-            )
-            if decision.think_ms:
-                self._think_total += decision.think_ms
-                self.clock.after(decision.think_ms, lambda _e, d=decision: self._after_think(d))
-                return
-            if not self._acted(decision):
-                return
+    def start(self) -> None:
+        """Start every task's first sub-task, schedule the faults and the agent's first wake-up (at 0)."""
+        for task in self.tasks.values():
+            self._start_subtask(task, "start")
+        if self.world.faults:
+            self.clock.process(self._scheduled_faults())
+        for proc in self.world.fault_processes:
+            self.clock.process(self._fault_process(proc))
+        self.clock.after(0, self._decision_point, urgent=True)  # where a process would start
+
+    def advance(self) -> Observation | None:
+        """Run the clock to the agent's next decision point and return its observation; None
+        once the run is over (``end_reason`` says why)."""
+        if self._asked is not None:
+            raise SimtoolError("advance() called again before submit(): the last observation awaits a decision")
+        horizon = self.world.horizon_ms
+        queue = self.clock._queue
+        step = self.clock.step
+        while self.end_reason is None:
+            if self._due:
+                self._due = False
+                if self._finished():
+                    self.end_reason = "all_done"
+                elif self._decisions >= self.world.max_decisions:
+                    self.end_reason = "max_decisions"
+                else:
+                    self._asked = self.observe()
+                    return self._asked
+            elif not queue:
+                self.end_reason = "stalled"
+            elif queue[0][0] > horizon:
+                self.end_reason = "horizon"
+            else:
+                step()
+        return None
+
+    def submit(self, decision: Decision) -> None:
+        """The agent's decision on the last observation: recorded now, its actions applied after
+        its think time. A malformed decision is recorded as an ``agent_error`` and taken as a
+        decision to wait for anything."""
+        obs = self._asked
+        if obs is None:
+            raise SimtoolError("submit() called with no observation awaiting a decision: call advance() first")
+        self._asked = None
+        checked = self._check_decision(decision)
+        self._decisions += 1
+        if checked is None:
+            checked = Decision()
+        seen = [e.call_id for e in obs.events if e.call_id is not None and e.kind in ("delivered", "timed_out", "cancelled")]
+        self._emit(
+            "decide", decision=obs.decision, think_ms=checked.think_ms,
+            actions=[self._action_record(a) for a in checked.actions],
+            wait=None if checked.wait is None else normalize({"call_ids": list(checked.wait.call_ids), "timeout_ms": checked.wait.timeout_ms}),
+            seen=seen, note=normalize(dict(checked.note)),
+        )
+        if checked.think_ms:
+            self._think_total += checked.think_ms
+            self.clock.after(checked.think_ms, lambda _e, d=checked: self._after_think(d))
+        elif self._acted(checked):
+            self._due = True
 
     def _after_think(self, decision: Decision) -> None:
         if self._acted(decision):
-            self._decide()
+            self._due = True
 
     def _acted(self, decision: Decision) -> bool:
         """Apply a decision after its think time; True when the policy decides again at once."""
@@ -597,7 +635,7 @@ class Runtime:
     def _woken(self, _event: Any) -> None:
         self._wake = None
         self._wait = None
-        self._decide()
+        self._due = True
 
     def _woken_or_timed_out(self, _event: Any) -> None:
         assert self._wake is not None
@@ -605,45 +643,27 @@ class Runtime:
             self._inbox.append(Event("wait_timeout", self.clock._now))
         self._woken(_event)
 
-    # ----------------------------------------------------------------- the run
-    def run(self, policy_ctx: PolicyContext | None = None) -> str:
-        ctx = policy_ctx or PolicyContext(
-            seed=self.seed,
-            rng=self.policy_rng,
-            oracle=self.oracle(),
-            world_name=self.world.name,
-        )
-        for task in self.tasks.values():
-            self._start_subtask(task, "start")
-        if self.world.faults:
-            self.clock.process(self._scheduled_faults())
-        for proc in self.world.fault_processes:
-            self.clock.process(self._fault_process(proc))
-        self.clock.after(0, lambda _e: self._start_agent(ctx), urgent=True)  # where a process would start
-        horizon = self.world.horizon_ms
-        clock = self.clock
-        queue = clock._queue
-        step = clock.step
-        while not self._agent_done:
-            if not queue:
-                self.end_reason = "stalled"
-                break
-            if queue[0][0] > horizon:
-                self.end_reason = "horizon"
-                break
-            step()
-        summary = self.policy.close()
+    def finish(self, policy_summary: Mapping[str, Any] | None = None) -> str:
+        """End the run: emit the ``end`` event (with the policy's summary) and return the end reason.
+
+        Called before the run is over (an external agent stopping early), the reason is ``stopped``.
+        """
+        if self.end_reason is None:
+            self.end_reason = "stopped"
+        self._asked = None
         tasks = {t.task_id: {"status": t.status, "turn": t.turn, "turns": len(t.spec.turns)} for t in self.tasks.values()}
         self._emit(
             "end", reason=self.end_reason, tasks=tasks, in_flight=list(self._in_flight), decisions=self._decisions,
-            think_ms=self._think_total, policy=summary,
+            think_ms=self._think_total, policy=dict(policy_summary or {}),
         )
-        return self.end_reason or "unknown"
+        return self.end_reason
+
+    def policy_context(self) -> PolicyContext:
+        """What a policy gets at reset: its seeded streams, the gold oracle, the seed and world name."""
+        return PolicyContext(seed=self.seed, rng=self.policy_rng, oracle=self.oracle(), world_name=self.world.name)
 
     def policy_rng(self, name: str) -> np.random.Generator:
         return stream(self.seed, "policy", name)
 
     def oracle(self) -> Oracle:
         return Oracle(self.gold.steps, {t.task_id: len(t.turns) for t in self.world.tasks})
-
-
