@@ -19,7 +19,7 @@ from simtool.external.actions import read_submission
 from simtool.external.think import ThinkModel, parse_think
 from simtool.policy import Decision, Observation, Policy
 
-__all__ = ["ExternalAgent", "EXTERNAL", "submission_note"]
+__all__ = ["ExternalAgent", "EXTERNAL", "submission_note", "agent_options"]
 
 EXTERNAL = "external"
 
@@ -37,6 +37,11 @@ class ExternalOptions:
     driver: str = "env"
     think: Any = field(factory=lambda: {"fixed_ms": 0, "ms_per_input_token": 0.0, "ms_per_output_token": 0.0})
     mode: str | None = None  # the MCP server's mode (handle | blocking); None for the env
+
+
+def agent_options(agent: Mapping[str, Any]) -> dict[str, Any]:
+    """The policy options of an external agent's header mapping (its name left out)."""
+    return {k: v for k, v in agent.items() if k != "name"}
 
 
 def submission_note(submitted: Any) -> dict[str, Any]:
@@ -73,5 +78,10 @@ class ExternalAgent(Policy):
         self._next += 1
         return evolve(read_submission(submitted, self.think), note=submission_note(submitted))
 
+    @staticmethod
+    def summary(submissions: int) -> dict[str, Any]:
+        """The end event's summary of a run with ``submissions`` decisions."""
+        return {"submissions": submissions}
+
     def close(self) -> dict[str, Any]:
-        return {"submissions": self._next}
+        return self.summary(self._next)

@@ -19,10 +19,10 @@ from attrs import evolve
 from simtool.config import run_config
 from simtool.errors import SpecError
 from simtool.external.actions import MAX_SUBMISSION_CHARS, read_submission
-from simtool.external.recorded import EXTERNAL, ExternalAgent, submission_note
+from simtool.external.recorded import EXTERNAL, ExternalAgent, agent_options, submission_note
 from simtool.external.think import ThinkModel, parse_think
 from simtool.policy import Observation
-from simtool.run import RunHandle, start_run
+from simtool.run import LiveRun, start_run
 from simtool.service import normalize
 from simtool.trace import canonical
 
@@ -55,19 +55,21 @@ class AgentSession:
         if (config.get("policy") or {}).get("name") != EXTERNAL:
             raise SpecError("an outside agent's run takes no policy from the world", key="policy.name",
                             expected=EXTERNAL, found=(config.get("policy") or {}).get("name"))
-        config["policy"] = {"name": EXTERNAL, "driver": driver, "think": self.think.record(), "mode": mode}
-        self.handle: RunHandle = start_run(config, seed, trace, where=where, keep_lines=True)
-        self.policy = self.handle.policy
-        assert isinstance(self.policy, ExternalAgent)
+        agent = {"name": EXTERNAL, "driver": driver, "think": self.think.record(), "mode": mode}
+        self.policy = ExternalAgent(agent_options(agent), [])
+        self.live: LiveRun = start_run(config, seed, trace, where=where, agent=agent, keep_lines=True)
+        self.path = Path(trace) if trace is not None else None
         self.submissions = 0
-        self.obs: Observation | None = self.handle.runtime.advance()
         self.end_reason: str | None = None
+        self.live.runtime.start()
+        self.obs: Observation | None = self.live.runtime.advance()
         if self.obs is None:
             self._end()
 
     @property
     def runtime(self) -> Any:
-        return self.handle.runtime
+        """The steppable runtime this session drives."""
+        return self.live.runtime
 
     @property
     def over(self) -> bool:
@@ -81,22 +83,21 @@ class AgentSession:
         submitted = recorded_form(raw)
         decision = evolve(read_submission(submitted, self.think), note=submission_note(submitted))
         self.submissions += 1
-        self.policy._next = self.submissions  # the end event's summary counts submissions, as a replay does
-        self.handle.runtime.submit(decision)
-        self.obs = self.handle.runtime.advance()
+        self.live.runtime.submit(decision)
+        self.obs = self.live.runtime.advance()
         if self.obs is None:
             self._end()
         return self.obs
 
     def _end(self) -> None:
-        self.end_reason = self.handle.finish()
+        self.end_reason = self.live.finish(ExternalAgent.summary(self.submissions)).end_reason
 
     def lines(self) -> tuple[str, ...]:
         """The trace lines so far (the whole trace once the run is over)."""
-        return tuple(self.handle.writer.lines)
+        return tuple(self.live.writer.lines)
 
     def close(self) -> None:
         """End the session: a run that has not ended leaves an ``.incomplete`` trace."""
         if self.obs is not None:
             self.obs = None
-            self.handle.abandon()
+            self.live.abandon()
