@@ -38,7 +38,7 @@ from simtool.render import state_summary
 from simtool.scoring.history import trace_from_lines
 from simtool.scoring.score import score_trace
 
-__all__ = ["SimtoolEnv", "make", "CHARSET", "MAX_OBSERVATION_CHARS"]
+__all__ = ["SimtoolEnv", "make", "CHARSET", "MAX_OBSERVATION_CHARS", "ENV_ID"]
 
 MAX_OBSERVATION_CHARS = 4_000_000
 PROTOCOLS = ("managed",)
@@ -178,3 +178,8 @@ def _yaml(value: Any) -> str:
     import orjson
 
     return value if isinstance(value, str) else orjson.dumps(value).decode()
+
+
+ENV_ID = "simtool/World-v0"
+if ENV_ID not in gymnasium.envs.registry:
+    gymnasium.register(id=ENV_ID, entry_point="simtool.env:SimtoolEnv")

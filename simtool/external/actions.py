@@ -29,7 +29,7 @@ from attrs import define
 from simtool.external.think import ThinkModel
 from simtool.policy import Action, AgentError, CallAction, Cancel, Decision, Respond, Wait
 
-__all__ = ["read_submission", "Reading", "MAX_ACTIONS", "MAX_SUBMISSION_CHARS"]
+__all__ = ["read_submission", "submission_of", "Reading", "MAX_ACTIONS", "MAX_SUBMISSION_CHARS"]
 
 MAX_ACTIONS = 64
 MAX_SUBMISSION_CHARS = 1_000_000
@@ -183,3 +183,32 @@ def read_submission(raw: Any, think: ThinkModel) -> Decision:
         reading.fail(f"{len(actions)} actions in one submission, at most {MAX_ACTIONS} are acted on", len(actions))
     wait = Wait(tuple(reading.wait_ids), reading.wait_timeout) if reading.waited else None
     return Decision(actions=tuple(reading.actions), think_ms=think_ms, wait=wait, errors=tuple(reading.errors))
+
+
+def submission_of(decision: Decision) -> dict[str, Any]:
+    """The submission that asks for ``decision`` (its actions, wait and think time): what a
+    :class:`~simtool.policy.Policy` run through the environment or a script would send.
+    ``decision.errors`` have no submission form and are left out."""
+    actions: list[dict[str, Any]] = []
+    for action in decision.actions:
+        if isinstance(action, CallAction):
+            record: dict[str, Any] = {"op": "call", "task": action.task_id, "tool": action.tool, "args": dict(action.args)}
+            if action.timeout_ms is not None:
+                record["timeout_ms"] = action.timeout_ms
+            if action.uses:
+                record["uses"] = list(action.uses)
+            if action.ref is not None:
+                record["ref"] = action.ref
+        elif isinstance(action, Cancel):
+            record = {"op": "cancel", "call_id": action.call_id}
+        else:
+            record = {"op": "respond", "task": action.task_id, "text": action.text}
+            if action.uses is not None:
+                record["uses"] = list(action.uses)
+        actions.append(record)
+    if decision.wait is not None:
+        wait: dict[str, Any] = {"op": "wait", "call_ids": list(decision.wait.call_ids)}
+        if decision.wait.timeout_ms is not None:
+            wait["timeout_ms"] = decision.wait.timeout_ms
+        actions.append(wait)
+    return {"actions": actions, "think_ms": decision.think_ms}
