@@ -39,14 +39,16 @@ def build_server(run: ServedRun) -> Server[Any]:
         ])
 
     async def call_tool(ctx: Any, params: types.CallToolRequestParams) -> types.CallToolResult:
-        token = params.meta.progress_token if params.meta is not None else None
+        meta = params.meta
+        token = meta.get("progressToken") if isinstance(meta, dict) else getattr(meta, "progress_token", None)
 
         async def progress(now_ms: int) -> None:
             if token is not None:
                 await ctx.session.send_progress_notification(token, float(now_ms), message=f"simulated time {now_ms} ms")
 
         reply = await run.request(params.name, params.arguments, progress)
-        return types.CallToolResult(content=[types.TextContent(type="text", text=reply.text)], is_error=reply.is_error)
+        return types.CallToolResult(content=[types.TextContent(type="text", text=reply.text)], is_error=reply.is_error,
+                                    structured_content=reply.data)
 
     note = HANDLE_NOTE if run.mode == "handle" else BLOCKING_NOTE
     return Server("simtool", version=__version__, instructions=INSTRUCTIONS + note,

@@ -25,9 +25,11 @@ import asyncio
 from collections.abc import Awaitable, Callable, Mapping
 from typing import Any
 
+import attrs
 from attrs import frozen
 
 from simtool.agent_tools import CONTROL_TOOLS, TASK_PARAM, AgentTool, domain_tools
+from simtool.external.observation import observation_record
 from simtool.external.session import AgentSession
 from simtool.external.think import estimate_tokens
 from simtool.policy import Event, Observation
@@ -40,7 +42,7 @@ MODES = ("handle", "blocking")
 STATUS_TOOL = AgentTool(
     "status",
     "Read the state without acting: every task with its current request and calls, what is in flight, and what "
-    "happened since your last wait. Costs no simulated time.",
+    "happened since you last looked (status or wait). Costs no simulated time.",
     {"type": "object", "properties": {}, "required": []},
 )
 Progress = Callable[[int], Awaitable[None]]
@@ -52,6 +54,7 @@ class Reply:
 
     text: str
     is_error: bool = False
+    data: Any = None  # structured content (``status``: the observation as JSON data)
 
 
 class ServedRun:
@@ -94,7 +97,7 @@ class ServedRun:
 
     def _answer(self, name: str, args: dict[str, Any]) -> Reply:
         if name == STATUS_TOOL.name:
-            return self._shown(Reply(self._status()))
+            return self._shown(self._status())
         if self.session.over:
             return self._over()
         if name == "wait":
@@ -153,10 +156,9 @@ class ServedRun:
     def _wait(self, args: dict[str, Any]) -> Reply:
         ids = args.get("call_ids") or []
         ids = [ids] if isinstance(ids, str) else ids
-        if self._matching(ids):  # something the agent has not seen yet: answered at once, no time passes
-            return Reply(self._news())
-        self._submit([{"op": "wait", **args}], {"wait": args})
-        return Reply(self._news() + self._ended_text())
+        if not self._matching(ids):  # nothing unseen would end it: the simulation moves on
+            self._submit([{"op": "wait", **args}], {"wait": args})
+        return self._news()
 
     def _matching(self, ids: Any) -> bool:
         """Whether an event the agent has not seen would end this wait at once (the runtime's rule)."""
@@ -164,13 +166,16 @@ class ServedRun:
             return bool(self.unseen)
         return any(e.call_id in ids if e.call_id is not None else e.kind != "subtask_started" for e in self.unseen)
 
-    def _news(self) -> str:
+    def _news(self) -> Reply:
+        """What happened that the agent has not been shown, as text and as an observation record."""
         obs = self.last
-        if obs is None or not self.unseen:
-            return "Nothing has happened."
+        if obs is None:
+            return Reply("The run has not started.")
+        view = attrs.evolve(obs, events=tuple(self.unseen), issued={})
         lines = event_lines(obs, self.unseen)
         self.unseen = []
-        return "\n".join(lines) if lines else "Nothing the agent needs to know has happened."
+        text = "\n".join(lines) if lines else "Nothing has happened that needs you."
+        return Reply(text + self._ended_text(), data=observation_record(view))
 
     def _cancel(self, args: dict[str, Any]) -> Reply:
         call_id = args.get("call_id")
@@ -198,12 +203,14 @@ class ServedRun:
                 return Reply(f"answered task {task_id}; its next request ({now.turn + 1}/{now.n_turns}): {now.request}")
         return Reply(f"answered task {task_id}; it is done." + self._ended_text())
 
-    def _status(self) -> str:
+    def _status(self) -> Reply:
+        """The state with every event the agent has not been shown yet (they count as shown now)."""
         obs = self.last
         if obs is None:
-            return "The run has not started."
-        text = state_summary(obs.__class__(**{**_fields(obs), "events": tuple(self.unseen)}))
-        return text + self._ended_text()
+            return Reply("The run has not started.")
+        view = attrs.evolve(obs, events=tuple(self.unseen), issued={})
+        self.unseen = []
+        return Reply(state_summary(view) + self._ended_text(), data=observation_record(view))
 
     # ------------------------------------------------------------------ blocking mode
     async def _blocking_call(self, name: str, args: dict[str, Any], progress: Progress | None) -> Reply:
@@ -259,9 +266,3 @@ class ServedRun:
             stale = " [stale: its request has changed since]" if view.stale else ""
             future = self._blocked.pop(call_id)
             future.set_result(self._shown(Reply(f"{call_id} {view.status}: {body}{stale}", is_error=view.status != "ok")))
-
-
-def _fields(obs: Observation) -> dict[str, Any]:
-    import attrs
-
-    return {f.name: getattr(obs, f.name) for f in attrs.fields(type(obs))}
