@@ -94,9 +94,9 @@ class Event:
     """Something that happened since the last decision.
 
     kinds: ``delivered`` (a result, ok or error), ``timed_out``, ``cancelled`` (a call cancelled
-    by the world), ``task_cancelled``, ``amended``, ``revoked``, ``granted``, ``outage``,
-    ``rate_limit``, ``subtask_started``, ``rejected`` (an action the runtime refused),
-    ``wait_timeout``.
+    by the world), ``subtask_started``, ``rejected`` (an action the runtime refused),
+    ``wait_timeout``, and the events of the world's faults, each named by its fault kind
+    (``simtool.faults``): ``task_cancelled``, ``amended``, ``revoked``, ``granted``.
     """
 
     kind: str
