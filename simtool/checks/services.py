@@ -251,37 +251,39 @@ def _label(scenario: Mapping[str, Any], index: int) -> str:
 
 
 def _states(cls: type[Service], scenarios: list[Mapping[str, Any]]) -> list[Finding]:
-    here = cls.__name__
-    out: list[Finding] = []
+    """The first scenario whose state is broken, reported once (the others likely break the same way)."""
     for index, scenario in enumerate(scenarios):
-        label = _label(scenario, index)
-        try:
-            service = cls(_context(cls))
-            service.load_scenario(normalize(scenario))
-            state = service.state()
-        except Exception as exc:
-            out.append(Finding(f"{here}.load_scenario", f"{label}: raised {type(exc).__name__}: {exc}"))
-            continue
-        if not isinstance(state, dict):
-            out.append(Finding(f"{here}.state", f"returns a {type(state).__name__}: return a dict of plain JSON data"))
-            continue
-        odd = [f"{p} holds {what}" for name, v in sorted(vars(service).items()) if not name.startswith("_")
-               for p, what in _opaque(v, name, set())]
-        if odd:
-            out.append(Finding(f"{here}.state", f"{label}: {odd[0]}, which state() can only record as text: keep plain JSON "
-                                                f"data in public attributes (or give the class a to_state() method)"))
-            continue
-        try:
-            first = json.dumps(state, sort_keys=True, allow_nan=False, separators=(",", ":"))
-        except (TypeError, ValueError) as exc:
-            out.append(Finding(f"{here}.state", f"{label}: is not JSON ({exc}): return plain JSON data"))
-            continue
-        again = _state_text(cls, scenario)
-        if again != first:
-            out.append(Finding(f"{here}.state", f"{label}: two instances with the same seed and scenario differ "
-                                                f"(first at character {_first_difference(first, again)}): draw randomness "
-                                                f"from ctx.rng(name), never from random, time or id()"))
-    return out
+        found = _state_problems(cls, scenario, index)
+        if found:
+            return found
+    return []
+
+
+def _state_problems(cls: type[Service], scenario: Mapping[str, Any], index: int) -> list[Finding]:
+    here, label = cls.__name__, _label(scenario, index)
+    try:
+        service = cls(_context(cls))
+        service.load_scenario(normalize(scenario))
+        state = service.state()
+    except Exception as exc:
+        return [Finding(f"{here}.load_scenario", f"{label}: raised {type(exc).__name__}: {exc}")]
+    if not isinstance(state, dict):
+        return [Finding(f"{here}.state", f"returns a {type(state).__name__}: return a dict of plain JSON data")]
+    odd = [f"{p} holds {what}" for name, v in sorted(vars(service).items()) if not name.startswith("_")
+           for p, what in _opaque(v, name, set())]
+    if odd:
+        return [Finding(f"{here}.state", f"{label}: {odd[0]}, which state() can only record as text: keep plain JSON "
+                                         f"data in public attributes (or give the class a to_state() method)")]
+    try:
+        first = json.dumps(state, sort_keys=True, allow_nan=False, separators=(",", ":"))
+    except (TypeError, ValueError) as exc:
+        return [Finding(f"{here}.state", f"{label}: is not JSON ({exc}): return plain JSON data")]
+    again = _state_text(cls, scenario)
+    if again != first:
+        return [Finding(f"{here}.state", f"{label}: two instances with the same seed and scenario differ (first at "
+                                         f"character {_first_difference(first, again)}): draw randomness from "
+                                         f"ctx.rng(name), never from random, time or id()")]
+    return []
 
 
 def _first_difference(a: str, b: str) -> int:
