@@ -112,7 +112,7 @@ def _schemas(cls: type[Service]) -> tuple[dict[str, ToolSchema] | None, list[Fin
         raw, _ = load_yaml(path)
         schemas = load_tool_schemas(path, cls.name, cls.domain)
     except SimtoolError as exc:
-        return None, out + [Finding(str(path), str(exc))]
+        return None, out + [Finding(Path(path).name, str(exc))]  # the error names the file and line
     declared_service = raw.get("service")
     if declared_service is not None and declared_service != cls.name:
         out.append(Finding(f"{path}", f"says service: {declared_service} but {here}.name is '{cls.name}': make them the same"))
