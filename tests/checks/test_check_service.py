@@ -68,3 +68,17 @@ def test_a_shipped_service_passes_across_processes_at_the_command_line(tmp_path)
     done = simtool_with(tmp_path, {}, "check", "service", "TicketAPI")
     assert done.returncode == 0, done.stdout + done.stderr
     assert done.stdout.startswith("ok: service TicketAPI passes 6 checks")
+
+
+def test_a_world_naming_a_service_registered_under_another_key_is_a_clear_error(monkeypatch):
+    from simtool.errors import SpecError
+    from simtool.world import parse_world
+
+    monkeypatch.setitem(registry._cache, ("service", "Door"), plugins.Doors)
+    spec = {"name": "doors", "tasks": [{"id": "a", "services": ["Door"], "turns": [{"request": "open", "gold": ["list_doors()"]}]}]}
+    with pytest.raises(SpecError) as caught:
+        parse_world(spec)
+    assert caught.value.key == "tasks.0.services.0"
+    assert "registered under a key that differs from its class's name" in str(caught.value)
+    assert "simtool check service Door" in str(caught.value)
+    assert (caught.value.expected, caught.value.found) == ("Doors", "Door")
