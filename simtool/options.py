@@ -18,6 +18,7 @@ raise ``SpecError`` themselves, so a policy's own options name their key the sam
 
 from __future__ import annotations
 
+import typing
 from collections.abc import Callable, Collection, Mapping
 from typing import Any, TypeVar
 
@@ -80,7 +81,7 @@ def _expected_of(exc: BaseException, annotation: Any) -> str:
 
 
 def _optional(annotation: Any) -> bool:
-    return "None" in str(annotation)
+    return type(None) in typing.get_args(annotation) or "None" in str(annotation)
 
 
 def _first_failure(exc: BaseException) -> tuple[str | None, BaseException]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+import typing
 from typing import Any
 
 import attrs
@@ -139,3 +140,22 @@ def test_reading_options_as_a_mapping_fails_where_it_is_read():
     # documented in docs/writing-a-policy.md: the old mapping reads are not kept
     with pytest.raises(TypeError, match="not subscriptable"):
         _ = _Waits().options["think"]
+
+
+def test_a_policy_of_your_own_gets_the_same_checks_for_any_typed_field():
+    @attrs.frozen
+    class Mine:
+        think: Any = 0
+        depth: typing.Optional[int] = None  # noqa: UP045 (the older spelling is checked too)
+        weights: list[float] = attrs.field(factory=list)
+
+    class Yours(_Waits):
+        Options = Mine
+
+    assert Yours({"weights": [1, 2.5]}).options.weights == [1.0, 2.5]
+    with pytest.raises(SpecError) as caught:
+        Yours({"depth": "deep"})
+    assert (caught.value.key, caught.value.expected, caught.value.found) == ("policy.depth", "an integer or null", "deep")
+    with pytest.raises(SpecError) as caught:
+        Yours({"weights": [1, "heavy"]})
+    assert (caught.value.key, caught.value.expected, caught.value.found) == ("policy.weights", "a number", [1, "heavy"])
