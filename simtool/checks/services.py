@@ -308,8 +308,8 @@ def _across_processes(name: str, cls: type[Service], scenarios: list[Mapping[str
 
 def _child_states(name: str, scenarios: Path, hashseed: str) -> list[str]:
     env = dict(os.environ, PYTHONHASHSEED=hashseed)
-    done = subprocess.run([sys.executable, "-m", "simtool.checks.services", name, str(scenarios)],
-                          capture_output=True, text=True, env=env)
+    code = "import sys; from simtool.checks.services import _main; _main(sys.argv[1:])"
+    done = subprocess.run([sys.executable, "-c", code, name, str(scenarios)], capture_output=True, text=True, env=env)
     if done.returncode != 0:
         raise SimtoolError(done.stderr.strip()[-1000:])
     return done.stdout.splitlines()
@@ -342,7 +342,3 @@ def _main(argv: list[str]) -> None:
     cls = registry.load("service", name)
     for scenario in json.loads(Path(path).read_text(encoding="utf-8")):
         print(_state_text(cls, scenario))
-
-
-if __name__ == "__main__":
-    _main(sys.argv[1:])
