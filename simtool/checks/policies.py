@@ -17,6 +17,7 @@ Checks, each finding one line naming what to fix:
 
 from __future__ import annotations
 
+import inspect
 import traceback
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
@@ -123,7 +124,7 @@ def decision_problems(obs: Observation, decision: Any) -> list[str]:
     wait = decision.wait
     if wait is not None:
         if not isinstance(wait, Wait):
-            out.append(f"wait is a {type(wait).__name__}: make it a Wait(call_ids, timeout_ms) or None")
+            out.append(f"wait is {wait!r}: make it a Wait(call_ids, timeout_ms) or None")
         else:
             out += [f"wait: {p}" for p in _timeout_problems(wait.timeout_ms)]
             out += [f"wait: {p}" for p in _call_id_problems(wait.call_ids, obs, "call_ids")]
@@ -195,11 +196,19 @@ def _checked_run(cls: type[Policy], options: Mapping[str, Any], config: Mapping[
     except SimtoolError as exc:
         return None, findings + [Finding(f"{cls.__name__}", f"the run stopped: {exc}")]
     except Exception as exc:
+        if findings and not _raised_in(exc, cls):  # the engine tripping over a decision already reported
+            return None, findings
         return None, findings + [_crash(cls.__name__, exc)]
     summary = result.events()[-2].get("policy") if len(result.lines) >= 2 else None
     if summary is not None and not isinstance(summary, Mapping):
         findings.append(Finding(f"{cls.__name__}.close", f"returned {summary!r}: return a dict (the end event records it)"))
     return result, findings
+
+
+def _raised_in(exc: BaseException, cls: type) -> bool:
+    """Whether the exception came out of the plug-in's own module."""
+    module = inspect.getsourcefile(cls)
+    return module is not None and any(f.filename == module for f in traceback.extract_tb(exc.__traceback__))
 
 
 def _crash(where: str, exc: BaseException) -> Finding:

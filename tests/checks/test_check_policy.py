@@ -33,6 +33,9 @@ def test_a_well_formed_policy_passes_every_check():
     (plugins.MappingReads, "mapping-reads", "read self.options.<key> instead of self.options['<key>']"),
     (plugins.BadSummary, "bad-summary", "BadSummary.close: returned ['done']: return a dict"),
     (plugins.GlobalRandom, "global-random", "two runs in this process wrote different traces"),
+    (plugins.WaitNumber, "wait-number", "decision 0 (t=0 ms): wait is 100: make it a Wait(call_ids, timeout_ms) or None"),
+    (plugins.RespondUnknownTask, "respond-unknown-task", "Respond names task 'no-such-task', which is not a task of this run"),
+    (plugins.NoteNotMapping, "note-not-mapping", "note is 'thinking hard': make it a mapping with string keys"),
 ])
 def test_each_broken_policy_is_reported_naming_what_to_fix(cls, registered_as, message):
     report = check_policy_class(cls, registered_as)

@@ -35,6 +35,9 @@ def test_a_well_formed_service_passes_every_check():
     (plugins.OpaqueState, "OpaqueState", "since holds a datetime.datetime, which state() can only record as text"),
     (plugins.RandomState, "RandomState", "two instances with the same seed and scenario differ"),
     (plugins.Doors, "Door", "entry point 'Door': differs from Doors.name 'Doors'"),
+    (plugins.PositionalOnly, "PositionalOnly", "parameter 'door' is positional-only, but the runtime passes arguments by name"),
+    (plugins.NanState, "NanState", "draught holds the float nan (JSON has no such number)"),
+    (plugins.StateNotADict, "StateNotADict", "StateNotADict.state: returns a list: return a dict of plain JSON data"),
 ])
 def test_each_broken_service_is_reported_naming_what_to_fix(cls, registered_as, message):
     report = check_service_class(cls, registered_as, [{}, {"open": ["front"]}])
@@ -82,3 +85,17 @@ def test_a_world_naming_a_service_registered_under_another_key_is_a_clear_error(
     assert "registered under a key that differs from its class's name" in str(caught.value)
     assert "simtool check service Door" in str(caught.value)
     assert (caught.value.expected, caught.value.found) == ("Doors", "Door")
+
+
+def test_a_report_prints_one_line_per_problem_then_a_summary():
+    ok = check_service_class(plugins.Doors, "Doors")
+    assert ok.lines() == ["ok: service Doors passes 6 checks (class, name, schema, methods, state, determinism)"]
+    bad = check_service_class(plugins.MissingMethod, "Missing")
+    assert [line.split(":")[0] for line in bad.lines()[:-1]] == ["FAIL entry point 'Missing'", f"FAIL {plugins.HERE / 'missing_method.yaml'}"]
+    assert bad.lines()[-1] == "service Missing: 2 problems found by 6 checks"
+
+
+def test_a_broken_world_for_scenarios_is_bad_usage(tmp_path):
+    done = simtool_with(tmp_path, {}, "check", "service", "TicketAPI", "--world", str(tmp_path / "missing.yaml"))
+    assert done.returncode == 2, done.stdout + done.stderr
+    assert "missing.yaml" in done.stderr and "Traceback" not in done.stderr

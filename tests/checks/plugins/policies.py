@@ -10,7 +10,7 @@ import attrs
 
 from policies.scripted import Interleave
 from simtool.options import at_least
-from simtool.policy import CallAction, Cancel, Decision, Observation, Policy, Wait
+from simtool.policy import CallAction, Cancel, Decision, Observation, Policy, Respond, Wait
 
 
 class _Once(Interleave):
@@ -166,3 +166,30 @@ class SetOrder(Interleave):
     def choose(self, obs: Observation, ready: list) -> Any:
         chosen = next(iter({t.task_id for t in ready}))
         return next(t for t in ready if t.task_id == chosen)
+
+
+class WaitNumber(_Once):
+    """wait is a number of ms instead of a Wait."""
+
+    name = "wait-number"
+
+    def broken(self, obs: Observation, decision: Decision) -> Any:
+        return attrs.evolve(decision, wait=100)
+
+
+class RespondUnknownTask(_Once):
+    """Answers a task the run does not have."""
+
+    name = "respond-unknown-task"
+
+    def broken(self, obs: Observation, decision: Decision) -> Any:
+        return attrs.evolve(decision, actions=(*decision.actions, Respond("no-such-task", "done")))
+
+
+class NoteNotMapping(_Once):
+    """note is a string."""
+
+    name = "note-not-mapping"
+
+    def broken(self, obs: Observation, decision: Decision) -> Any:
+        return attrs.evolve(decision, note="thinking hard")

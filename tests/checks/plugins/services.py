@@ -185,3 +185,31 @@ class SetOrderState(Doors):
     def load_scenario(self, scenario: Mapping[str, Any]) -> None:
         super().load_scenario(scenario)
         self.rooms = list({"attic", "bathroom", "cellar", "den", "entrance", "foyer", "garage", "hall"})
+
+
+class PositionalOnly(Doors):
+    """A tool method whose parameters are positional-only."""
+
+    name = "PositionalOnly"
+
+    def open_door(self, door: str, /, wide: bool = False) -> dict[str, Any]:  # type: ignore[override]
+        return super().open_door(door, wide)
+
+
+class NanState(Doors):
+    """The state holds a NaN, which JSON cannot."""
+
+    name = "NanState"
+
+    def load_scenario(self, scenario: Mapping[str, Any]) -> None:
+        super().load_scenario(scenario)
+        self.draught = float("nan")
+
+
+class StateNotADict(Doors):
+    """``state()`` returns a list."""
+
+    name = "StateNotADict"
+
+    def state(self) -> Any:  # type: ignore[override]
+        return list(self.open)
