@@ -83,6 +83,7 @@ class GoldFollower(Policy):
     """Shared machinery; subclasses choose which ready task acts next."""
 
     Options = ScriptedOptions
+    options: ScriptedOptions
     follows_world: ClassVar[bool] = True  # reacts to cancellations, amendments, revocations
     one_in_flight: ClassVar[bool] = True  # waits for a task's result before its next call
 

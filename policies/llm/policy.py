@@ -43,6 +43,7 @@ TEXT_CHARS = 2000
 class LLMPolicy(Policy):
     name: ClassVar[str] = "llm"
     Options: ClassVar[type] = LLMOptions
+    options: LLMOptions  # as the header records it (a recording run says replay)
 
     def __init__(self, options: Mapping[str, Any] | LLMOptions | None = None) -> None:
         super().__init__(options)
