@@ -4,6 +4,7 @@ are installed (as a dist-info folder on the path), and the page's commands are r
 
 from __future__ import annotations
 
+import os
 import re
 import shlex
 import subprocess
@@ -12,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.hunting.support import ROOT, plugin_env
+from tests.checks.support import ROOT, plugin_env
 
 DOCS = ROOT / "docs"
 FENCE = re.compile(r"^```(\w+)([^\n]*)\n(.*?)^```$", re.S | re.M)
@@ -61,7 +62,7 @@ def materialise(page: str, tmp: Path) -> tuple[Path, dict[str, str], list[list[s
         elif lang == "bash":
             commands += [shlex.split(line) for line in text.splitlines() if line.strip() and not line.startswith("#")]
     env = plugin_env(tmp / "site", eps)
-    env["PYTHONPATH"] = f"{project}:{env['PYTHONPATH']}"
+    env["PYTHONPATH"] = os.pathsep.join([str(project), env["PYTHONPATH"]])
     return project, env, commands
 
 
