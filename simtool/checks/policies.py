@@ -82,6 +82,7 @@ def check_policy_class(cls: Any, registered_as: str, world: str | None = None, s
     cls(options)  # a value given with --set that the policy refuses is bad usage: its SpecError goes up
     first, contract = _checked_run(cls, options, config, seed, source)
     findings += contract
+    warnings = _end_warnings(cls, first) if first is not None else []
     if first is not None and not findings:
         second, _ = _checked_run(cls, options, config, seed, source)
         if second is not None:
@@ -90,7 +91,23 @@ def check_policy_class(cls: Any, registered_as: str, world: str | None = None, s
                                  "and draw randomness from ctx.rng(name), never from random or the clock")
         if processes and not findings:
             findings += _across_processes(registered_as, world, seed, overrides)
-    return Report("policy", registered_as, CHECKS, tuple(findings))
+    return Report("policy", registered_as, CHECKS, tuple(findings), tuple(warnings))
+
+
+def _end_warnings(cls: type, result: RunResult) -> list[Finding]:
+    """A run that hit a limit or stalled with work left: often a policy that polls, or sleeps with nothing to wake it."""
+    end = result.events()[-2]
+    active = sorted(t for t, v in (end.get("tasks") or {}).items() if v.get("status") == "active")
+    if result.end_reason == "max_decisions":
+        return [Finding(cls.__name__, f"the run ended at the world's max_decisions ({end.get('decisions')} decisions): a policy "
+                                      "that polls wastes decisions; wait for calls or events with Wait()")]
+    if result.end_reason == "horizon" and active:
+        return [Finding(cls.__name__, f"the run reached the world's horizon_ms with tasks still active ({', '.join(active)}): "
+                                      "does the policy answer (Respond) every request?")]
+    if result.end_reason == "stalled" and active:
+        return [Finding(cls.__name__, f"the run stalled with tasks still active ({', '.join(active)}): the policy slept with "
+                                      "nothing in flight and nothing left to wake it; act, or answer the tasks")]
+    return []
 
 
 def _name(cls: type[Policy], registered_as: str) -> list[Finding]:

@@ -20,12 +20,16 @@ class Finding:
 
 @frozen
 class Report:
-    """The checks run on one plug-in (``kind`` service | policy, its registered ``name``) and what they found."""
+    """The checks run on one plug-in (``kind`` service | policy, its registered ``name``) and what they found.
+
+    ``findings`` break a contract (exit 1); ``warnings`` are printed but do not fail the check.
+    """
 
     kind: str
     name: str
     checks: tuple[str, ...] = ()
     findings: tuple[Finding, ...] = field(factory=tuple)
+    warnings: tuple[Finding, ...] = field(factory=tuple)  # worth a look, but not a broken contract
 
     @property
     def ok(self) -> bool:
@@ -33,7 +37,7 @@ class Report:
 
     def lines(self) -> list[str]:
         """The report as printed: one line per finding, then a summary line."""
-        out = [f"FAIL {f.line()}" for f in self.findings]
+        out = [f"FAIL {f.line()}" for f in self.findings] + [f"WARN {w.line()}" for w in self.warnings]
         if self.ok:
             out.append(f"ok: {self.kind} {self.name} passes {len(self.checks)} checks ({', '.join(self.checks)})")
         else:

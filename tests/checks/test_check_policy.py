@@ -75,3 +75,14 @@ def test_a_shipped_policy_passes_across_processes_at_the_command_line(tmp_path):
     done = simtool_with(tmp_path, {}, "check", "policy", "critical-path")
     assert done.returncode == 0, done.stdout + done.stderr
     assert done.stdout.startswith("ok: policy critical-path passes 5 checks")
+
+
+@pytest.mark.parametrize(("cls", "message"), [
+    (plugins.Polls, "Polls: the run ended at the world's max_decisions (200 decisions): a policy that polls wastes decisions"),
+    (plugins.SleepsForever, "SleepsForever: the run stalled with tasks still active (conference-trip, rebalance): the policy slept"),
+])
+def test_a_run_that_hits_a_limit_is_a_warning_not_a_failure(cls, message):
+    report = check_policy_class(cls, cls.name, overrides=["world.max_decisions=200"])
+    assert report.ok, report.lines()
+    assert len(report.warnings) == 1 and report.warnings[0].line().startswith(message)
+    assert report.lines()[0].startswith(f"WARN {message}") and report.lines()[-1].startswith(f"ok: policy {cls.name} passes")

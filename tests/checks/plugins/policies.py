@@ -193,3 +193,21 @@ class NoteNotMapping(_Once):
 
     def broken(self, obs: Observation, decision: Decision) -> Any:
         return attrs.evolve(decision, note="thinking hard")
+
+
+class Polls(Policy):
+    """Keeps the contract, but polls every ms and never calls: the run ends at max_decisions."""
+
+    name = "polls"
+
+    def decide(self, obs: Observation) -> Decision:
+        return Decision(wait=Wait((), 1))
+
+
+class SleepsForever(Policy):
+    """Keeps the contract, but sleeps with nothing in flight while its tasks wait: the run stalls."""
+
+    name = "sleeps-forever"
+
+    def decide(self, obs: Observation) -> Decision:
+        return Decision(wait=Wait())
