@@ -10,7 +10,8 @@ Checks, each finding one line naming what to fix:
   agree with the class, and every tool has a scope (a ``domain`` and an explicit ``access``);
 - ``methods``: every tool has a method, with the same parameters (names, none renamed,
   required exactly when the method has no default, the same defaults unless the method's
-  is ``None``, Python's "not given"), and every public method is a tool;
+  is ``None``, Python's "not given", the same JSON type as the annotation says), and every
+  public method is a tool;
 - ``state``: each scenario (``{}`` and every ``initial_config`` entry of the registered worlds,
   or of ``--world``) loads, and ``state()`` is plain JSON data;
 - ``determinism``: two instances with the same seed and scenario have the same state, in
@@ -26,7 +27,9 @@ import os
 import subprocess
 import sys
 import tempfile
-from collections.abc import Iterator, Mapping
+import types
+import typing
+from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -155,7 +158,7 @@ def _methods(cls: type[Service], schemas: Mapping[str, ToolSchema]) -> list[Find
         if signature is None:
             out.append(Finding(f"{path}: tool '{tool}'", f"has no method {here}.{tool}: add the method or remove the tool"))
             continue
-        out += _parameters(f"{here}.{tool}", f"{path}: tool '{tool}'", schema, signature)
+        out += _parameters(f"{here}.{tool}", f"{path}: tool '{tool}'", schema, signature, _hints(getattr(cls, tool)))
     for method in _public_methods(cls):
         if method not in schemas:
             out.append(Finding(f"{here}.{method}", f"is a public method but not a tool in {Path(str(path)).name}: declare the "
@@ -163,7 +166,34 @@ def _methods(cls: type[Service], schemas: Mapping[str, ToolSchema]) -> list[Find
     return out
 
 
-def _parameters(method: str, tool: str, schema: ToolSchema, signature: inspect.Signature) -> list[Finding]:
+_JSON_TYPES = {str: "string", int: "integer", float: "number", bool: "boolean", list: "array", tuple: "array", dict: "object"}
+_NUMBERS = {"integer", "number"}  # an int is a number and Python does not care which arrives
+
+
+def _hints(method: Any) -> dict[str, Any]:
+    try:
+        return typing.get_type_hints(method)
+    except Exception:  # annotations that do not resolve are not this check's business
+        return {}
+
+
+def _json_type(annotation: Any) -> str | None:
+    """The tools.yaml type an annotation means, or None when it says nothing simple."""
+    if annotation is Any:
+        return None
+    args = [a for a in typing.get_args(annotation) if a is not type(None)]
+    origin = typing.get_origin(annotation)
+    if origin is typing.Union or isinstance(annotation, types.UnionType):
+        return _json_type(args[0]) if len(args) == 1 else None
+    if origin is not None:
+        if origin in (list, tuple, Sequence):
+            return "array"
+        return "object" if origin in (dict, Mapping) else None
+    return _JSON_TYPES.get(annotation)
+
+
+def _parameters(method: str, tool: str, schema: ToolSchema, signature: inspect.Signature,
+                hints: Mapping[str, Any]) -> list[Finding]:
     out: list[Finding] = []
     params = signature.parameters
     takes_any = any(p.kind is inspect.Parameter.VAR_KEYWORD for p in params.values())
@@ -184,6 +214,10 @@ def _parameters(method: str, tool: str, schema: ToolSchema, signature: inspect.S
         if name not in declared:
             continue
         spec = declared[name]
+        annotated = _json_type(hints[name]) if name in hints else None
+        if annotated and spec.type != "any" and annotated != spec.type and not {annotated, spec.type} <= _NUMBERS:
+            out.append(Finding(tool, f"parameter '{name}' is {spec.type} in tools.yaml, but {method} says {annotated} "
+                                     f"({getattr(hints[name], '__name__', hints[name])}): make them agree"))
         has_default = p.default is not _NO_DEFAULT
         if spec.required and has_default:
             out.append(Finding(tool, f"parameter '{name}' is required, but {method} gives it a default "

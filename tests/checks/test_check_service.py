@@ -35,6 +35,7 @@ def test_a_well_formed_service_passes_every_check():
     (plugins.OpaqueState, "OpaqueState", "since holds a datetime.datetime, which state() can only record as text"),
     (plugins.RandomState, "RandomState", "two instances with the same seed and scenario differ"),
     (plugins.Doors, "Door", "entry point 'Door': differs from Doors.name 'Doors'"),
+    (plugins.OtherType, "OtherType", "parameter 'door' is string in tools.yaml, but OtherType.open_door says integer (int): make them agree"),
     (plugins.PositionalOnly, "PositionalOnly", "parameter 'door' is positional-only, but the runtime passes arguments by name"),
     (plugins.NanState, "NanState", "draught holds the float nan (JSON has no such number)"),
     (plugins.StateNotADict, "StateNotADict", "StateNotADict.state: returns a list: return a dict of plain JSON data"),

@@ -213,3 +213,12 @@ class StateNotADict(Doors):
 
     def state(self) -> Any:  # type: ignore[override]
         return list(self.open)
+
+
+class OtherType(Doors):
+    """tools.yaml says ``door`` is a string; the method's annotation says int."""
+
+    name = "OtherType"
+
+    def open_door(self, door: int, wide: bool = False) -> dict[str, Any]:  # type: ignore[override]
+        return super().open_door(str(door), wide)
