@@ -13,7 +13,7 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from policies.llm.options import LLMOptions
-from simtool.runtime import PolicyAbort
+from simtool.policy import PolicyAbort
 
 __all__ = ["Transient", "Transport", "connect", "RETRYABLE_STATUS"]
 

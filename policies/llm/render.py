@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
+from simtool.faults import kind_for_event
 from simtool.policy import CallView, Event, Observation, TaskView
 from simtool.trace import canonical
 
@@ -85,18 +86,15 @@ def _event_line(obs: Observation, e: Event, shown: frozenset[str] | None) -> str
         return f"{about} timed out ({executed})"
     if e.kind == "cancelled":
         return f"{about} was cancelled by the world ({e.detail.get('phase', '')})"
-    if e.kind == "task_cancelled":
-        return f"task {e.task_id} was cancelled by its user: stop working on it"
-    if e.kind == "amended":
-        return f"task {e.task_id}: the user changed the current request; results of the old one are stale"
+    fault = kind_for_event(e.kind)
+    if fault is not None:  # a world event: its kind says how it reads
+        return fault.describe(e)
     if e.kind == "subtask_started":
         turn = int(e.detail.get("turn", 0))
         total = obs.task(e.task_id or "").n_turns
         if shown is not None:  # the state summary shows the current request above
             return f"task {e.task_id}: request {turn + 1}/{total} started"
         return f"task {e.task_id}, request {turn + 1}/{total}: {_request_text(obs, e)}"
-    if e.kind in ("revoked", "granted"):
-        return f"task {e.task_id}: permission {e.detail.get('scope')} {e.kind}"
     if e.kind == "rejected":
         task = f" (task {e.task_id})" if e.task_id else ""
         return f"refused{task}: {e.detail.get('reason')}: {e.detail.get('detail')}"

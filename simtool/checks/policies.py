@@ -9,8 +9,8 @@ Checks, each finding one line naming what to fix:
   builds from the given ``policy.<key>`` values;
 - ``contract``: run on a world (default: the built-in default world), every decision is a
   ``Decision`` with an integer ``think_ms >= 0``, actions of the known types naming tasks and
-  calls of the run, a well-formed ``Wait``, a mapping ``note``; ``reset``, ``decide`` and
-  ``close`` raise nothing;
+  calls of the run (each call action's ``ref``, if any, a string of its own), a well-formed
+  ``Wait``, a mapping ``note``; ``reset``, ``decide`` and ``close`` raise nothing;
 - ``determinism``: the same run twice in this process, and in two processes with different
   ``PYTHONHASHSEED``, writes the same trace bytes.
 """
@@ -136,8 +136,19 @@ def decision_problems(obs: Observation, decision: Any) -> list[str]:
         actions: Sequence[Any] = ()
     else:
         actions = decision.actions
+    refs: dict[str, int] = {}
     for k, action in enumerate(actions):
         out += [f"action {k}: {p}" for p in _action_problems(action, obs, tasks, known_tasks)]
+        ref = getattr(action, "ref", None) if isinstance(action, CallAction) else None
+        if ref is None:
+            continue
+        if not isinstance(ref, str):
+            out.append(f"action {k}: ref is {ref!r}: name it with a string (obs.issued is keyed by it)")
+        elif ref in refs:
+            out.append(f"action {k}: ref {ref!r} is also action {refs[ref]}'s: the later outcome replaces the earlier in "
+                       "obs.issued; give each call action its own ref")
+        else:
+            refs[ref] = k
     wait = decision.wait
     if wait is not None:
         if not isinstance(wait, Wait):
@@ -203,11 +214,24 @@ class _Checked:
         return decision
 
 
+def _checked_close(close: Callable[[], Any], where: str, findings: list[Finding]) -> Callable[[], Any]:
+    """Stands in for a policy's ``close``: its summary must be a mapping (the end event records it)."""
+
+    def checked() -> Any:
+        summary = close()
+        if not isinstance(summary, Mapping):
+            findings.append(Finding(f"{where}.close", f"returned {summary!r}: return a dict (the end event records it)"))
+        return summary
+
+    return checked
+
+
 def _checked_run(cls: type[Policy], options: Mapping[str, Any], config: Mapping[str, Any], seed: int,
                  source: Any) -> tuple[RunResult | None, list[Finding]]:
     findings: list[Finding] = []
     policy = cls(options)
     policy.decide = _Checked(policy.decide, cls.__name__, findings)  # type: ignore[method-assign]
+    policy.close = _checked_close(policy.close, cls.__name__, findings)  # type: ignore[method-assign]
     try:
         result = run(config, seed, where=source, policy=policy)
     except SimtoolError as exc:
@@ -216,16 +240,20 @@ def _checked_run(cls: type[Policy], options: Mapping[str, Any], config: Mapping[
         if findings and not _raised_in(exc, cls):  # the engine tripping over a decision already reported
             return None, findings
         return None, findings + [_crash(cls.__name__, exc)]
-    summary = result.events()[-2].get("policy") if len(result.lines) >= 2 else None
-    if summary is not None and not isinstance(summary, Mapping):
-        findings.append(Finding(f"{cls.__name__}.close", f"returned {summary!r}: return a dict (the end event records it)"))
     return result, findings
 
 
 def _raised_in(exc: BaseException, cls: type) -> bool:
-    """Whether the exception came out of the plug-in's own module."""
-    module = inspect.getsourcefile(cls)
-    return module is not None and any(f.filename == module for f in traceback.extract_tb(exc.__traceback__))
+    """Whether the exception came out of the plug-in's own code (its class or its bases but ``Policy``)."""
+    own = {_source(c) for c in cls.__mro__ if c not in Policy.__mro__}  # its code, bases included
+    return any(f.filename in own for f in traceback.extract_tb(exc.__traceback__))
+
+
+def _source(cls: type) -> str | None:
+    try:
+        return inspect.getsourcefile(cls)
+    except TypeError:  # a class with no source file (built in, or made at run time)
+        return None
 
 
 def _crash(where: str, exc: BaseException) -> Finding:

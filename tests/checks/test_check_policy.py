@@ -35,6 +35,7 @@ def test_a_well_formed_policy_passes_every_check():
     (plugins.GlobalRandom, "global-random", "two runs in this process wrote different traces"),
     (plugins.WaitNumber, "wait-number", "decision 0 (t=0 ms): wait is 100: make it a Wait(call_ids, timeout_ms) or None"),
     (plugins.RespondUnknownTask, "respond-unknown-task", "Respond names task 'no-such-task', which is not a task of this run"),
+    (plugins.SharedRef, "shared-ref", "action 1: ref 'mine' is also action 0's: the later outcome replaces the earlier in obs.issued"),
     (plugins.NoteNotMapping, "note-not-mapping", "note is 'thinking hard': make it a mapping with string keys"),
 ])
 def test_each_broken_policy_is_reported_naming_what_to_fix(cls, registered_as, message):

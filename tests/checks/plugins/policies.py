@@ -211,3 +211,16 @@ class SleepsForever(Policy):
 
     def decide(self, obs: Observation) -> Decision:
         return Decision(wait=Wait())
+
+
+class SharedRef(Policy):
+    """Two call actions of one decision with the same ref."""
+
+    name = "shared-ref"
+
+    def decide(self, obs: Observation) -> Decision:
+        if obs.decision > 0:
+            return Decision(wait=Wait())
+        task = obs.tasks[0].task_id
+        call = CallAction(task, next(iter(obs.schemas[task])), {}, ref="mine")
+        return Decision((call, call), 0, Wait())
