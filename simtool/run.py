@@ -171,6 +171,16 @@ class ReplayResult:
     version_note: str | None
 
 
+def _recorded_agent(header: Mapping[str, Any], trace: Any) -> Policy | None:
+    """For a run an outside agent drove, the policy that replays its recorded submissions."""
+    from simtool.external.recorded import EXTERNAL, ExternalAgent, agent_options
+
+    policy = (header.get("config") or {}).get("policy") or {}
+    if not isinstance(policy, Mapping) or policy.get("name") != EXTERNAL:
+        return None
+    return ExternalAgent.from_events(agent_options(policy), trace.events)
+
+
 def replay(path: str | Path) -> ReplayResult:
     """Re-run a trace from its header and compare the bytes line by line."""
     trace = read_trace(path, verify=False)
@@ -178,7 +188,7 @@ def replay(path: str | Path) -> ReplayResult:
     note = None
     if header.get("simtool") != __version__:
         note = f"trace written by simtool {header.get('simtool')}, replayed by {__version__}"
-    result = run(header["config"], int(header["seed"]))
+    result = run(header["config"], int(header["seed"]), policy=_recorded_agent(header, trace))
     diff = first_divergence(list(trace.lines), list(result.lines))
     if diff is None:
         return ReplayResult(True, None, None, None, note)
