@@ -159,3 +159,12 @@ def test_a_policy_of_your_own_gets_the_same_checks_for_any_typed_field():
     with pytest.raises(SpecError) as caught:
         Yours({"weights": [1, "heavy"]})
     assert (caught.value.key, caught.value.expected, caught.value.found) == ("policy.weights", "a number", [1, "heavy"])
+
+
+@pytest.mark.parametrize(("given", "key"), [({"driver": "robot"}, "policy.driver"), ({"think": -5}, "policy.think")])
+def test_the_external_policy_checks_its_options_in_its_record(given, key):
+    from simtool.external.recorded import ExternalAgent
+
+    with pytest.raises(SpecError) as caught:
+        ExternalAgent(given)
+    assert caught.value.key == key
