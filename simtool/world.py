@@ -126,6 +126,9 @@ def _task(spec: Any, where: Located, path: tuple[Any, ...]) -> TaskSpec:
             schemas = cls.schemas()
         except SimtoolError as exc:
             raise where.error(path + ("services", i), str(exc), found=name) from None
+        if getattr(cls, "name", name) != name:  # calls find their instance by the class's name
+            raise where.error(path + ("services", i), f"service '{name}' is registered under a key that differs from its "
+                              f"class's name (`simtool check service {name}` says how to fix it)", expected=cls.name, found=name)
         all_scopes.extend(scopes_of(cls))
         for tool, schema in schemas.items():
             tools[tool] = schema
