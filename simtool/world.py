@@ -3,7 +3,8 @@
 ``parse_world(data, where)`` checks a world mapping (usually loaded from YAML) and returns a
 ``World``; every error names the file, line and key. ``World.resolved`` is the same mapping
 with every default filled in: the fully resolved config that a trace header records and that
-a replay runs from.
+a replay runs from. ``dump_world(data)`` goes the other way: a world mapping as YAML, its keys
+in the order the spec declares them (the key lists ``parse_world`` checks against).
 """
 
 from __future__ import annotations
@@ -13,11 +14,12 @@ import math
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+import yaml
 from attrs import field, frozen
 
 from simtool.callstring import parse_call
 from simtool.errors import SimtoolError, SpecError
-from simtool.latency import LatencyModel
+from simtool.latency import LATENCY_KEYS, LEGS, LatencyModel
 from simtool.registry import service_class
 from simtool.service import Service, ToolSchema, check_args
 from simtool.yamlspec import Located
@@ -32,6 +34,7 @@ __all__ = [
     "ServiceLimits",
     "World",
     "parse_world",
+    "dump_world",
     "ENFORCEMENT_MODES",
     "FAULT_KINDS",
 ]
@@ -55,6 +58,10 @@ WORLD_KEYS = {
     "profile": "the name of the latency profile, informative",
     "instance": "the suite instance this world was built from, informative",
 }
+TASK_KEYS = ("id", "title", "services", "initial_config", "permissions", "turns", "domain", "source")
+TURN_KEYS = ("request", "gold", "expect")
+LIMIT_KEYS = ("capacity", "rate_limit", "outages")
+PROCESS_KEYS = ("kind", "mean_interval_ms", "start_ms", "end_ms", "max_count", "choices")
 DEFAULTS: dict[str, Any] = {
     "enforcement": "issue",
     "tie_shuffle": False,
@@ -197,7 +204,7 @@ def _gold(texts: Any, tools: Mapping[str, ToolSchema], where: Located, path: tup
 def _turn(spec: Any, tools: Mapping[str, ToolSchema], where: Located, path: tuple[Any, ...]) -> Turn:
     if not isinstance(spec, Mapping):
         raise where.error(path, "a turn must be a mapping", expected="{request, gold}", found=spec)
-    _check_keys(spec, ("request", "gold", "expect"), where, path)
+    _check_keys(spec, TURN_KEYS, where, path)
     request = _str(spec.get("request"), where, path + ("request",))
     return Turn(request=request, gold=_gold(spec.get("gold", []), tools, where, path + ("gold",)))
 
@@ -205,7 +212,7 @@ def _turn(spec: Any, tools: Mapping[str, ToolSchema], where: Located, path: tupl
 def _task(spec: Any, where: Located, path: tuple[Any, ...]) -> TaskSpec:
     if not isinstance(spec, Mapping):
         raise where.error(path, "a task must be a mapping", expected="{id, services, turns}", found=spec)
-    _check_keys(spec, ("id", "title", "services", "initial_config", "permissions", "turns", "domain", "source"), where, path)
+    _check_keys(spec, TASK_KEYS, where, path)
     task_id = _str(spec.get("id"), where, path + ("id",))
     names = spec.get("services")
     if not isinstance(names, list) or not names:
@@ -302,7 +309,7 @@ def _fault(spec: Any, tasks: Mapping[str, TaskSpec], where: Located, path: tuple
 def _limits(spec: Any, where: Located, path: tuple[Any, ...]) -> ServiceLimits:
     if not isinstance(spec, Mapping):
         raise where.error(path, "must be a mapping", expected="{capacity, rate_limit, outages}", found=spec)
-    _check_keys(spec, ("capacity", "rate_limit", "outages"), where, path)
+    _check_keys(spec, LIMIT_KEYS, where, path)
     rate = spec.get("rate_limit")
     rate_calls = rate_per = None
     if rate is not None:
@@ -385,7 +392,7 @@ def parse_world(data: Any, where: Located | None = None) -> World:
         ppath = ("fault_processes", i)
         if not isinstance(p, Mapping):
             raise where.error(ppath, "must be a mapping", expected="{kind, mean_interval_ms, choices}", found=p)
-        _check_keys(p, ("kind", "mean_interval_ms", "start_ms", "end_ms", "max_count", "choices"), where, ppath)
+        _check_keys(p, PROCESS_KEYS, where, ppath)
         kind = p.get("kind")
         if kind not in FAULT_KINDS:
             raise where.error(ppath + ("kind",), "unknown fault kind", expected=" | ".join(FAULT_KINDS), found=kind)
@@ -430,3 +437,72 @@ def parse_world(data: Any, where: Located | None = None) -> World:
         default_timeout_ms=_int(resolved["default_timeout_ms"], where, ("default_timeout_ms",), minimum=1, optional=True),
         resolved=resolved,
     )
+
+
+# ---------------------------------------------------------------------------- dump
+def _ordered(mapping: Mapping[str, Any], order: Sequence[str]) -> dict[str, Any]:
+    """The keys of ``order`` first, in that order, then any others sorted."""
+    first = [k for k in order if k in mapping]
+    return {k: mapping[k] for k in first + sorted(k for k in mapping if k not in order)}
+
+
+def _fault_keys(kind: Any) -> tuple[str, ...]:
+    return ("at_ms", "kind") + _FAULT_FIELDS.get(kind, ()) if isinstance(kind, str) else ("at_ms", "kind")
+
+
+def _legs_ordered(spec: Any) -> Any:
+    return _ordered(spec, LEGS + ("tools",)) if isinstance(spec, Mapping) else spec
+
+
+def _latency_ordered(latency: Mapping[str, Any]) -> dict[str, Any]:
+    out = _ordered(latency, LATENCY_KEYS)
+    if "default" in out:
+        out["default"] = _legs_ordered(out["default"])
+    if isinstance(out.get("services"), Mapping):
+        services = {}
+        for name, sspec in out["services"].items():
+            sspec = _legs_ordered(sspec)
+            if isinstance(sspec, Mapping) and isinstance(sspec.get("tools"), Mapping):
+                sspec["tools"] = {tool: _legs_ordered(t) for tool, t in sspec["tools"].items()}
+            services[name] = sspec
+        out["services"] = services
+    return out
+
+
+def _readable(world: Mapping[str, Any]) -> dict[str, Any]:
+    """A world mapping with its keys in the spec's order at every level parse_world checks."""
+    doc = _ordered(world, tuple(WORLD_KEYS))
+    if isinstance(doc.get("tasks"), list):
+        doc["tasks"] = [
+            _ordered({**t, "turns": [_ordered(u, TURN_KEYS) if isinstance(u, Mapping) else u for u in t.get("turns") or []]}
+                     if isinstance(t.get("turns"), list) else t, TASK_KEYS) if isinstance(t, Mapping) else t
+            for t in doc["tasks"]]
+    if isinstance(doc.get("faults"), list):
+        doc["faults"] = [_ordered(f, _fault_keys(f.get("kind"))) if isinstance(f, Mapping) else f for f in doc["faults"]]
+    if isinstance(doc.get("fault_processes"), list):
+        doc["fault_processes"] = [
+            _ordered({**p, "choices": [_ordered(c, _fault_keys(p.get("kind"))) if isinstance(c, Mapping) else c
+                                       for c in p.get("choices") or []]}, PROCESS_KEYS) if isinstance(p, Mapping) else p
+            for p in doc["fault_processes"]]
+    if isinstance(doc.get("services"), Mapping):
+        doc["services"] = {k: _ordered(v, LIMIT_KEYS) if isinstance(v, Mapping) else v for k, v in doc["services"].items()}
+    if isinstance(doc.get("latency"), Mapping):
+        doc["latency"] = _latency_ordered(doc["latency"])
+    return doc
+
+
+def dump_world(data: Mapping[str, Any], *, strip_defaults: bool = False, comment: str = "") -> str:
+    """A world mapping (a spec, or ``World.resolved``; its ``policy`` section included) as YAML.
+
+    Keys come in the order the spec declares them (``WORLD_KEYS``, ``TASK_KEYS``, a fault
+    kind's fields, ...), not sorted, so the file reads like a hand-written world.
+    ``strip_defaults`` leaves out the run options whose value is the default ``parse_world``
+    would fill in again. ``comment`` lines go first, each prefixed with ``# ``. What
+    ``parse_world`` reads back from the text equals ``data`` (defaults aside).
+    """
+    world = copy.deepcopy(dict(data))
+    if strip_defaults:
+        world = {k: v for k, v in world.items() if not (k in DEFAULTS and v == DEFAULTS[k])}
+    head = "".join(f"# {line}\n" if line else "#\n" for line in comment.splitlines())
+    body = yaml.safe_dump(_readable(world), sort_keys=False, allow_unicode=True, width=100, default_flow_style=None)
+    return head + body

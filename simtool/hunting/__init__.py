@@ -10,9 +10,11 @@ from simtool.hunting.invariants import (
     invariant_names,
     register_invariant,
 )
+from simtool.hunting.passes import defines_shrink_pass, shrink_passes, simplify_fault
 from simtool.hunting.repro import repro_line
-from simtool.hunting.shrink import ShrinkResult, shrink, shrink_trace, world_size
+from simtool.hunting.shrink import ShrinkResult, shrink, shrink_trace
 from simtool.hunting.signatures import signature
+from simtool.hunting.size import world_size
 from simtool.hunting.swarm import swarm_choice
 
 __all__ = [
@@ -23,6 +25,9 @@ __all__ = [
     "SeedOutcome",
     "ShrinkResult",
     "check_trace",
+    "defines_shrink_pass",
+    "shrink_passes",
+    "simplify_fault",
     "default_invariants",
     "hunt",
     "invariant",

@@ -99,5 +99,15 @@ def register(app: typer.Typer) -> None:
                    f"{len(result.steps)} reductions in {result.runs} runs")
         for step in result.steps:
             typer.echo(f"  - {step}")
+        if result.engine_errors:
+            typer.echo(f"engine errors: {result.engine_errors} candidate run(s) raised inside simtool and were "
+                       f"left out (a bug: please report it); first: {result.engine_error_messages[0]}", err=True)
+        if result.path is None:  # the search is done: never lose it at the write
+            typer.echo(f"error: {result.write_error}; the shrunk world (seed {result.seed}) follows", err=True)
+            typer.echo(result.text, nl=False)
+            raise typer.Exit(2)
         typer.echo(f"world: {result.path} (seed {result.seed})")
         typer.echo(f"repro: {result.repro}")
+        if result.write_error:
+            typer.echo(f"error: {result.write_error}", err=True)
+            raise typer.Exit(2)

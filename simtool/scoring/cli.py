@@ -13,6 +13,7 @@ from rich.table import Table
 from simtool.errors import SpecError
 from simtool.scoring.aggregate import GROUP_KEYS, aggregate
 from simtool.scoring.compare import DEFAULT_POLICIES, PROFILES, compare
+from simtool.scoring.invariants import short_label
 from simtool.scoring.metrics import METRICS, Metric, summary_metrics
 from simtool.scoring.score import score_trace
 from simtool.trace import canonical
@@ -39,13 +40,8 @@ def _pct(value: Any) -> str:
     return "-" if value is None else f"{100 * value:.0f}%"
 
 
-SHORT = {"same_task_overlap": "overlap", "out_of_order_execution": "out-of-order", "stale_result_used": "stale",
-         "revoked_leak": "leak", "call_on_cancelled_task": "on-cancelled", "wrong_task_tool": "wrong-tool",
-         "wrong_binding": "binding", "premature_respond": "premature", "agent_errors": "errors"}
-
-
 def _violations(counts: Mapping[str, Any], digits: int = 0) -> str:
-    parts = [f"{SHORT.get(name, name)} {count:.{digits}f}" for name, count in counts.items() if count]
+    parts = [f"{short_label(name)} {count:.{digits}f}" for name, count in counts.items() if count]
     return ", ".join(parts) if parts else "none"
 
 

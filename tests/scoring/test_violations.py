@@ -137,6 +137,6 @@ def test_a_user_registered_invariant_is_reported_by_name_and_in_scores():
         with pytest.raises(SpecError, match="unknown invariant"):
             find_violations(h, ("no_such_invariant",))
     finally:
-        from simtool.scoring import violations
+        from simtool.scoring import unregister_invariant
 
-        violations._REGISTRY.pop("slow_delivery", None)
+        unregister_invariant("slow_delivery")
