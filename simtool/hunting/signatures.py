@@ -18,8 +18,12 @@ __all__ = ["signature", "offence_tools"]
 
 
 def offence_tools(h: History, offence: Offence) -> tuple[str, ...]:
-    """The tools of the calls an offence names, sorted (empty when it names none)."""
-    return tuple(sorted({h.calls[c].tool for c in offence.call_ids if c in h.calls}))
+    """The tools an offence involves, sorted: those of the calls it names and of the call it acts with."""
+    tools = {h.calls[c].tool for c in offence.call_ids if c in h.calls}
+    action = _action(offence)
+    if action.get("op") == "call" and isinstance(action.get("tool"), str):
+        tools.add(action["tool"])
+    return tuple(sorted(tools))
 
 
 def _tools(h: History, call_ids: tuple[str, ...] | list[str]) -> str:
