@@ -85,7 +85,8 @@ def test_a_user_invariant_registered_by_name_is_checked_and_may_return_plain_eve
         found = check_trace(history("interleave", 0), ["test_closes_a_ticket"])["test_closes_a_ticket"]
         assert [o.event["tool"] for o in found] == ["close_ticket"]
         report = hunt(RACES, "interleave", range(0, 3), invariants=["test_closes_a_ticket"], workers=1)
-        assert report.failed_seeds == (0, 1, 2) and report.groups[0].signature == "execute close_ticket"
+        assert report.failed_seeds == (0, 1, 2) and report.groups[0].signature == "tools close_ticket"
+        assert report.groups[0].ways == (("execute close_ticket", 3),)
     finally:
         unregister_invariant("test_closes_a_ticket")
 
@@ -93,7 +94,7 @@ def test_a_user_invariant_registered_by_name_is_checked_and_may_return_plain_eve
 def test_an_invariant_declared_as_an_entry_point_is_found_by_the_hunt_command(tmp_path):
     env = plugin_env(tmp_path, {"simtool.invariants": {"closes_a_ticket": "tests.hunting.plugins:closes_a_ticket"}})
     done = simtool("hunt", RACES, "--policy", "interleave", "--seeds", "0:2", "--workers", "1",
-                   "--invariant", "closes_a_ticket", env=env)
+                   "--invariant", "closes_a_ticket", "--detail", env=env)
     assert done.returncode == 1, done.stderr
     assert "FAIL closes_a_ticket: execute close_ticket · 2/2 seeds" in done.stdout
 
