@@ -18,6 +18,7 @@ from simtool.hunting.outcomes import HuntReport
 from simtool.hunting.output import check_writable, write_text
 from simtool.hunting.progress import progress_for
 from simtool.hunting.shrink import shrink_trace
+from simtool.scoring.invariants import invariant_table
 
 __all__ = ["register", "format_report", "summary_table", "INTERRUPTED"]
 
@@ -98,11 +99,15 @@ def register(app: typer.Typer) -> None:
         """
         if list_invariants:
             defaults = set(default_invariants())
+            table = {entry.name: entry for entry in invariant_table()}
             for name in invariant_names():
                 doc = (invariant(name).__doc__ or "").strip().splitlines()
                 mark = "*" if name in defaults else " "
-                typer.echo(f"{mark} {name}: {doc[0] if doc else ''}")
-            typer.echo("(* checked by default)")
+                entry = table.get(name)
+                notes = [f"narrows {entry.narrows}"] if entry is not None and entry.narrows else []
+                notes += ["scored"] if entry is not None and entry.scored else []
+                typer.echo(f"{mark} {name}: {doc[0] if doc else ''}" + (f" ({', '.join(notes)})" if notes else ""))
+            typer.echo("(* checked by default; scored: counted by every score too)")
             return
         if workers is not None and scheduler:
             raise typer.BadParameter("give --workers or --scheduler, not both")
