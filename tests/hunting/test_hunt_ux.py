@@ -142,3 +142,24 @@ def test_sigint_stops_the_hunt_and_prints_what_it_found_with_repro_lines(workers
     assert data["interrupted"] is True and 0 < data["runs"] < 1000000 and data["failed_seeds"]
     name, _, line = groups[0]
     assert run_repro(line, tmp_path / "repro.jsonl")[name], line
+
+
+def test_a_terminal_gets_a_bar_anything_else_plain_lines_and_quiet_nothing():
+    import io
+
+    from rich.console import Console
+
+    from simtool.hunting.outcomes import SeedOutcome
+    from simtool.hunting.progress import BarProgress, LineProgress, QuietProgress, progress_for
+
+    assert isinstance(progress_for(Console(file=io.StringIO(), force_terminal=True)), BarProgress)
+    assert isinstance(progress_for(Console(file=io.StringIO(), force_terminal=True), quiet=True), QuietProgress)
+    out = io.StringIO()
+    lines = progress_for(Console(file=out, force_terminal=False, width=200))
+    assert isinstance(lines, LineProgress)
+    lines.start(3)
+    for seed in range(3):
+        lines.outcome(SeedOutcome(seed, (), 1, 1, "all_done", ()))
+    lines.stop()
+    assert out.getvalue().splitlines()[0] == "hunt: 1/3 seeds · 0 failing"
+    assert out.getvalue().splitlines()[-1] == "hunt: 3/3 seeds · 0 failing"
