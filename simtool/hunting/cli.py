@@ -50,7 +50,8 @@ def format_report(report: HuntReport) -> list[str]:
     ]
     total = len(report.outcomes)
     if report.interrupted:
-        lines.append(f"interrupted: {total} of {len(report.seeds)} seeds ran; what they found follows")
+        why = f" ({report.stopped})" if report.stopped else ""
+        lines.append(f"interrupted{why}: {total} of {len(report.seeds)} seeds ran; what they found follows")
     if not report.groups:
         lines.append(f"no invariant failed on {total} seeds")
         return lines
@@ -129,6 +130,8 @@ def register(app: typer.Typer) -> None:
             except OSError as exc:  # the report is printed above: nothing is lost
                 typer.echo(f"error: cannot write the JSON report to {json_out}: {exc.strerror or exc}", err=True)
                 failed_write = True
+        if report.stopped:
+            raise typer.Exit(2)
         if report.interrupted:
             raise typer.Exit(INTERRUPTED)
         if failed_write:

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import itertools
 from collections.abc import Iterator, Mapping, Sequence
+from concurrent.futures import BrokenExecutor
 from pathlib import Path
 from typing import Any
 
@@ -165,6 +166,7 @@ def hunt(world: str | None, policy: str | None, seeds: range, *, tie_shuffle: bo
     pool = executor if executor is not None else _executor(workers, scheduler, len(jobs))
     done: dict[int, SeedOutcome] = {}
     interrupted = False
+    stopped: str | None = None
     progress.start(len(jobs))
     stream = pool.imap(run_seeds, _batches(jobs, pool.workers))
     try:
@@ -174,6 +176,8 @@ def hunt(world: str | None, policy: str | None, seeds: range, *, tie_shuffle: bo
                 progress.outcome(outcome)
     except KeyboardInterrupt:  # Ctrl-C: report what finished
         interrupted = True
+    except BrokenExecutor as exc:  # a worker process died (killed, or os._exit in a plug-in): keep what finished
+        stopped = f"a worker process died ({type(exc).__name__}: {exc})"
     finally:
         stream.close()  # cancels the batches not yet started
         progress.stop()
@@ -185,4 +189,4 @@ def hunt(world: str | None, policy: str | None, seeds: range, *, tie_shuffle: bo
     if keep is not None and groups:
         groups, keep_errors = _keep(groups, {job.seed: job.config for job in jobs}, Path(keep))
     return HuntReport(world, policy_name, seeds, names, tie_shuffle, swarm, outcomes, groups, detail,
-                      summarize_invariants(groups), interrupted or len(outcomes) < len(jobs), keep_errors)
+                      summarize_invariants(groups), interrupted or len(outcomes) < len(jobs), keep_errors, stopped)

@@ -87,6 +87,7 @@ class HuntReport:
     summary: tuple[InvariantSummary, ...] = ()
     interrupted: bool = False  # stopped before every seed ran (Ctrl-C): outcomes hold those that did
     keep_errors: tuple[str, ...] = ()  # traces that could not be kept, and why
+    stopped: str | None = None  # why the hunt stopped early when it was not Ctrl-C (a worker died)
 
     @property
     def failed_seeds(self) -> tuple[int, ...]:
@@ -97,4 +98,5 @@ class HuntReport:
                 "invariants": list(self.invariants), "tie_shuffle": self.tie_shuffle, "swarm": self.swarm,
                 "runs": len(self.outcomes), "failed_seeds": list(self.failed_seeds), "detail": self.detail,
                 "interrupted": self.interrupted, "summary": [s.as_dict() for s in self.summary],
-                "groups": [g.as_dict() for g in self.groups], "keep_errors": list(self.keep_errors)}
+                "groups": [g.as_dict() for g in self.groups], "keep_errors": list(self.keep_errors),
+                "stopped": self.stopped}

@@ -27,6 +27,7 @@ __all__ = [
     "Invariant",
     "VIOLATIONS",
     "register_invariant",
+    "defines_invariant",
     "invariants",
     "find_violations",
     "count_violations",
@@ -60,7 +61,7 @@ class Offence:
                 "action": self.action, "call_ids": list(self.call_ids), "kind": self.event.get("kind")}
 
 
-Invariant = Callable[[History], list[Offence]]
+Invariant = Callable[[History], list[Offence]]  # a check's type (the table's entries: scoring.invariants.Invariant)
 
 
 def _offence(name: str, event: Mapping[str, Any], task: str | None, why: str, *, action: int | None = None,

@@ -163,3 +163,18 @@ def test_a_terminal_gets_a_bar_anything_else_plain_lines_and_quiet_nothing():
     lines.stop()
     assert out.getvalue().splitlines()[0] == "hunt: 1/3 seeds · 0 failing"
     assert out.getvalue().splitlines()[-1] == "hunt: 3/3 seeds · 0 failing"
+
+
+def test_a_worker_that_dies_stops_the_hunt_with_what_finished_not_a_traceback():
+    from simtool.scoring import register_invariant, unregister_invariant
+
+    from .plugins import kills_its_worker
+
+    register_invariant("test_kills_its_worker", kills_its_worker, scored=False, hunted=False)
+    try:
+        report = hunt(RACES, "eager", range(0, 40), invariants=["test_kills_its_worker"], workers=2)
+    finally:
+        unregister_invariant("test_kills_its_worker")
+    assert report.interrupted and report.stopped and "worker process died" in report.stopped
+    assert {o.seed for o in report.outcomes} <= set(range(0, 40)) and len(report.outcomes) < 40
+    assert format_report(report)[2].startswith("interrupted (a worker process died")
