@@ -10,6 +10,7 @@ from simtool.hunting.invariants import (
     invariant_names,
     register_invariant,
 )
+from simtool.hunting.outcomes import InvariantSummary
 from simtool.hunting.passes import defines_shrink_pass, shrink_passes, simplify_fault
 from simtool.hunting.repro import repro_line
 from simtool.hunting.shrink import ShrinkResult, shrink, shrink_trace
@@ -22,6 +23,7 @@ __all__ = [
     "HUNT_INVARIANTS",
     "FailureGroup",
     "HuntReport",
+    "InvariantSummary",
     "SeedOutcome",
     "ShrinkResult",
     "check_trace",
