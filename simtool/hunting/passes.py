@@ -9,7 +9,7 @@ already there (as Hypothesis's ``@defines_shrink_pass``); passes run in registra
 1. ``drop_tasks``: drop a task (with the faults, limits and latency entries that only concern it);
 2. ``drop_faults``: drop a scheduled fault, a fault process, one of a process's choices, a service limit;
 3. ``shorten_gold``: drop a task's last turn, a turn's last gold call, and simplify a fault by its
-   kind (``simplify_fault``: an amendment's last gold call);
+   kind (``FaultKind.simplify``: an amendment's last gold call);
 4. ``latencies``: every leg a constant at the median the trace drew for it (all at once, else
    leg by leg at the median, lowest or highest draw); then fewer distinct values (a value set
    to 0, or merged into its neighbour);
@@ -24,6 +24,7 @@ from collections.abc import Callable, Iterator, Mapping
 from typing import Any
 
 from simtool.errors import SpecError
+from simtool.faults import fault_kinds
 from simtool.hunting.size import constant_ms, leg_slots, think_of
 from simtool.latency import LEGS
 from simtool.scoring.history import History
@@ -58,11 +59,12 @@ def shrink_passes() -> tuple[tuple[str, ShrinkPass], ...]:
 def simplify_fault(fault: Mapping[str, Any]) -> Iterator[tuple[str, Config]]:
     """Smaller versions of one scheduled fault, by its kind: (what changed, the fault).
 
-    The one place that knows how a fault kind shrinks (today: an amendment loses its last
-    gold call); a ``FaultKind.simplify`` can take its place.
+    Each kind says how it shrinks (``FaultKind.simplify`` in ``simtool.faults``: an amendment
+    loses its last gold call); a kind the table does not know is left as it is.
     """
-    if fault.get("kind") == "amend" and fault.get("gold"):
-        yield "drop the last gold call", {**fault, "gold": list(fault["gold"])[:-1]}
+    kind = fault_kinds().get(fault.get("kind")) if isinstance(fault.get("kind"), str) else None
+    if kind is not None:
+        yield from kind.simplify(fault)
 
 
 # ---------------------------------------------------------------------------- helpers

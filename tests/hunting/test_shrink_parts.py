@@ -11,10 +11,11 @@ from typer.testing import CliRunner
 from simtool.cli import app
 from simtool.config import run_config
 from simtool.errors import SimtoolError, SpecError
+from simtool.faults import PROCESS_KEYS
 from simtool.hunting import defines_shrink_pass, shrink, shrink_passes, simplify_fault
 from simtool.hunting.cli import register
 from simtool.run import run, run_source
-from simtool.world import PROCESS_KEYS, TASK_KEYS, WORLD_KEYS, dump_world, parse_world
+from simtool.world import TASK_KEYS, WORLD_KEYS, dump_world, parse_world
 
 from .support import RACES, simtool
 
