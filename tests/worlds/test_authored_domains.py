@@ -184,6 +184,19 @@ def test_no_two_tasks_of_a_domain_differ_only_in_constants(domain):
         key = tuple(tuple(shape(call) for call in turn["gold"]) for turn in task["turns"])
         assert key not in seen, f"{task['id']} has the gold shape of {seen.get(key)}"
         seen[key] = task["id"]
+    requests = [tuple(shape(turn["request"]) for turn in t["turns"]) for t in load_authored_tasks(domain)]
+    assert len(set(requests)) == len(requests)
+
+
+@pytest.mark.parametrize("task", TASKS, ids=[t["id"] for t in TASKS])
+def test_every_gold_call_validates_against_its_tool_schema(task):
+    tools = {tool: schema for name in task["services"] for tool, schema in service_class(name).schemas().items()}
+    for turn in task["turns"]:
+        for text in turn["gold"]:
+            tool = text.split("(", 1)[0].strip()
+            assert tool in tools, f"{task['id']}: {tool} is not a tool of {task['services']}"
+            _, args = parse_call(text, tools[tool].param_names)
+            assert check_args(tools[tool], args) is None, f"{task['id']}: {text}"
 
 
 @pytest.mark.parametrize("domain", authored_domains())
