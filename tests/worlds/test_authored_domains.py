@@ -266,3 +266,48 @@ def test_each_task_passes_every_turn_when_run_alone_by_a_correct_policy(task):
     assert [e["kind"] for e in events[-2:]][0] == "end" and events[-2]["reason"] == "all_done"
     assert len(responds) == len(task["turns"])
     assert [(e["turn"], e["state_diff"]) for e in responds if not (e["state_ok"] and e["results_ok"])] == []
+
+
+def _leaves(value: Any) -> list[Any]:
+    if isinstance(value, dict):
+        return [leaf for inner in value.values() for leaf in _leaves(inner)]
+    if isinstance(value, (list, tuple)):
+        return [leaf for inner in value for leaf in _leaves(inner)]
+    return [value]
+
+
+def _telling(value: Any) -> bool:
+    """A value specific enough that an argument equal to it was read off a result (not 0, 1 or 'a')."""
+    if isinstance(value, str):
+        return len(value) >= 3
+    return isinstance(value, (int, float)) and not isinstance(value, bool) and abs(value) >= 2
+
+
+def structure(task: dict[str, Any]) -> tuple[bool, bool]:
+    """(two calls of a turn may run together, a call must wait for an earlier one) by the rule of
+    DESIGN.md: two calls conflict when they touch the same service and one of them writes, or when
+    one uses a telling value the other returned (not an echo of the other's own arguments)."""
+    tools = {tool: (name, schema) for name in task["services"] for tool, schema in service_class(name).schemas().items()}
+    independent = ordered = False
+    earlier: list[tuple[str, str, list[Any]]] = []  # (service, access, telling values returned) of every call so far
+    for turn, ran in zip(task["turns"], replay(task)):
+        start = len(earlier)
+        for text, result in zip(turn["gold"], ran["results"]):
+            service, schema = tools[text.split("(", 1)[0].strip()]
+            _, args = parse_call(text, schema.param_names)
+            used = [a for a in _leaves(args) if _telling(a)]
+            for position, (other, access, gave) in enumerate(earlier):
+                conflict = (other == service and "write" in (access, schema.access)) or any(a in gave for a in used)
+                ordered = ordered or conflict
+                independent = independent or (position >= start and not conflict)
+            earlier.append((service, schema.access, [r for r in _leaves(result) if _telling(r) and r not in used]))
+    return independent, ordered
+
+
+@pytest.mark.parametrize("domain", authored_domains())
+def test_gold_paths_have_calls_that_may_run_together_and_calls_that_must_wait(domain):
+    # real requests: lookups an asynchronous agent may issue together, and writes or calls that
+    # need what an earlier call did or returned
+    shapes = [structure(t) for t in load_authored_tasks(domain)]
+    assert sum(independent for independent, _ in shapes) >= 8
+    assert sum(ordered for _, ordered in shapes) >= 25
