@@ -311,3 +311,17 @@ def test_gold_paths_have_calls_that_may_run_together_and_calls_that_must_wait(do
     shapes = [structure(t) for t in load_authored_tasks(domain)]
     assert sum(independent for independent, _ in shapes) >= 8
     assert sum(ordered for _, ordered in shapes) >= 25
+
+
+def test_comparing_suffixes_name_a_malformed_expectation_instead_of_passing_it():
+    results = [{"by_name": {"a": {"n": 1}, "b": {"n": 5}}, "n": 3, "when": "2024-01-01"}]
+    assert check_expect({"results": {"0.by_name.*.n": [1, 5], "0.n|within": [3, 3]}}, results, {}) == []
+    assert check_expect({"results": {
+        "0.n|within": 3, "0.n|among": "3", "0.n|matches": 3, "0.n|sorted": True, "0.when|within": [1, 9],
+    }}, results, {}) == [
+        "results 0.n|within: |within needs [low, high]",
+        "results 0.n|among: |among needs a list of values",
+        "results 0.n|matches: |matches needs a regular expression",
+        "results 0.n|sorted: value is not a list",
+        "results 0.when|within: '2024-01-01' is not within [1, 9]",
+    ]
