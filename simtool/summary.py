@@ -1,14 +1,16 @@
-"""A short run summary read off trace events: what ``simtool run`` prints."""
+"""A short run summary read off trace events (``simtool.events``): what ``simtool run`` prints."""
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from typing import Any
 
+from simtool.events import Event
+
 __all__ = ["summarize"]
 
 
-def summarize(events: Iterable[Mapping[str, Any]]) -> dict[str, Any]:
+def summarize(events: Iterable[Event | Mapping[str, Any]]) -> dict[str, Any]:
     """Per-task status and sub-tasks passed, plus run totals."""
     tasks: dict[str, dict[str, Any]] = {}
     totals = {"calls": 0, "agent_errors": 0, "leaks": 0, "stale_deliveries": 0, "timeouts": 0,
