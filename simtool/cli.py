@@ -16,7 +16,7 @@ from simtool import registry
 from simtool.errors import SimtoolError
 from simtool.run import replay as replay_trace
 from simtool.run import run_source
-from simtool.summary import summarize
+from simtool.summary import summarize, why
 from simtool.trace import first_divergence, read_trace
 
 __all__ = ["app", "main"]
@@ -29,7 +29,7 @@ SetOption = Annotated[Optional[list[str]], typer.Option("--set", help="Override:
 
 
 def print_summary(events: list[dict], trace_path: str | None, header: dict) -> None:
-    info = summarize(events)
+    info = summarize(events, header)
     policy = header["config"]["policy"]["name"]
     world = header["config"]["world"].get("name", "world")
     table = Table(title=f"{world} · policy {policy} · seed {header['seed']}")
@@ -44,6 +44,8 @@ def print_summary(events: list[dict], trace_path: str | None, header: dict) -> N
         f"faults {tot['faults']} · cancelled calls {tot['cancelled_calls']} · timeouts {tot['timeouts']} · "
         f"stale deliveries {tot['stale_deliveries']} · leaks {tot['leaks']} · agent errors {tot['agent_errors']} · end: {tot['end']}"
     )
+    counts = [f"{name} {n}" for name, n in tot["violations"].items() if n]
+    console.print(f"violations: {' · '.join(counts) if counts else 'none'}")
     if "policy" in tot:
         console.print(f"policy: {tot['policy']}")
     if trace_path:
@@ -76,6 +78,10 @@ def run(
     result = run_source(world, policy, seed, overrides, trace, durable)
     events = result.events()
     print_summary(events[1:], result.trace_path, events[0])
+    explained = why(result.lines, result.trace_path)
+    if explained:
+        typer.echo("")
+        typer.echo(explained)
 
 
 @app.command()
