@@ -17,7 +17,8 @@ from simtool.errors import SimtoolError
 from simtool.run import replay as replay_trace
 from simtool.run import run_source
 from simtool.summary import summarize, why
-from simtool.trace import first_divergence, read_trace
+from simtool.trace import read_trace
+from simtool.tracediff import diff_traces, render_diff
 
 __all__ = ["app", "main"]
 
@@ -100,18 +101,17 @@ def replay(trace: Annotated[Path, typer.Argument(help="A trace written by `simto
 
 
 @app.command()
-def diff(a: Path, b: Path) -> None:
-    """The first divergence between two traces (exit 1 when they differ)."""
-    ta, tb = read_trace(a, verify=False), read_trace(b, verify=False)
-    found = first_divergence(list(ta.lines), list(tb.lines))
-    if found is None:
-        console.print("identical")
-        return
-    line, x, y = found
-    console.print(f"first divergence at line {line}")
-    console.print(f"  {a}: {x}")
-    console.print(f"  {b}: {y}")
-    raise typer.Exit(1)
+def diff(
+    a: Path,
+    b: Path,
+    all_: Annotated[bool, typer.Option("--all", help="Also every differing stretch of events after the first")] = False,
+) -> None:
+    """Configuration differences, then the first diverging event (exit 1 when the traces differ)."""
+    found = diff_traces(read_trace(a, verify=False), read_trace(b, verify=False))
+    for line in render_diff(found, str(a), str(b), show_all=all_):
+        typer.echo(line)
+    if not found.identical:
+        raise typer.Exit(1)
 
 
 @app.command()

@@ -17,6 +17,7 @@ from typing import Any
 from attrs import frozen
 
 from simtool.errors import SimtoolError
+from simtool.jsondiff import Difference, differences
 from simtool.registry import service_class
 from simtool.rng import stream
 from simtool.scoring.history import History
@@ -27,24 +28,7 @@ __all__ = ["Difference", "StateCheck", "StateReplay", "differences"]
 
 State = dict[str, dict[str, Any]]
 
-MAX_DIFFERENCES = 12
-
-
-@frozen
-class Difference:
-    """One differing leaf of two states: ``path`` like ``TicketAPI.ticket_queue[0].status``.
-
-    ``expected``/``found`` are the values; ``missing`` says which side lacks the path
-    (``expected``: only the run has it; ``found``: only the gold has it), else None.
-    """
-
-    path: str
-    expected: Any = None
-    found: Any = None
-    missing: str | None = None
-
-    def as_dict(self) -> dict[str, Any]:
-        return {"path": self.path, "expected": self.expected, "found": self.found, "missing": self.missing}
+MAX_DIFFERENCES = 12  # leaves shown per answer
 
 
 @frozen
@@ -61,42 +45,6 @@ class StateCheck:
 
     def as_dict(self) -> dict[str, Any]:
         return {"keys": list(self.keys), "differences": [d.as_dict() for d in self.differences], "note": self.note}
-
-
-def _segment(key: Any) -> str:
-    return f"[{key}]" if isinstance(key, int) else f".{key}"
-
-
-def differences(expected: Any, found: Any, path: str, limit: int = MAX_DIFFERENCES) -> list[Difference]:
-    """The minimal differing leaves of two JSON-like values, at most ``limit`` (dict keys sorted).
-
-    Dicts compare key by key, lists of equal length item by item; anything else (or lists of
-    different lengths, where positions mean nothing) is one difference at ``path``.
-    """
-    out: list[Difference] = []
-    _walk(expected, found, path, out, limit)
-    return out
-
-
-def _walk(a: Any, b: Any, path: str, out: list[Difference], limit: int) -> None:
-    if len(out) >= limit or a == b:
-        return
-    if isinstance(a, Mapping) and isinstance(b, Mapping):
-        for key in sorted(set(a) | set(b), key=str):
-            if key not in b:
-                out.append(Difference(path + _segment(key), a[key], None, "found"))
-            elif key not in a:
-                out.append(Difference(path + _segment(key), None, b[key], "expected"))
-            else:
-                _walk(a[key], b[key], path + _segment(key), out, limit)
-            if len(out) >= limit:
-                return
-        return
-    if isinstance(a, list) and isinstance(b, list) and len(a) == len(b):
-        for i, (x, y) in enumerate(zip(a, b)):
-            _walk(x, y, path + _segment(i), out, limit)
-        return
-    out.append(Difference(path, a, b))
 
 
 def _fresh_services(spec: TaskSpec, seed: int) -> dict[str, Service]:
