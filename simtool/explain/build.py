@@ -29,12 +29,13 @@ from simtool.scoring.history import CallRecord, History, history_of, trace_from_
 from simtool.scoring.violations import Offence, find_violations
 from simtool.trace import Trace
 
-__all__ = ["explain", "explanation_json", "Source"]
+__all__ = ["explain", "explanation_json", "as_history", "Source"]
 
 Source = Trace | History | str | Path | Sequence[Mapping[str, Any]] | Sequence[str]
 
 
-def _history(source: Source) -> History:
+def as_history(source: Source) -> History:
+    """A ``History`` from any trace source ``explain`` takes (a path, a ``Trace``, its records or lines)."""
     if isinstance(source, (Trace, History, str, Path)):
         return history_of(source)
     items = list(source)
@@ -150,7 +151,7 @@ def explain(events: Source, task: str | None = None, call: str | None = None) ->
     ``task``: tell only that task (and its violations); ``call``: only that call's life, the
     violations it is part of, and the sub-task it served. Unknown names are a ``SpecError``.
     """
-    h = _history(events)
+    h = as_history(events)
     f = Facts(h)
     tasks = list(h.tasks)
     focus: dict[str, str] = {}
