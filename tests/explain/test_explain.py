@@ -195,5 +195,6 @@ def test_the_structured_form_is_json_and_the_same_for_the_same_trace():
 
 def test_differences_are_minimal_leaves():
     assert differences({"a": [1, {"b": 2}], "c": 1}, {"a": [1, {"b": 3}], "c": 1}, "S.x") == [Difference("S.x.a[1].b", 2, 3)]
-    assert differences([1, 2], [1, 2, 3], "S.x") == [Difference("S.x", [1, 2], [1, 2, 3])]
+    assert differences([1, 2], [1, 2, 3], "S.x") == [Difference("S.x[2]", None, 3, "expected")]
+    assert differences([{"id": 1}], [], "S.q") == [Difference("S.q[0]", {"id": 1}, None, "found")]
     assert differences({"a": 1}, {"b": 1}, "S") == [Difference("S.a", 1, None, "found"), Difference("S.b", None, 1, "expected")]
