@@ -49,6 +49,17 @@ def as_history(source: Source) -> History:
     return history_of(Trace("<events>", items[0], tuple(body), footer, ()))
 
 
+def _retry(f: Facts, c: CallRecord, outcome: str | None) -> str | None:
+    """The next call of the task to the same tool, issued after ``c`` failed (error, refusal, timeout)."""
+    end = c.ended
+    if end is None or not (outcome in ("error", "refused") or end.get("kind") == "timeout"):
+        return None
+    for other in f.h.calls.values():
+        if other.task == c.task and other.tool == c.tool and other.issue["seq"] > end["seq"]:
+            return other.call_id
+    return None
+
+
 def _life(f: Facts, c: CallRecord) -> CallLife:
     d = f.decision_of(c.issue["seq"])
     end, outcome, result = "in_flight", None, None
@@ -70,7 +81,7 @@ def _life(f: Facts, c: CallRecord) -> CallLife:
         cancel_phase=c.cancel.get("phase") if c.cancel else None, end=end, outcome=outcome, result=result,
         stale_reason=c.deliver.get("stale_reason") if c.deliver and c.deliver.get("stale") else None,
         leak=bool(c.deliver.get("leak")) if c.deliver else False, scope=c.issue.get("scope"),
-        changes=f.states.changes(c.call_id),
+        changes=f.states.changes(c.call_id), retried_by=_retry(f, c, outcome),
     )
 
 

@@ -41,6 +41,8 @@ def life_line(c: CallLife) -> str:
         parts.append(f"delivered {ms(c.delivered_ms)}" + (f" ({', '.join(extra)})" if extra else "") + said)
     if c.end == "in_flight":
         parts.append("still in flight at the end")
+    if c.retried_by:
+        parts.append(f"retried as {c.retried_by}")
     return f"{call_phrase(c.call_id, c.tool, c.args)}: " + " · ".join(parts)
 
 

@@ -25,6 +25,17 @@ def test_run_summary_lists_violation_counts_and_ends_with_their_explanation():
     assert 'expected "Closed", found "Open"' in tail
 
 
+def test_summarize_counts_violations_when_given_the_header():
+    from simtool.scoring import count_violations, history_of, trace_from_lines
+    from simtool.summary import summarize
+
+    result = run_source(world_path("eager-race"), "eager", 0)
+    events = result.events()
+    counts = summarize(events[1:], events[0])["totals"]["violations"]
+    assert counts == count_violations(history_of(trace_from_lines(result.lines)))
+    assert counts["out_of_order_execution"] == 1 and "violations" not in summarize(events[1:])["totals"]
+
+
 def test_a_clean_run_says_no_violation_and_explains_nothing():
     out = simtool("run", world_path("revoked-read"), "--policy", "interleave", "--seed", "0")
     assert out.returncode == 0, out.stderr

@@ -158,6 +158,14 @@ def test_faults_say_what_the_agent_did_about_them():
     assert fault.reaction == "decision 4 at 200 ms left c0 running"
 
 
+def test_a_failed_call_says_how_the_agent_retried_it():
+    e = crafted("cancelled-during-outage", "oblivious")
+    lives = {c.call_id: c for t in e.tasks for c in t.calls}
+    assert lives["c0"].refused_reason == "outage" and lives["c0"].retried_by == "c4"
+    assert lives["c1"].retried_by is None
+    assert "refused 74 ms (outage" in e.text() and "retried as c4" in e.text()
+
+
 def test_task_and_call_narrow_the_story():
     e = crafted("eager-race", "eager")
     by_task = explain(run_source(world_path("eager-race"), "eager", 0).lines, task="lookup")
