@@ -85,11 +85,6 @@ def _life(f: Facts, c: CallRecord) -> CallLife:
     )
 
 
-def _fault_tasks(f: Facts, e: Mapping[str, Any]) -> list[str] | None:
-    """The tasks a fault concerns (None: every task)."""
-    return [e["task"]] if e.get("task") else None
-
-
 def _reaction(f: Facts, e: Mapping[str, Any], caught: list[str]) -> str:
     if not e.get("effective"):
         return "no effect (its task was no longer active)"
@@ -107,8 +102,7 @@ def _reaction(f: Facts, e: Mapping[str, Any], caught: list[str]) -> str:
 
 
 def _fault_story(f: Facts, e: Mapping[str, Any]) -> FaultStory:
-    tasks = _fault_tasks(f, e)
-    caught = f.in_flight(int(e["seq"]), tasks)
+    caught = f.in_flight(int(e["seq"]), [e["task"]] if e.get("task") else None)  # None: every task
     if e.get("fault") == "revoke":
         caught = [c for c in caught if f.h.calls[c].issue.get("scope") == e.get("scope")]
     elif e.get("fault") in ("outage", "rate_limit"):

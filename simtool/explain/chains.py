@@ -94,9 +94,9 @@ def _overlap(f: Facts, o: Offence) -> list[str]:
 def _out_of_order(f: Facts, o: Offence) -> list[str]:
     calls = [f.h.calls[c] for c in o.call_ids if c in f.h.calls]
     steps = [_issued(f, c) for c in sorted(calls, key=lambda c: c.issue["seq"])]
-    steps += [_executed(f, c) for c in sorted(calls, key=lambda c: c.execute["seq"] if c.execute else 1 << 62)]
-    steps[len(calls)] = steps[len(calls)].replace(" executed at", " executed first, at", 1)
-    return steps
+    executed = [_executed(f, c) for c in sorted(calls, key=lambda c: c.execute["seq"] if c.execute else 1 << 62)]
+    executed[0] = executed[0].replace(" executed at", " executed first, at", 1)  # the overtaking call
+    return steps + executed
 
 
 def _staling_fault(f: Facts, c: CallRecord) -> Mapping[str, Any] | None:
