@@ -72,3 +72,12 @@ def test_explain_command_on_bad_input_exits_2_with_one_clear_paragraph(tmp_path)
     assert out.returncode == 2 and "no such task" in out.stderr and "Traceback" not in out.stderr
     missing = simtool("explain", str(tmp_path / "none.jsonl"))
     assert missing.returncode == 2 and "no such trace" in missing.stderr
+
+
+def test_the_run_tail_explains_one_race_of_each_invariant_first():
+    from simtool.summary import why
+
+    text = why(run_source(None, "oblivious", 0).lines)
+    heads = [line for line in text.splitlines() if line[:1].isdigit()]
+    assert [h.split()[1] for h in heads] == ["revoked_leak", "call_on_cancelled_task", "stale_result_used"]
+    assert text.splitlines()[-1] == "... and 2 more (run with --trace FILE, then simtool explain FILE)"
