@@ -206,3 +206,25 @@ def test_differences_are_minimal_leaves():
     assert differences([1, 2], [1, 2, 3], "S.x") == [Difference("S.x[2]", None, 3, "expected")]
     assert differences([{"id": 1}], [], "S.q") == [Difference("S.q[0]", {"id": 1}, None, "found")]
     assert differences({"a": 1}, {"b": 1}, "S") == [Difference("S.a", 1, None, "found"), Difference("S.b", None, 1, "expected")]
+
+
+def test_a_world_that_cannot_be_rebuilt_here_still_names_the_differing_keys():
+    lines = list(run_source(world_path("eager-race"), "eager", 0).lines)
+    header = json.loads(lines[0])
+    header["config"]["world"]["tasks"][0]["services"] = ["NoSuchAPI"]
+    lines[0] = json.dumps(header)
+    e = explain(lines)
+    (answer,) = [s.answer for t in e.tasks if t.task == "triage" for s in t.subtasks]
+    assert answer.state.keys == ("TicketAPI.ticket_queue",) and answer.state.differences == ()
+    assert "cannot be rebuilt" in answer.state.note
+    assert "state differs in TicketAPI.ticket_queue" in e.text()
+
+
+def test_a_cut_trace_is_told_as_far_as_it_goes():
+    lines = run_source(world_path("eager-race"), "eager", 0).lines
+    cut = [line for line in lines if '"kind":"footer"' not in line][:12]  # up to c1's delivery
+    e = explain(cut)
+    assert not e.complete and "INCOMPLETE trace" in e.text()
+    lives = {c.call_id: c for t in e.tasks for c in t.calls}
+    assert lives["c0"].end == "in_flight" and "still in flight at the end" in e.text()
+    assert [s.verdict for t in e.tasks for s in t.subtasks] == ["unanswered", "unanswered"]
