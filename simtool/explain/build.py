@@ -54,10 +54,8 @@ def _retry(f: Facts, c: CallRecord, outcome: str | None) -> str | None:
     end = c.ended
     if end is None or not (outcome in ("error", "refused") or end.get("kind") == "timeout"):
         return None
-    for other in f.h.calls.values():
-        if other.task == c.task and other.tool == c.tool and other.issue["seq"] > end["seq"]:
-            return other.call_id
-    return None
+    later = f.calls_after(c.task, c.tool, int(end["seq"]))
+    return later[0].call_id if later else None
 
 
 def _life(f: Facts, c: CallRecord) -> CallLife:

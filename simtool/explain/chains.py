@@ -170,10 +170,9 @@ def _on_cancelled(f: Facts, o: Offence) -> list[str]:
     fault = f.h.cancelled.get(str(o.task))
     steps = [_fault_phrase(fault)] if fault is not None else []
     steps.append(f"{_decided(f, o)} all the same")
-    after = [e for e in f.h.events if e["seq"] > o.seq and e.get("task") == o.task and e.get("kind") in ("refuse", "agent_error")]
-    if after:
-        e = after[0]
-        steps.append(f"the runtime refused it at {ms(e['t'])} ({e.get('reason')})")
+    refused = f.refusal_after(str(o.task), o.seq)
+    if refused is not None:
+        steps.append(f"the runtime refused it at {ms(refused['t'])} ({refused.get('reason')})")
     return steps
 
 
