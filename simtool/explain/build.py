@@ -128,11 +128,14 @@ def _subtasks(f: Facts, task: str) -> list[SubtaskStory]:
     return out
 
 
-def _races(h: History) -> set[tuple[str, int, int | None]]:
-    """(invariant, seq, action) of the offences a hunt reports (its narrower meaning of a race)."""
+def _races(h: History, registered: Sequence[str]) -> set[tuple[str, int, int | None]]:
+    """(invariant, seq, action) of the offences a hunt reports (its narrower meaning of a race): its
+    six races and the users' own registered invariants, as a hunt checks them by default."""
     from simtool.hunting.invariants import HUNT_INVARIANTS, check_trace
+    from simtool.scoring.violations import VIOLATIONS
 
-    found = check_trace(h, HUNT_INVARIANTS)
+    names = tuple(HUNT_INVARIANTS) + tuple(n for n in registered if n not in VIOLATIONS and n not in HUNT_INVARIANTS)
+    found = check_trace(h, names)
     return {(o.invariant, o.seq, o.action) for offences in found.values() for o in offences}
 
 
@@ -187,7 +190,7 @@ def explain(events: Source, task: str | None = None, call: str | None = None) ->
     world_faults = tuple(_fault_story(f, e) for e in h.faults if not e.get("task"))
     found = find_violations(h)
     counts = {name: len(offences) for name, offences in found.items()}
-    races = _races(h)
+    races = _races(h, tuple(found))
     offences = sorted((o for offences in found.values() for o in offences), key=lambda o: (o.seq, o.action or 0, o.invariant))
     offences = [o for o in offences if (task is None or o.task == task) and (call is None or _involves(o, call))]
     return Explanation(

@@ -228,3 +228,21 @@ def test_a_cut_trace_is_told_as_far_as_it_goes():
     lives = {c.call_id: c for t in e.tasks for c in t.calls}
     assert lives["c0"].end == "in_flight" and "still in flight at the end" in e.text()
     assert [s.verdict for t in e.tasks for s in t.subtasks] == ["unanswered", "unanswered"]
+
+
+def test_a_users_own_invariant_is_explained_by_its_sentence_and_the_calls_it_names():
+    from simtool.scoring.violations import _REGISTRY, Offence, register_invariant
+
+    def slow_create(h):
+        return [Offence("slow_create", c.execute["seq"], c.execute["t"], c.task, f"{c.call_id} took over 300 ms",
+                        c.execute, call_ids=(c.call_id,))
+                for c in h.calls.values() if c.tool == "create_ticket" and c.execute and c.execute["t"] - c.issue["t"] > 300]
+
+    register_invariant("slow_create", slow_create)
+    try:
+        e = crafted("eager-race", "eager")
+    finally:
+        _REGISTRY.pop("slow_create", None)
+    (v,) = only(e, "slow_create")
+    assert v.race and v.chain[0] == "c0 took over 300 ms" and v.chain[1].startswith("c0 create_ticket(")
+    assert e.counts["slow_create"] == 1 and "wrong state" in v.consequence
