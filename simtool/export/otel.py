@@ -12,6 +12,10 @@ and one line of the collector's JSON file format):
 - ``chat {model}`` (CLIENT), a child per LLM decision (a ``decide`` event whose note holds
   token usage), over its think time, with ``gen_ai.usage.input_tokens``/``output_tokens``.
 
+Each span also carries OpenInference's names for the same facts (``openinference.span.kind``
+``AGENT``/``TOOL``/``LLM``, ``tool.name``, ``input.value``, ``llm.token_count.*``), which Phoenix
+reads; Jaeger and Langfuse read the GenAI ones.
+
 Times are a fixed epoch plus simulated ms; the trace id is derived from the config hash and
 the seed, span ids from the trace id and the span's name in the run. Everything is a function
 of the trace: the same trace exports the same bytes.
@@ -36,6 +40,7 @@ MS = 1_000_000
 INTERNAL, CLIENT = 1, 3  # Span.SpanKind
 STATUS_ERROR = 2  # Status.StatusCode
 TEXT_LIMIT = 4096  # characters of arguments or results kept in an attribute
+JSON_MIME = "application/json"
 
 
 def trace_id_of(header: Mapping[str, Any]) -> str:
@@ -91,6 +96,11 @@ def _span(trace_id: str, key: str, parent: str | None, name: str, kind: int, sta
     return span
 
 
+def _openinference(kind: str, attrs: Mapping[str, Any]) -> dict[str, Any]:
+    """The same facts under OpenInference's names (Phoenix reads these; they sit after the GenAI ones)."""
+    return {"openinference.span.kind": kind, **attrs}
+
+
 def _violation_event(v: Any) -> dict[str, Any]:
     return _event("simtool.violation", v.t, {
         "simtool.invariant": v.invariant, "simtool.task": v.task, "simtool.why": v.why,
@@ -138,6 +148,9 @@ def _call_spans(h: History, e: Explanation, trace_id: str, end_ms: int) -> list[
                 "simtool.executed": c.executed, "simtool.end": c.end, "simtool.outcome": c.outcome,
                 "simtool.stale": c.stale_reason is not None, "simtool.stale_reason": c.stale_reason, "simtool.leak": c.leak,
                 "simtool.req_ms": issue.get("req_ms"), "simtool.svc_ms": issue.get("svc_ms"), "simtool.resp_ms": issue.get("resp_ms"),
+                **_openinference("TOOL", {"tool.name": c.tool, "input.value": _text(dict(c.args)), "input.mime_type": JSON_MIME,
+                                          "output.value": _text(c.result) if c.result is not None else None,
+                                          "output.mime_type": JSON_MIME if c.result is not None else None}),
             }
             ended = c.ended_ms if c.ended_ms is not None else end_ms
             out.append(_span(trace_id, f"call/{c.call_id}", "run", f"execute_tool {c.tool}", INTERNAL, c.issued_ms, ended,
@@ -161,6 +174,11 @@ def _chat_spans(h: History, trace_id: str) -> list[dict[str, Any]]:
             "simtool.decision": d.get("decision"), "simtool.think_ms": d.get("think_ms"),
             "simtool.usage_estimated": usage.get("estimated"), "simtool.cost_usd": note.get("cost_usd"),
             "simtool.tool_calls": note.get("tool_calls"), "simtool.request": note.get("request"),
+            **_openinference("LLM", {"llm.system": policy.get("provider"), "llm.model_name": model,
+                                     "llm.token_count.prompt": usage.get("input_tokens"),
+                                     "llm.token_count.completion": usage.get("output_tokens"),
+                                     "llm.token_count.total": int(usage.get("input_tokens") or 0) + int(usage.get("output_tokens") or 0),
+                                     "output.value": note.get("text") or None}),
         }
         start = int(d["t"])
         out.append(_span(trace_id, f"decision/{d.get('decision')}", "run", f"chat {model}", CLIENT, start,
@@ -186,6 +204,8 @@ def _run_span(h: History, e: Explanation, trace_id: str) -> dict[str, Any]:
         "simtool.world": e.world, "simtool.seed": h.seed, "simtool.config_hash": h.header.get("config_hash"),
         "simtool.end_reason": e.end_reason, "simtool.complete": h.complete, "simtool.makespan_ms": h.makespan_ms,
         "simtool.decisions": len(h.decisions),
+        **_openinference("AGENT", {"agent.name": h.policy,
+                                   "output.value": f"{e.end_reason}: " + ", ".join(f"{t.task} {t.status}" for t in e.tasks)}),
     }
     attrs.update({f"simtool.violations.{name}": n for name, n in e.counts.items()})
     for t in e.tasks:

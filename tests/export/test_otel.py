@@ -77,6 +77,7 @@ def test_export_decodes_with_the_protobuf_schema_and_follows_the_genai_conventio
     violations = [attrs(e) for e in c2.events if e.name == "simtool.violation"]
     assert {v["simtool.invariant"] for v in violations} == {"same_task_overlap", "out_of_order_execution"}
     assert attrs(root)["simtool.violations.out_of_order_execution"] == 1
+    assert (attrs(root)["openinference.span.kind"], a["openinference.span.kind"], a["tool.name"]) == ("AGENT", "TOOL", "close_ticket")
 
 
 def test_faults_are_events_of_the_run_and_leaks_are_marked_on_the_call():
@@ -115,6 +116,7 @@ def test_llm_decisions_are_chat_spans_with_their_token_usage(run_llm):  # noqa: 
         assert span.kind == 3 and a["gen_ai.operation.name"] == "chat" and a["gen_ai.provider.name"] == "openai"
         assert (a["gen_ai.usage.input_tokens"], a["gen_ai.usage.output_tokens"]) == (note["usage"]["input_tokens"],
                                                                                     note["usage"]["output_tokens"])
+        assert a["openinference.span.kind"] == "LLM" and a["llm.token_count.prompt"] == note["usage"]["input_tokens"]
     root = spans_of(otlp_json(result.lines))[0]
     assert attrs(root)["gen_ai.usage.input_tokens"] == sum(n["usage"]["input_tokens"] for n in notes)
 
