@@ -179,9 +179,8 @@ def _on_cancelled(f: Facts, o: Offence) -> list[str]:
 @chain("wrong_task_tool")
 def _wrong_tool(f: Facts, o: Offence) -> list[str]:
     d = f.decision_of(o.seq)
-    raw = o.event.get("raw")
     head = f"decision {d.get('decision')} at {ms(d['t'])}" if d else f"at {ms(o.t)}"
-    return [f"{head} called {short(raw, 60) if raw else 'a tool'} on {o.task}", f"refused: {o.event.get('detail')}; nothing ran"]
+    return [f"{head} {f.raw_phrase(o.event.get('raw'))}", f"refused: {o.event.get('detail')}; nothing ran"]
 
 
 @chain("wrong_binding")
@@ -212,8 +211,8 @@ def _agent_error(f: Facts, o: Offence) -> list[str]:
     d = f.decision_of(o.seq)
     head = f"decision {d.get('decision')} at {ms(d['t'])}" if d else f"at {ms(o.t)}"
     raw = o.event.get("raw")
-    return [f"{head}: {o.event.get('reason')}: {o.event.get('detail')}" + (f" ({short(raw, 60)})" if raw else ""),
-            "the runtime refused the action: nothing ran"]
+    return [f"{head} {f.raw_phrase(raw)}" if raw else f"{head}: a malformed decision",
+            f"refused ({o.event.get('reason')}): {o.event.get('detail')}; nothing ran"]
 
 
 def _generic(f: Facts, o: Offence) -> list[str]:

@@ -147,6 +147,17 @@ class Facts:
             parts.append("without the gold result" + ("s " if len(missing) > 1 else " ") + "; ".join(short(m, 60) for m in missing[:2]))
         return f"{where} answered at {ms(respond['t'])} " + " and ".join(parts), check
 
+    def raw_phrase(self, raw: Any) -> str:
+        """An ``agent_error``'s ``raw`` (the refused call, answer or text) in words."""
+        if isinstance(raw, Mapping) and isinstance(raw.get("tool"), str):
+            args = raw.get("args") if isinstance(raw.get("args"), Mapping) else {}
+            return f"called {short(format_call(raw['tool'], args))}" + (f" on {raw['task']}" if raw.get("task") else "")
+        if isinstance(raw, Mapping) and "respond" in raw:
+            return f"answered {raw['respond']}"
+        if isinstance(raw, Mapping) and "cancel" in raw:
+            return f"cancelled {raw['cancel']}"
+        return f"sent {short(raw, 60)}"
+
     def action_phrase(self, action: Mapping[str, Any]) -> str:
         """``calls get_ticket(ticket_id=1) on t1`` / ``answers t1`` / ``cancels c3``."""
         op = action.get("op")

@@ -104,8 +104,10 @@ def test_wrong_task_tool_and_agent_errors_say_what_was_refused():
     e = explain(scripted_history(w, steps))
     (tool,) = only(e, "wrong_task_tool")
     (bad,) = only(e, "agent_errors")
-    assert "list_users" in tool.chain[0] and tool.chain[1].endswith("nothing ran")
-    assert "bad_arguments" in bad.chain[0] and bad.task == "t1"
+    assert tool.chain == ("decision 0 at 0 ms called list_users() on t1",
+                          "refused: task 't1' has no tool 'list_users' (task 'm' has); nothing ran")
+    assert bad.chain[0] == "decision 0 at 0 ms called get_ticket(ticket_id='one') on t1" and bad.task == "t1"
+    assert bad.chain[1].startswith("refused (bad_arguments): get_ticket: argument 'ticket_id' expected integer")
 
 
 def test_every_kind_is_explained_and_every_chain_reaches_a_consequence():
