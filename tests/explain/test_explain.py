@@ -248,3 +248,9 @@ def test_a_users_own_invariant_is_explained_by_its_sentence_and_the_calls_it_nam
     (v,) = only(e, "slow_create")
     assert v.race and v.chain[0] == "c0 took over 300 ms" and v.chain[1].startswith("c0 create_ticket(")
     assert e.counts["slow_create"] == 1 and "wrong state" in v.consequence
+
+
+def test_a_cancelled_task_is_told_as_cancelled_when_the_world_did_it():
+    text = crafted("cancelled-during-outage", "interleave").text()
+    assert "task announce · cancelled by the world at 400 ms\n" in text
+    assert "task close-out · done · 3 of 3 sub-tasks passed" in text
