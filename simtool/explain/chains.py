@@ -35,6 +35,7 @@ def chain(name: str) -> Callable[[Chain], Chain]:
 
 
 def chain_of(name: str) -> Chain:
+    """The chain registered for invariant ``name``, else the generic one."""
     return _CHAINS.get(name, _generic)
 
 

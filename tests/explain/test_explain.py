@@ -266,3 +266,10 @@ def test_a_timed_out_call_says_whether_it_ran_and_what_the_agent_did_next():
     assert (lives["c0"].executed_ms, lives["c0"].timed_out_ms, lives["c0"].end) == (100, 150, "timeout")
     assert lives["c0"].retried_by == "c1"
     assert "executed 100 ms (#1, ok; changed nothing) · timed out 150 ms · retried as c1" in e.text()
+
+
+def test_a_chain_is_registered_once_per_invariant():
+    from simtool.explain.chains import chain
+
+    with pytest.raises(SpecError, match="already registered"):
+        chain("out_of_order_execution")(lambda f, o: [])
