@@ -22,6 +22,7 @@ from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
 
+from simtool.faults import fault_kinds
 from simtool.plots.figure import LEAK, WARNING, new_figure
 from simtool.scoring.history import CallRecord, History, history_of, trace_from_lines
 from simtool.scoring.violations import out_of_order_execution
@@ -38,6 +39,7 @@ REVOKE = "#d62728"
 GRANT = "#59a14f"
 PASSED = "#59a14f"
 FAILED = "#d62728"
+TONES = {"warning": WARNING, "revoke": REVOKE, "grant": GRANT, "neutral": "#555555"}  # a fault mark's tone
 ROW = 1.0  # height of one row of calls
 BAR = 0.62  # bar thickness within its row
 
@@ -153,24 +155,26 @@ def timeline_figure(source: Trace | History | str | Path | Sequence[str], *, tit
     for fault in h.faults:
         if not fault.get("effective", True):
             continue
-        kind, t = fault.get("fault"), int(fault["t"])
+        kind = fault_kinds().get(str(fault.get("fault")))
+        mark = kind.mark(fault) if kind is not None else None  # a kind this process does not know: not drawn
+        if mark is None:
+            continue
+        t = int(fault["t"])
+        if mark.style == "span":
+            ax.axvspan(t, t + mark.duration_ms, ymin=0, ymax=1, color="#bbbbbb", alpha=0.25, zorder=0)
+            ax.text(t, -0.45, f" {mark.label}", fontsize=6.5, va="top", ha="left", color="#555555")
+            continue
         targets = [fault["task"]] if fault.get("task") in lanes else task_lanes
         for lane in targets:
             low, high = lane_span(lane)
-            if kind == "outage":
-                ax.axvspan(t, t + int(fault.get("duration_ms") or 0), ymin=0, ymax=1, color="#bbbbbb", alpha=0.25, zorder=0)
-                ax.text(t, -0.45, f" outage {fault.get('service', '')}", fontsize=6.5, va="top", ha="left", color="#555555")
-                break
-            if kind == "cancel_task":
+            if mark.style == "cancel":
                 ax.fill_between([t, makespan], low, high, color="#999999", alpha=0.18, zorder=0, linewidth=0)
                 ax.vlines(t, low, high, colors="black", linewidth=1.6, zorder=4)
-                ax.text(t, low, " task cancelled", fontsize=6.5, va="top", ha="left")
-            elif kind in ("amend", "revoke", "grant", "rate_limit"):
-                colour = {"amend": WARNING, "revoke": REVOKE, "grant": GRANT}.get(kind, "#555555")
+                ax.text(t, low, f" {mark.label}", fontsize=6.5, va="top", ha="left")
+            else:
+                colour = TONES.get(mark.tone, TONES["neutral"])
                 ax.vlines(t, low, high, colors=colour, linewidth=1.6, linestyles="--", zorder=4)
-                text = {"amend": "amended", "revoke": f"revoked {fault.get('scope', '')}",
-                        "grant": f"granted {fault.get('scope', '')}", "rate_limit": f"rate limit {fault.get('service', '')}"}[kind]
-                ax.text(t, low, f" {text}", fontsize=6.5, va="top", ha="left", color=colour)
+                ax.text(t, low, f" {mark.label}", fontsize=6.5, va="top", ha="left", color=colour)
 
     # answers
     for respond in h.responds:
