@@ -15,12 +15,14 @@ from typing import Any
 from attrs import frozen
 
 from simtool.errors import SimtoolError
-from simtool.scoring.aggregate import mean_interval
+from simtool.plots.figure import policy_order
+from simtool.scoring.aggregate import MEAN_KEYS, mean_interval
+from simtool.scoring.score import SCORE_KEYS
 from simtool.sweeps.store import SWEEP_FILE, load_rows
 from simtool.trace import canonical
 
 __all__ = ["Point", "Series", "Sweep", "load_sweep", "swept_paths", "choose_x", "series", "value_label", "axis_label",
-           "metric_label", "is_numeric", "UNIT_METRICS"]
+           "metric_label", "metric_range", "is_numeric", "UNIT_METRICS"]
 
 UNIT_METRICS = ("task_success_rate", "subtask_success_rate", "instance_success", "step_f1_name", "step_f1_args",
                 "step_precision", "step_recall")
@@ -40,6 +42,21 @@ _METRIC_LABELS = {
 }
 
 
+# keys that count, time or divide non-negative things: never below zero
+_NON_NEGATIVE = set(SCORE_KEYS) | set(MEAN_KEYS) | {"calls", "gold_calls", "subtasks", "subtasks_passed", "tasks_cancelled",
+                                                   "longest_streak"}
+
+
+def metric_range(metric: str) -> tuple[float | None, float | None]:
+    """The values ``metric`` can take: (0, 1) for rates, (0, None) for counts, times and ratios of
+    them (violations too), (None, None) when unknown. Bands are clipped to it."""
+    if metric in UNIT_METRICS:
+        return 0.0, 1.0
+    if metric in _NON_NEGATIVE or metric.startswith("violations.") or metric.endswith("_ms"):
+        return 0.0, None
+    return None, None
+
+
 @frozen
 class Point:
     x: Any
@@ -54,6 +71,7 @@ class Series:
     label: str  # the policy label
     name: str  # the label, plus the other swept values when there are some
     points: tuple[Point, ...]
+    policy: str = ""  # the policy's registered name (a label may rename it)
 
 
 @frozen
@@ -65,8 +83,8 @@ class Sweep:
 
     @property
     def policies(self) -> list[str]:
-        known = list(self.description.get("policies") or [])
-        return known + sorted({str(r["label"]) for r in self.rows} - set(known))
+        """The policy labels in the one order every plot uses (``policy_order``)."""
+        return policy_order([str(r["label"]) for r in self.rows], list(self.description.get("policies") or []))
 
     def grid_order(self, path: str) -> list[Any] | None:
         grid = self.description.get("grid") or {}
@@ -169,6 +187,7 @@ def series(rows: Sequence[Mapping[str, Any]], x: str, metric: str, *, policies: 
     """
     others = [p for p in swept_paths(rows) if p != x]
     groups: dict[tuple[str, str], dict[str, list[float]]] = {}
+    names: dict[str, str] = {}  # label -> policy name
     xs: dict[str, Any] = {}
     for row in rows:
         if x not in row:
@@ -180,6 +199,7 @@ def series(rows: Sequence[Mapping[str, Any]], x: str, metric: str, *, policies: 
         key = canonical(row[x])
         xs[key] = row[x]
         groups.setdefault((str(row["label"]), name), {}).setdefault(key, []).append(value)
+        names.setdefault(str(row["label"]), str(row.get("policy") or row["label"]))
     if not groups:
         raise SimtoolError(f"no row has both '{x}' and a value for '{metric}'")
     if is_numeric(list(xs.values())):
@@ -190,14 +210,17 @@ def series(rows: Sequence[Mapping[str, Any]], x: str, metric: str, *, policies: 
     else:
         ranked = sorted(xs)
     rank = {k: i for i, k in enumerate(ranked)}
-    policy_rank = {p: i for i, p in enumerate(policies)}
+    policy_rank = {p: i for i, p in enumerate(policy_order([label for label, _ in groups], policies))}
     unit = metric in UNIT_METRICS
+    floor, ceiling = metric_range(metric)
     out = []
     for (label, name), by_x in sorted(groups.items(), key=lambda item: (policy_rank.get(item[0][0], len(policy_rank)), item[0][1])):
         points = []
         for key in sorted(by_x, key=rank.__getitem__):
             stats = mean_interval(by_x[key], unit=unit)
             low, high = stats["ci95"] or (stats["mean"], stats["mean"])
+            low = low if floor is None else max(low, floor)
+            high = high if ceiling is None else min(high, ceiling)
             points.append(Point(xs[key], stats["mean"], low, high, stats["n"]))
-        out.append(Series(label, name, tuple(points)))
+        out.append(Series(label, name, tuple(points), names[label]))
     return [xs[k] for k in ranked], out
