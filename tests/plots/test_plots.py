@@ -68,7 +68,7 @@ def test_sync_async_has_an_instant_and_a_delayed_bar_per_policy(sweep_folder, tm
     text = _axes_text(figure)
     assert text["x"] == "policy" and text["y"] == "task success rate"
     assert text["legend"] == ["sync (instant tools)", "async (delayed)"]
-    assert [t.get_text() for t in figure.axes[0].get_xticklabels()] == ["sequential", "interleave", "eager"]
+    assert [t.get_text() for t in figure.axes[0].get_xticklabels()] == ["sequential", "interleave", "eager\n(faulty: does not wait for results)"]
     assert len(figure.axes[0].patches) == 6
     assert "sync (instant tools)" in _check_written(figure, tmp_path, "sync-async")
 
