@@ -17,7 +17,7 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from attrs import frozen
+from attrs import evolve, frozen
 
 from simtool.scoring.history import CallRecord, History, history_of, trace_from_lines
 from simtool.scoring.violations import Offence, find_violations
@@ -117,6 +117,7 @@ class Timeline:
     policy: str
     seed: int
     makespan: int
+    span: float  # ms the full view covers: the run, and the labels that end after it
     complete: bool
     lanes: tuple[Lane, ...]
     bars: tuple[Bar, ...]
@@ -224,17 +225,32 @@ def _declared_outages(h: History, lanes: Sequence[str], service_lanes: Mapping[s
 
 
 def _label_fits(label: str, start: int, end: int, ms_per_char: float) -> bool:
-    return (len(label) + 1) * ms_per_char <= end - start
+    return (len(label) + 2) * ms_per_char <= end - start  # a character's room on either side
 
 
-def timeline_layout(source: Trace | History | str | Path | Sequence[str], *, ms_per_char: float | None = None,
+def timeline_layout(source: Trace | History | str | Path | Sequence[str], *, width_chars: float = 150.0,
                     title: str | None = None) -> Timeline:
-    """The timeline of a trace. ``ms_per_char``: how many ms one label character covers at the
-    renderer's full view (default: a 110-character-wide plot)."""
+    """The timeline of a trace, for a plot ``width_chars`` label characters wide.
+
+    The full view spans the run (plus 2%) and any label that ends after it: the scale is
+    found by widening the span until every label fits (a few rounds at most).
+    """
     h = history_from(source)
     makespan = max(1, h.makespan_ms)
-    per_char = ms_per_char if ms_per_char is not None else makespan / 110
+    span = makespan * 1.02
     found = find_violations(h)
+    layout = _layout(h, found, span / width_chars, title)
+    for _ in range(6):
+        reach = max([span] + [bar.reach * 1.005 for bar in layout.bars])
+        if reach <= span:
+            break
+        span = reach
+        layout = _layout(h, found, span / width_chars, title)
+    return evolve(layout, span=max([span] + [bar.reach for bar in layout.bars]))
+
+
+def _layout(h: History, found: Mapping[str, list[Offence]], per_char: float, title: str | None) -> Timeline:
+    makespan = max(1, h.makespan_ms)
     offences: list[Offence] = sorted((o for group in found.values() for o in group), key=lambda o: (o.seq, o.invariant))
     named: dict[str, list[str]] = {}
     for o in offences:
@@ -283,7 +299,7 @@ def timeline_layout(source: Trace | History | str | Path | Sequence[str], *, ms_
     world = str(h.world.get("name", "world"))
     return Timeline(
         title=title or f"{world} · policy {h.policy} · seed {h.seed}", world=world, policy=h.policy, seed=h.seed,
-        makespan=makespan, complete=h.complete, lanes=lanes, bars=tuple(bars), think=think, marks=tuple(marks),
+        makespan=makespan, span=float(makespan), complete=h.complete, lanes=lanes, bars=tuple(bars), think=think, marks=tuple(marks),
         answers=answers,
         violations=tuple(Violation(o.invariant, o.t, o.seq, o.task, tuple(o.call_ids), o.why) for o in offences),
     )

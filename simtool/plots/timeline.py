@@ -64,9 +64,7 @@ def _short(text: str, limit: int) -> str:
 def timeline_figure(source: Trace | History | str | Path | Sequence[str], *, title: str | None = None,
                     labels: bool = True) -> Figure:
     """The timeline of a trace (a path, a ``Trace``, a ``History`` or a run's lines)."""
-    probe = timeline_layout(source)
-    layout = timeline_layout(source, ms_per_char=probe.makespan * 1.02 / PLOT_PX * CHAR_PX, title=title)
-    return draw_timeline(layout, labels=labels)
+    return draw_timeline(timeline_layout(source, width_chars=PLOT_PX / CHAR_PX, title=title), labels=labels)
 
 
 def draw_timeline(layout: Timeline, *, labels: bool = True) -> Figure:
@@ -144,7 +142,7 @@ def draw_timeline(layout: Timeline, *, labels: bool = True) -> Figure:
         ax.scatter(*zip(*flagged_at), marker="^", s=46, color=VIOLATION, edgecolors="white", linewidths=0.5, zorder=7, clip_on=False)
 
     ax.set_ylim(total, -0.5)
-    ax.set_xlim(0, max([makespan * 1.02] + [bar.reach + makespan * 0.01 for bar in layout.bars]))
+    ax.set_xlim(0, layout.span)
     ax.set_yticks([top[lane.name] + lane.rows * ROW / 2 for lane in layout.lanes],
                   [plain(_short(lane.name, LANE_NAME)) for lane in layout.lanes])
     ax.set_xlabel("simulated time (ms)")
