@@ -17,6 +17,8 @@ from pathlib import Path
 from typing import Any
 
 from simtool import __version__
+from simtool.errors import SimtoolError
+from simtool.explain import Explanation, explain
 from simtool.plots.figure import faulty_note, policy_order
 from simtool.plots.layout import Timeline
 from simtool.report.svg import legend_items, timeline_svg
@@ -27,7 +29,7 @@ from simtool.trace import Trace, canonical
 __all__ = ["report_html", "config_differences", "RESULT_CHARS", "CONFIG_DIFFERENCES"]
 
 RESULT_CHARS = 400  # of a call's args or result shown on hover
-CONFIG_DIFFERENCES = 40  # key paths listed in the comparison
+CONFIG_DIFFERENCES = 30  # key paths listed in the comparison
 
 # (score key, wording, format): the rows of a run's score table and of the comparison
 SCORE_ROWS: tuple[tuple[str, str, str], ...] = (
@@ -127,24 +129,34 @@ def _task_table(score: Mapping[str, Any]) -> str:
     return f'<table class="tasks">{head}{body}</table>'
 
 
-def _violation_list(layout: Timeline, ident: str) -> str:
+def _violation_list(layout: Timeline, ident: str, explanation: Explanation | None) -> str:
+    """The violations in trace order, each with its causal chain and consequence when explained."""
     if not layout.violations:
         return '<p class="none">No violation: every invariant held.</p>'
-    items = "".join(
-        f'<li data-calls="{_e(" ".join(v.call_ids))}" data-mark="{_e(ident)}-v{i}" tabindex="0"><span class="t">{v.t} ms</span> '
-        f'<span class="inv">{_e(v.invariant)}</span> <span class="task">{_e(v.task or "")}</span> {_e(v.why)}</li>'
-        for i, v in enumerate(layout.violations))
-    return f'<ol class="violations">{items}</ol>'
+    stories = {(v.invariant, v.seq, tuple(v.call_ids)): v for v in (explanation.violations if explanation else ())}
+    items = []
+    for i, v in enumerate(layout.violations):
+        story = stories.get((v.invariant, v.seq, tuple(v.call_ids)))
+        chain = ""
+        if story is not None:
+            steps = "".join(f"<li>{_e(step)}</li>" for step in story.chain)
+            chain = (f'<ol class="chain">{steps}</ol>' if steps else "") + (
+                f'<p class="consequence">⇒ {_e(story.consequence)}</p>' if story.consequence else "")
+        race = ' <span class="race" title="a hunt reports it too: a race with a consequence">race</span>' if story and story.race else ""
+        items.append(
+            f'<li data-calls="{_e(" ".join(v.call_ids))}" data-mark="{_e(ident)}-v{i}" tabindex="0"><span class="t">{v.t} ms</span> '
+            f'<span class="inv">{_e(v.invariant)}</span>{race} <span class="task">{_e(v.task or "")}</span> {_e(v.why)}{chain}</li>')
+    return f'<ol class="violations">{"".join(items)}</ol>'
 
 
-def _explanation(h: History) -> str | None:
-    """The run told in words (``simtool.explain``), or None where that module is not installed."""
+def _explained(h: History) -> tuple[Explanation | None, str]:
+    """The run told in words (``simtool.explain``) and its HTML; a trace it cannot tell says why."""
     try:
-        from simtool.explain import explain  # type: ignore[import-not-found]
-    except ImportError:
-        return None
-    text = explain(h)
-    return text if isinstance(text, str) else str(text)
+        explanation = explain(h)
+    except SimtoolError as exc:
+        return None, f'<p class="none">This trace cannot be explained: {_e(exc)}</p>'
+    return explanation, (f'<details class="explanation" open><summary>The run in words, as <code>simtool explain</code> tells it</summary>'
+                         f'<pre>{_e(explanation.text())}</pre></details>')
 
 
 def _run_section(h: History, score: Mapping[str, Any], index: int) -> tuple[str, str]:
@@ -159,9 +171,7 @@ def _run_section(h: History, score: Mapping[str, Any], index: int) -> tuple[str,
     if not h.complete:
         facts.append("incomplete trace")
     legend = "".join(f'<li><span class="{_e(cls)}"></span>{_e(words)}</li>' for cls, words in legend_items(layout))
-    explanation = _explanation(h)
-    explained = (f'<pre class="explanation">{_e(explanation)}</pre>' if explanation is not None
-                 else '<p class="none">The explanation needs <code>simtool.explain</code>.</p>')
+    explanation, explained = _explained(h)
     section = f"""<section class="run" id="{ident}" data-run="{index}">
 <h2>{_e(_run_label(h))}{f' <span class="faulty">{_e(note)}</span>' if note else ''}</h2>
 <p class="facts">{' · '.join(_e(f) for f in facts)}{f' · <span class="path">{_e(h.path)}</span>' if h.path else ''}</p>
@@ -169,7 +179,7 @@ def _run_section(h: History, score: Mapping[str, Any], index: int) -> tuple[str,
 <span class="window" id="{ident}-window">0–{layout.makespan} ms</span><span class="hint">drag across the timeline to zoom into a time window · ctrl+wheel zooms, shift+wheel pans · hover a call for its life</span></div>
 <div class="figure">{svg}</div>
 <ul class="legend">{legend}</ul>
-<div class="columns"><div><h3>Violations</h3>{_violation_list(layout, ident)}</div>
+<div class="columns"><div><h3>Violations</h3>{_violation_list(layout, ident, explanation)}</div>
 <div><h3>Scores</h3>{_score_table(score)}</div></div>
 <h3>Explanation</h3>{explained}
 <h3>Tasks</h3>{_task_table(score)}
@@ -199,7 +209,7 @@ def config_differences(histories: Sequence[History]) -> list[tuple[str, list[str
 def _comparison(histories: Sequence[History], scores: Sequence[Mapping[str, Any]]) -> str:
     order = policy_order([h.policy for h in histories])
     columns = sorted(range(len(histories)), key=lambda i: (order.index(histories[i].policy), i))
-    head = "<tr><th>metric</th>" + "".join(
+    head = "<tr><th>FIRST</th>" + "".join(
         f'<th><a href="#run{i}">{_e(histories[i].policy)}</a><br><span class="sub">seed {histories[i].seed} · '
         f'{_e(histories[i].world.get("name", "world"))}</span></th>' for i in columns) + "</tr>"
     body = ""
@@ -214,14 +224,21 @@ def _comparison(histories: Sequence[History], scores: Sequence[Mapping[str, Any]
             body += f'<tr class="differs"><th>{_e(name)}</th>' + "".join(
                 f'<td class="{"bad" if c else ""}">{c}</td>' for c in counts) + "</tr>"
     differences = config_differences([histories[i] for i in columns])
+    world_names = [str(histories[i].world.get("name", "world")) for i in columns]
+    if len(set(world_names)) > 1:  # different worlds: one row says so, instead of every key path of both
+        inside = [d for d in differences if d[0].startswith("world.")]
+        differences = [d for d in differences if not d[0].startswith("world.")]
+        worlds = [f"{name} ({len(histories[i].world.get('tasks') or [])} tasks)" for name, i in zip(world_names, columns)]
+        differences.insert(1 if differences and differences[0][0] == "seed" else 0, (f"world: {len(inside)} key paths differ", worlds))
     shown = differences[:CONFIG_DIFFERENCES]
     diff_rows = "".join(f"<tr><th><code>{_e(path)}</code></th>" + "".join(f"<td><code>{_e(_short(v, 60))}</code></td>" for v in values)
                         + "</tr>" for path, values in shown)
     more = f'<p class="none">… and {len(differences) - len(shown)} more key paths.</p>' if len(differences) > len(shown) else ""
-    configs = (f'<h3>Configuration differences</h3><table class="compare">{head}{diff_rows}</table>{more}' if differences
+    configs = (f'<h3>Configuration differences</h3><table class="compare">{head.replace("<th>FIRST</th>", "<th>key path</th>", 1)}{diff_rows}</table>{more}'
+               if differences
                else '<p class="none">The runs have the same configuration and seed.</p>')
     return f"""<section id="comparison"><h2>Comparison of {len(histories)} runs</h2>
-<table class="compare">{head}{body}</table>{configs}</section>"""
+<table class="compare">{head.replace("<th>FIRST</th>", "<th>metric</th>", 1)}{body}</table>{configs}</section>"""
 
 
 def report_html(traces: Sequence[Trace | History | str | Path], *, title: str | None = None) -> str:
