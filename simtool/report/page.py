@@ -21,7 +21,7 @@ from simtool.errors import SimtoolError
 from simtool.explain import Explanation, explain
 from simtool.plots.figure import faulty_note, policy_order
 from simtool.plots.layout import Timeline
-from simtool.report.svg import legend_items, timeline_svg
+from simtool.report.svg import fmt_ms, legend_items, timeline_svg
 from simtool.scoring.history import History, history_of
 from simtool.scoring.score import score_trace
 from simtool.trace import Trace, canonical
@@ -176,7 +176,7 @@ def _run_section(h: History, score: Mapping[str, Any], index: int) -> tuple[str,
 <h2>{_e(_run_label(h))}{f' <span class="faulty">{_e(note)}</span>' if note else ''}</h2>
 <p class="facts">{' · '.join(_e(f) for f in facts)}{f' · <span class="path">{_e(h.path)}</span>' if h.path else ''}</p>
 <div class="toolbar" data-for="{ident}-svg"><button type="button" data-zoom="in" title="zoom in">+</button><button type="button" data-zoom="out" title="zoom out">−</button><button type="button" data-zoom="reset" title="whole run">whole run</button>
-<span class="window" id="{ident}-window">0–{layout.makespan} ms</span><span class="hint">drag across the timeline to zoom into a time window · ctrl+wheel zooms, shift+wheel pans · hover a call for its life</span></div>
+<span class="window" id="{ident}-window">0–{fmt_ms(layout.span)} ms</span><span class="hint">drag across the timeline to zoom into a time window · ctrl+wheel zooms, shift+wheel pans · hover a call for its life</span></div>
 <div class="figure">{svg}</div>
 <ul class="legend">{legend}</ul>
 <div class="columns"><div><h3>Violations</h3>{_violation_list(layout, ident, explanation)}</div>

@@ -15,7 +15,7 @@ from html import escape
 from simtool.plots.layout import STATES, Timeline, timeline_layout
 from simtool.scoring.history import History
 
-__all__ = ["timeline_svg", "legend_items", "nice_ticks", "PLOT_WIDTH", "LEFT", "CHAR_PX"]
+__all__ = ["timeline_svg", "legend_items", "nice_ticks", "fmt_ms", "PLOT_WIDTH", "LEFT", "CHAR_PX"]
 
 LEFT = 170  # lane names
 PLOT_WIDTH = 1000
@@ -40,8 +40,9 @@ def nice_ticks(low: float, high: float, most: int = 10) -> list[float]:
     return [round(first + i * step, 6) for i in range(max(count, 0))]
 
 
-def _num(value: float) -> str:
-    """A coordinate with at most two decimals, no trailing zeros (small pages, stable bytes)."""
+def fmt_ms(value: float) -> str:
+    """A coordinate or a time with at most two decimals, no trailing zeros (small pages, stable
+    bytes; the page's script writes numbers the same way)."""
     text = f"{value:.2f}".rstrip("0").rstrip(".")
     return "0" if text == "-0" else text
 
@@ -68,7 +69,7 @@ def timeline_svg(history: History, *, ident: str) -> tuple[str, Timeline]:
     width = LEFT + PLOT_WIDTH + RIGHT
     out: list[str] = [
         f'<svg class="timeline" id="{_attr(ident)}-svg" xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}"'
-        f' viewBox="0 0 {width} {height}" data-span="{_num(span_ms)}" data-left="{LEFT}" data-width="{PLOT_WIDTH}"'
+        f' viewBox="0 0 {width} {height}" data-span="{fmt_ms(span_ms)}" data-left="{LEFT}" data-width="{PLOT_WIDTH}"'
         f' role="img" aria-label="timeline of {_attr(layout.title)}">',
         f'<defs><clipPath id="{_attr(ident)}-clip"><rect x="{LEFT}" y="0" width="{PLOT_WIDTH + RIGHT}" height="{height}"/></clipPath>'
         f'<pattern id="{_attr(ident)}-hatch" width="6" height="6" patternUnits="userSpaceOnUse" patternTransform="rotate(45)">'
@@ -84,9 +85,9 @@ def timeline_svg(history: History, *, ident: str) -> tuple[str, Timeline]:
     # the axis: ticks drawn for the full view (the script redraws them on zoom)
     out.append(f'<g class="axis" id="{_attr(ident)}-axis">')
     for tick in nice_ticks(0, span_ms):
-        tx = _num(x(tick))
+        tx = fmt_ms(x(tick))
         out.append(f'<line class="grid" x1="{tx}" x2="{tx}" y1="{TOP - 6}" y2="{height - 10}"/>'
-                   f'<text class="tick" x="{tx}" y="{TOP - 10}" text-anchor="middle">{_num(tick)}</text>')
+                   f'<text class="tick" x="{tx}" y="{TOP - 10}" text-anchor="middle">{fmt_ms(tick)}</text>')
     out.append("</g>")
     out.append(f'<text class="axis-title" x="{LEFT - 8}" y="{TOP - 10}" text-anchor="end">ms</text>')
     out.append(f'<g clip-path="url(#{_attr(ident)}-clip)">')
@@ -99,19 +100,19 @@ def timeline_svg(history: History, *, ident: str) -> tuple[str, Timeline]:
             cls = f"mark mark-{_attr(mark.colour)}"
             if mark.style in ("window", "greyed"):
                 end = mark.end if mark.style == "window" and mark.end is not None else layout.makespan
-                out.append(f'<rect class="{cls} {mark.style} tx" data-a="{mark.t}" data-b="{end}" data-mark="{m}" x="{_num(x(mark.t))}"'
-                           f' y="{ly}" width="{_num(max(x(end) - x(mark.t), 1))}" height="{lh}"'
+                out.append(f'<rect class="{cls} {mark.style} tx" data-a="{mark.t}" data-b="{end}" data-mark="{m}" x="{fmt_ms(x(mark.t))}"'
+                           f' y="{ly}" width="{fmt_ms(max(x(end) - x(mark.t), 1))}" height="{lh}"'
                            + (f' fill="url(#{_attr(ident)}-hatch)"' if mark.style == "window" else "") + "/>")
             if mark.style in ("line", "greyed"):
-                out.append(f'<line class="{cls} tx" data-a="{mark.t}" x1="{_num(x(mark.t))}" x2="{_num(x(mark.t))}" y1="{ly}" y2="{ly + lh}"/>')
+                out.append(f'<line class="{cls} tx" data-a="{mark.t}" x1="{fmt_ms(x(mark.t))}" x2="{fmt_ms(x(mark.t))}" y1="{ly}" y2="{ly + lh}"/>')
             if i == 0 or mark.style != "window":
-                out.append(f'<text class="{cls} caption tx" data-a="{mark.t}" data-dx="3" x="{_num(x(mark.t) + 3)}" y="{ly - 3}">'
+                out.append(f'<text class="{cls} caption tx" data-a="{mark.t}" data-dx="3" x="{fmt_ms(x(mark.t) + 3)}" y="{ly - 3}">'
                            f"{_attr(mark.text)}</text>")
 
     # think time
     for start, think in layout.think:
-        out.append(f'<rect class="think tx" data-a="{start}" data-b="{start + think}" x="{_num(x(start))}" y="{top["agent"] + (ROW - BAR) / 2:.1f}"'
-                   f' width="{_num(max(x(start + think) - x(start), 0.5))}" height="{BAR}"/>')
+        out.append(f'<rect class="think tx" data-a="{start}" data-b="{start + think}" x="{fmt_ms(x(start))}" y="{top["agent"] + (ROW - BAR) / 2:.1f}"'
+                   f' width="{fmt_ms(max(x(start + think) - x(start), 0.5))}" height="{BAR}"/>')
 
     # calls
     for bar in layout.bars:
@@ -119,23 +120,23 @@ def timeline_svg(history: History, *, ident: str) -> tuple[str, Timeline]:
         mid = by + BAR / 2
         classes = f"call state-{bar.state}" + (" violation" if bar.violations else "") + (" overtook" if bar.overtook else "")
         out.append(f'<g class="{classes}" data-call="{_attr(bar.call_id)}" data-task="{_attr(bar.task)}" tabindex="0">')
-        out.append(f'<rect class="bar tx" data-a="{bar.start}" data-b="{bar.end}" x="{_num(x(bar.start))}" y="{by:.1f}"'
-                   f' width="{_num(max(x(bar.end) - x(bar.start), 2))}" height="{BAR}" rx="2"/>')
+        out.append(f'<rect class="bar tx" data-a="{bar.start}" data-b="{bar.end}" x="{fmt_ms(x(bar.start))}" y="{by:.1f}"'
+                   f' width="{fmt_ms(max(x(bar.end) - x(bar.start), 2))}" height="{BAR}" rx="2"/>')
         if bar.executed_at is not None:
-            ex = _num(x(bar.executed_at))
+            ex = fmt_ms(x(bar.executed_at))
             out.append(f'<line class="exec tx" data-a="{bar.executed_at}" x1="{ex}" x2="{ex}" y1="{by - 2:.1f}" y2="{by + BAR + 2:.1f}"/>')
         if bar.cancelled_at is not None:
-            out.append(f'<path class="cancel-mark tx" data-a="{bar.cancelled_at}" transform="translate({_num(x(bar.cancelled_at))},0)"'
+            out.append(f'<path class="cancel-mark tx" data-a="{bar.cancelled_at}" transform="translate({fmt_ms(x(bar.cancelled_at))},0)"'
                        f' d="M-4 {mid - 4:.1f}L4 {mid + 4:.1f}M-4 {mid + 4:.1f}L4 {mid - 4:.1f}"/>')
         if bar.refused_at is not None:
-            out.append(f'<path class="refused-mark tx" data-a="{bar.refused_at}" transform="translate({_num(x(bar.refused_at))},0)"'
+            out.append(f'<path class="refused-mark tx" data-a="{bar.refused_at}" transform="translate({fmt_ms(x(bar.refused_at))},0)"'
                        f' d="M0 {mid - 5:.1f}L5 {mid:.1f}L0 {mid + 5:.1f}L-5 {mid:.1f}Z"/>')
         if bar.label_inside:
-            out.append(f'<text class="label inside tx" data-a="{bar.start}" data-dx="4" x="{_num(x(bar.start) + 4)}" y="{mid + 4:.1f}">'
+            out.append(f'<text class="label inside tx" data-a="{bar.start}" data-dx="4" x="{fmt_ms(x(bar.start) + 4)}" y="{mid + 4:.1f}">'
                        f"{_attr(bar.label)}</text>")
         else:
             at = max(x(bar.end), x(bar.start) + 2)
-            out.append(f'<text class="label outside tx" data-a="{bar.end}" data-dx="{_num(at - x(bar.end) + 4)}" x="{_num(at + 4)}"'
+            out.append(f'<text class="label outside tx" data-a="{bar.end}" data-dx="{fmt_ms(at - x(bar.end) + 4)}" x="{fmt_ms(at + 4)}"'
                        f' y="{mid + 4:.1f}">{_attr(bar.label)}</text>')
         out.append("</g>")
 
@@ -145,7 +146,7 @@ def timeline_svg(history: History, *, ident: str) -> tuple[str, Timeline]:
         kind = "passed" if answer.passed else "failed"
         tip = f"answer to {answer.task} turn {answer.turn}: sub-task {kind}" + (
             f" (state differs: {', '.join(answer.state_diff)})" if answer.state_diff else "")
-        out.append(f'<g class="answer {kind} tx" data-a="{answer.t}" transform="translate({_num(x(answer.t))},0)"><title>{_attr(tip)}</title>'
+        out.append(f'<g class="answer {kind} tx" data-a="{answer.t}" transform="translate({fmt_ms(x(answer.t))},0)"><title>{_attr(tip)}</title>'
                    + (f'<circle cx="0" cy="{ay}" r="5"/>' if answer.passed else f'<path d="M-5 {ay - 5}L5 {ay + 5}M-5 {ay + 5}L5 {ay - 5}"/>')
                    + "</g>")
     for v, violation in enumerate(layout.violations):
@@ -153,7 +154,7 @@ def timeline_svg(history: History, *, ident: str) -> tuple[str, Timeline]:
             continue
         vy = top[violation.task] + rows_of[violation.task] * ROW + 1
         out.append(f'<path class="violation-mark tx" id="{_attr(ident)}-v{v}" data-a="{violation.t}" data-violation="{v}"'
-                   f' transform="translate({_num(x(violation.t))},0)" d="M0 {vy - 7}L6 {vy + 4}L-6 {vy + 4}Z">'
+                   f' transform="translate({fmt_ms(x(violation.t))},0)" d="M0 {vy - 7}L6 {vy + 4}L-6 {vy + 4}Z">'
                    f"<title>{_attr(violation.invariant)}: {_attr(violation.why)}</title></path>")
     out.append("</g></svg>")
     return "".join(out), layout
