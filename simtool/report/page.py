@@ -174,7 +174,7 @@ def _run_section(h: History, score: Mapping[str, Any], index: int) -> tuple[str,
     explanation, explained = _explained(h)
     section = f"""<section class="run" id="{ident}" data-run="{index}">
 <h2>{_e(_run_label(h))}{f' <span class="faulty">{_e(note)}</span>' if note else ''}</h2>
-<p class="facts">{' · '.join(_e(f) for f in facts)}{f' · <span class="path">{_e(h.path)}</span>' if h.path else ''}</p>
+<p class="facts">{' · '.join(_e(f) for f in facts)}{f' · <span class="path">{_e(Path(h.path).name)}</span>' if h.path else ''}</p>
 <div class="toolbar" data-for="{ident}-svg"><button type="button" data-zoom="in" title="zoom in">+</button><button type="button" data-zoom="out" title="zoom out">−</button><button type="button" data-zoom="reset" title="whole run">whole run</button>
 <span class="window" id="{ident}-window">0–{fmt_ms(layout.span)} ms</span><span class="hint">drag across the timeline to zoom into a time window · ctrl+wheel zooms, shift+wheel pans · hover a call for its life</span></div>
 <div class="figure">{svg}</div>
