@@ -30,6 +30,7 @@ __all__ = ["report_html", "config_differences", "RESULT_CHARS", "CONFIG_DIFFEREN
 
 RESULT_CHARS = 400  # of a call's args or result shown on hover
 CONFIG_DIFFERENCES = 30  # key paths listed in the comparison
+CHAINS = 25  # violations listed with their causal chain (the others on one line each: the page stays small)
 
 # (score key, wording, format): the rows of a run's score table and of the comparison
 SCORE_ROWS: tuple[tuple[str, str, str], ...] = (
@@ -50,6 +51,12 @@ SCORE_ROWS: tuple[tuple[str, str, str], ...] = (
 
 
 def _e(text: object) -> str:
+    """Text for an element's content (quotes need no escaping there: the page stays small)."""
+    return escape(str(text), quote=False)
+
+
+def _a(text: object) -> str:
+    """Text for an attribute's value (in double quotes)."""
     return escape(str(text), quote=True)
 
 
@@ -138,15 +145,17 @@ def _violation_list(layout: Timeline, ident: str, explanation: Explanation | Non
     for i, v in enumerate(layout.violations):
         story = stories.get((v.invariant, v.seq, tuple(v.call_ids)))
         chain = ""
-        if story is not None:
+        if story is not None and i < CHAINS:
             steps = "".join(f"<li>{_e(step)}</li>" for step in story.chain)
             chain = (f'<ol class="chain">{steps}</ol>' if steps else "") + (
                 f'<p class="consequence">⇒ {_e(story.consequence)}</p>' if story.consequence else "")
         race = ' <span class="race" title="a hunt reports it too: a race with a consequence">race</span>' if story and story.race else ""
         items.append(
-            f'<li data-calls="{_e(" ".join(v.call_ids))}" data-mark="{_e(ident)}-v{i}" tabindex="0"><span class="t">{v.t} ms</span> '
+            f'<li data-calls="{_a(" ".join(v.call_ids))}" data-mark="{_a(ident)}-v{i}" tabindex="0"><span class="t">{v.t} ms</span> '
             f'<span class="inv">{_e(v.invariant)}</span>{race} <span class="task">{_e(v.task or "")}</span> {_e(v.why)}{chain}</li>')
-    return f'<ol class="violations">{"".join(items)}</ol>'
+    more = (f'<p class="none">The first {CHAINS} come with their causal chain; <code>simtool explain TRACE</code> tells them all.</p>'
+            if len(layout.violations) > CHAINS and stories else "")
+    return f'<ol class="violations">{"".join(items)}</ol>{more}'
 
 
 def _explained(h: History) -> tuple[Explanation | None, str]:
@@ -155,8 +164,10 @@ def _explained(h: History) -> tuple[Explanation | None, str]:
         explanation = explain(h)
     except SimtoolError as exc:
         return None, f'<p class="none">This trace cannot be explained: {_e(exc)}</p>'
+    # the violations are told beside the timeline, with their chains: here the tasks' stories
+    told = explanation.text(limit=0, more="their chains are listed under Violations above")
     return explanation, (f'<details class="explanation" open><summary>The run in words, as <code>simtool explain</code> tells it</summary>'
-                         f'<pre>{_e(explanation.text())}</pre></details>')
+                         f'<pre>{_e(told)}</pre></details>')
 
 
 def _run_section(h: History, score: Mapping[str, Any], index: int) -> tuple[str, str]:
@@ -170,7 +181,7 @@ def _run_section(h: History, score: Mapping[str, Any], index: int) -> tuple[str,
     ]
     if not h.complete:
         facts.append("incomplete trace")
-    legend = "".join(f'<li><span class="{_e(cls)}"></span>{_e(words)}</li>' for cls, words in legend_items(layout))
+    legend = "".join(f'<li><span class="{_a(cls)}"></span>{_e(words)}</li>' for cls, words in legend_items(layout))
     explanation, explained = _explained(h)
     section = f"""<section class="run" id="{ident}" data-run="{index}">
 <h2>{_e(_run_label(h))}{f' <span class="faulty">{_e(note)}</span>' if note else ''}</h2>

@@ -48,7 +48,13 @@ def fmt_ms(value: float) -> str:
 
 
 def _attr(text: object) -> str:
+    """Text for an attribute's value (in double quotes)."""
     return escape(str(text), quote=True)
+
+
+def _text(text: object) -> str:
+    """Text for an element's content."""
+    return escape(str(text), quote=False)
 
 
 def timeline_svg(history: History, *, ident: str) -> tuple[str, Timeline]:
@@ -80,8 +86,8 @@ def timeline_svg(history: History, *, ident: str) -> tuple[str, Timeline]:
         name = lane.name if len(lane.name) <= LANE_NAME else lane.name[: LANE_NAME - 1] + "…"
         ly, lh = top[lane.name], lane.rows * ROW
         out.append(f'<rect class="lane-band{" odd" if i % 2 else ""}" x="{LEFT}" y="{ly - 4}" width="{PLOT_WIDTH}" height="{lh + 8}"/>')
-        out.append(f'<text class="lane-name" x="{LEFT - 8}" y="{ly + lh / 2 + 4:.0f}" text-anchor="end"><title>{_attr(lane.name)}</title>'
-                   f'{_attr(name)}</text>')
+        out.append(f'<text class="lane-name" x="{LEFT - 8}" y="{ly + lh / 2 + 4:.0f}" text-anchor="end"><title>{_text(lane.name)}</title>'
+                   f'{_text(name)}</text>')
     # the axis: ticks drawn for the full view (the script redraws them on zoom)
     out.append(f'<g class="axis" id="{_attr(ident)}-axis">')
     for tick in nice_ticks(0, span_ms):
@@ -107,7 +113,7 @@ def timeline_svg(history: History, *, ident: str) -> tuple[str, Timeline]:
                 out.append(f'<line class="{cls} tx" data-a="{mark.t}" x1="{fmt_ms(x(mark.t))}" x2="{fmt_ms(x(mark.t))}" y1="{ly}" y2="{ly + lh}"/>')
             if i == 0 or mark.style != "window":
                 out.append(f'<text class="{cls} caption tx" data-a="{mark.t}" data-dx="3" x="{fmt_ms(x(mark.t) + 3)}" y="{ly - 3}">'
-                           f"{_attr(mark.text)}</text>")
+                           f"{_text(mark.text)}</text>")
 
     # think time
     for start, think in layout.think:
@@ -133,7 +139,7 @@ def timeline_svg(history: History, *, ident: str) -> tuple[str, Timeline]:
                        f' d="M0 {mid - 5:.1f}L5 {mid:.1f}L0 {mid + 5:.1f}L-5 {mid:.1f}Z"/>')
         if bar.label_inside:
             out.append(f'<text class="label inside tx" data-a="{bar.start}" data-dx="4" x="{fmt_ms(x(bar.start) + 4)}" y="{mid + 4:.1f}">'
-                       f"{_attr(bar.label)}</text>")
+                       f"{_text(bar.label)}</text>")
         else:
             at = max(x(bar.end), x(bar.start) + 2)
             out.append(f'<text class="label outside tx" data-a="{bar.end}" data-dx="{fmt_ms(at - x(bar.end) + 4)}" x="{fmt_ms(at + 4)}"'
@@ -146,7 +152,7 @@ def timeline_svg(history: History, *, ident: str) -> tuple[str, Timeline]:
         kind = "passed" if answer.passed else "failed"
         tip = f"answer to {answer.task} turn {answer.turn}: sub-task {kind}" + (
             f" (state differs: {', '.join(answer.state_diff)})" if answer.state_diff else "")
-        out.append(f'<g class="answer {kind} tx" data-a="{answer.t}" transform="translate({fmt_ms(x(answer.t))},0)"><title>{_attr(tip)}</title>'
+        out.append(f'<g class="answer {kind} tx" data-a="{answer.t}" transform="translate({fmt_ms(x(answer.t))},0)"><title>{_text(tip)}</title>'
                    + (f'<circle cx="0" cy="{ay}" r="5"/>' if answer.passed else f'<path d="M-5 {ay - 5}L5 {ay + 5}M-5 {ay + 5}L5 {ay - 5}"/>')
                    + "</g>")
     for v, violation in enumerate(layout.violations):
@@ -155,7 +161,7 @@ def timeline_svg(history: History, *, ident: str) -> tuple[str, Timeline]:
         vy = top[violation.task] + rows_of[violation.task] * ROW + 1
         out.append(f'<path class="violation-mark tx" id="{_attr(ident)}-v{v}" data-a="{violation.t}" data-violation="{v}"'
                    f' transform="translate({fmt_ms(x(violation.t))},0)" d="M0 {vy - 7}L6 {vy + 4}L-6 {vy + 4}Z">'
-                   f"<title>{_attr(violation.invariant)}: {_attr(violation.why)}</title></path>")
+                   f"<title>{_text(violation.invariant)}: {_text(violation.why)}</title></path>")
     out.append("</g></svg>")
     return "".join(out), layout
 
