@@ -252,15 +252,29 @@ def _comparison(histories: Sequence[History], scores: Sequence[Mapping[str, Any]
 <table class="compare">{head.replace("<th>FIRST</th>", "<th>metric</th>", 1)}{body}</table>{configs}</section>"""
 
 
+def _name(trace: Trace | History | str | Path) -> str:
+    return str(trace.path if isinstance(trace, (Trace, History)) else trace)
+
+
 def report_html(traces: Sequence[Trace | History | str | Path], *, title: str | None = None) -> str:
     """The page for one or several traces (paths, ``Trace`` or ``History`` objects)."""
     if not traces:
         raise ValueError("a report needs at least one trace")
-    histories = [history_of(t) for t in traces]
-    scores = [score_trace(h) for h in histories]
-    sections, data = [], []
-    for i, (h, score) in enumerate(zip(histories, scores)):
-        section, details = _run_section(h, score, i)
+    histories, scores, sections, data = [], [], [], []
+    for i, trace in enumerate(traces):
+        try:
+            h = history_of(trace)
+            score = score_trace(h)
+            section, details = _run_section(h, score, i)
+        except UnicodeDecodeError as exc:
+            raise SimtoolError(f"{_name(trace)}: not a trace: not UTF-8 text ({exc.reason} at byte {exc.start})") from None
+        except (KeyError, TypeError, ValueError, AttributeError, IndexError) as exc:
+            # a record that simtool never writes (hand-made or damaged): name the file, not a line of ours
+            name = _name(trace)
+            raise SimtoolError(f"{name}: not a trace simtool can report on: a record lacks or mistypes a field"
+                               f" ({exc.__class__.__name__}: {exc}); simtool report reads traces written by simtool run") from None
+        histories.append(h)
+        scores.append(score)
         sections.append(section)
         data.append(details)
     heading = title or (_run_label(histories[0]) if len(histories) == 1 else f"{len(histories)} runs")

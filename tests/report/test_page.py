@@ -158,6 +158,24 @@ def test_report_command_refuses_a_bad_output(traces, tmp_path, args, says):
     assert done.returncode == 2 and says in done.stderr and "Traceback" not in done.stderr
 
 
+def test_report_command_refuses_an_output_under_a_file_before_any_work(traces, tmp_path):
+    (tmp_path / "plain").write_text("x", encoding="utf-8")
+    done = _simtool("report", traces["race"], "--out", tmp_path / "plain" / "r.html", cwd=tmp_path)
+    assert done.returncode == 2 and "is a file, not a folder" in done.stderr and "Traceback" not in done.stderr
+
+
+@pytest.mark.parametrize("content, says", [
+    (b"\x7fELF\x02\x01\xd0\xff", "not UTF-8 text"),
+    (b'{"kind":"header"}\n{"kind":"issue"}\n', "a record lacks or mistypes a field"),
+    (b"", "a trace starts with a header line"),
+])
+def test_report_command_names_a_file_that_is_not_a_trace(tmp_path, content, says):
+    (tmp_path / "bad.jsonl").write_bytes(content)
+    done = _simtool("report", "bad.jsonl", "--out", "r.html", cwd=tmp_path)
+    assert done.returncode == 2 and "bad.jsonl" in done.stderr and says in done.stderr
+    assert "Traceback" not in done.stderr and not (tmp_path / "r.html").exists()
+
+
 def test_report_command_refuses_a_missing_trace(tmp_path):
     done = _simtool("report", tmp_path / "nope.jsonl", "--out", tmp_path / "r.html", cwd=tmp_path)
     assert done.returncode == 2 and "nope.jsonl: no such trace file" in done.stderr and not (tmp_path / "r.html").exists()
