@@ -170,7 +170,7 @@ def _explained(h: History) -> tuple[Explanation | None, str]:
                          f'<pre>{_e(told)}</pre></details>')
 
 
-def _run_section(h: History, score: Mapping[str, Any], index: int) -> tuple[str, str]:
+def _run_section(h: History, score: Mapping[str, Any], index: int, linkable: bool) -> tuple[str, str]:
     """A run's section and its calls' details (JSON) for the script."""
     ident = f"run{index}"
     svg, layout = timeline_svg(h, ident=ident)
@@ -187,7 +187,7 @@ def _run_section(h: History, score: Mapping[str, Any], index: int) -> tuple[str,
 <h2>{_e(_run_label(h))}{f' <span class="faulty">{_e(note)}</span>' if note else ''}</h2>
 <p class="facts">{' · '.join(_e(f) for f in facts)}{f' · <span class="path">{_e(Path(h.path).name)}</span>' if h.path else ''}</p>
 <div class="toolbar" data-for="{ident}-svg"><button type="button" data-zoom="in" title="zoom in">+</button><button type="button" data-zoom="out" title="zoom out">−</button><button type="button" data-zoom="reset" title="whole run">whole run</button>
-<span class="window" id="{ident}-window">0–{fmt_ms(layout.span)} ms</span><span class="hint">drag across the timeline to zoom into a time window · ctrl+wheel zooms, shift+wheel pans · hover a call for its life</span></div>
+{'<label class="link"><input type="checkbox" class="link-zoom"> same window in every run</label>' if linkable else ''}<span class="window" id="{ident}-window">0–{fmt_ms(layout.span)} ms</span><span class="hint">drag across the timeline to zoom into a time window · ctrl+wheel zooms, shift+wheel pans · hover a call for its life</span></div>
 <div class="figure">{svg}</div>
 <ul class="legend">{legend}</ul>
 <div class="columns"><div><h3>Violations</h3>{_violation_list(layout, ident, explanation)}</div>
@@ -265,7 +265,7 @@ def report_html(traces: Sequence[Trace | History | str | Path], *, title: str | 
         try:
             h = history_of(trace)
             score = score_trace(h)
-            section, details = _run_section(h, score, i)
+            section, details = _run_section(h, score, i, linkable=len(traces) > 1)
         except UnicodeDecodeError as exc:
             raise SimtoolError(f"{_name(trace)}: not a trace: not UTF-8 text ({exc.reason} at byte {exc.start})") from None
         except (KeyError, TypeError, ValueError, AttributeError, IndexError) as exc:

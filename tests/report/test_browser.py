@@ -120,3 +120,20 @@ def test_hovering_a_violation_lights_up_the_calls_it_names(browser, pages):
     lit = browser.evaluate("Array.from(document.querySelectorAll('g.call.highlight')).map(g => g.dataset.call).sort()")
     assert lit == ["c0", "c2"]  # the first violation: c2 issued while c0 was in flight
     assert browser.evaluate("document.getElementById('run0-v0').classList.contains('highlight')") is True
+
+
+def test_linked_zoom_shows_the_same_window_in_every_run(browser, pages):
+    page, _ = pages["all"]
+    browser.open(page)
+    windows = "Array.from(document.querySelectorAll('.toolbar .window')).map(w => w.textContent)"
+    before = browser.evaluate(windows)
+    browser.evaluate("document.querySelector('#run1 button[data-zoom=in]').click()")
+    after = browser.evaluate(windows)
+    assert after[1] != before[1] and after[0] == before[0]  # unlinked: one timeline moves
+    browser.evaluate("(() => { const box = document.querySelector('#run0 input.link-zoom'); box.click(); })()")
+    assert browser.evaluate("Array.from(document.querySelectorAll('input.link-zoom')).every(b => b.checked)") is True
+    browser.evaluate("document.querySelector('#run0 button[data-zoom=in]').click()")
+    linked = browser.evaluate(windows)
+    assert linked[1] == linked[0] != before[0]  # the default world's run is longer: the same window exactly
+    assert linked[2] != before[2]  # a shorter run: the window, kept inside the run
+    assert browser.errors() == []

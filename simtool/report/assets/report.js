@@ -22,6 +22,8 @@
 
   function fmt(v) { return String(Math.round(v * 100) / 100); }
 
+  var timelines = {}, linked = false;
+
   function Timeline(svg) {
     var self = this;
     this.svg = svg;
@@ -81,13 +83,19 @@
     if (this.label) { this.label.textContent = fmt(this.view[0]) + "–" + fmt(this.view[1]) + " ms"; }
   };
 
-  Timeline.prototype.show = function (low, high) {
+  Timeline.prototype.show = function (low, high, alone) {
     var least = Math.max(this.span / 2000, 0.5);
     if (high - low < least) { var mid = (low + high) / 2; low = mid - least / 2; high = mid + least / 2; }
     var width = Math.min(high - low, this.span);
     low = Math.min(Math.max(low, 0), this.span - width);
     this.view = [low, low + width];
     this.render();
+    if (linked && !alone) {  /* the same time window in every timeline of the page */
+      var self = this;
+      Object.keys(timelines).forEach(function (id) {
+        if (timelines[id] !== self) { timelines[id].show(self.view[0], self.view[1], true); }
+      });
+    }
   };
 
   Timeline.prototype.zoom = function (factor, at) {
@@ -138,7 +146,12 @@
     svg.addEventListener("dblclick", function () { self.show(0, self.span); });
   };
 
-  var timelines = {};
+  document.querySelectorAll("input.link-zoom").forEach(function (box) {
+    box.addEventListener("change", function () {
+      linked = box.checked;
+      document.querySelectorAll("input.link-zoom").forEach(function (other) { other.checked = linked; });
+    });
+  });
   document.querySelectorAll("svg.timeline").forEach(function (svg) { timelines[svg.id] = new Timeline(svg); });
   document.querySelectorAll(".toolbar").forEach(function (bar) {
     var timeline = timelines[bar.getAttribute("data-for")];
