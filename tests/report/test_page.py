@@ -4,6 +4,7 @@ for the same traces, the comparison of several runs, and the command's errors.""
 from __future__ import annotations
 
 import json
+import os
 import re
 import subprocess
 import sys
@@ -86,6 +87,17 @@ def test_the_same_traces_give_the_same_bytes(traces, tmp_path):
     a = write_report([traces["race"], traces["clean"]], tmp_path / "a.html").read_bytes()
     b = write_report([traces["race"], traces["clean"]], tmp_path / "b.html").read_bytes()
     assert a == b
+
+
+def test_the_page_is_the_same_bytes_in_any_process(traces, tmp_path):
+    pages = []
+    for hash_seed in ("1", "2"):
+        out = tmp_path / f"p{hash_seed}.html"
+        done = subprocess.run([sys.executable, "-m", "simtool", "report", str(traces["default"]), str(traces["race"]), "--out", str(out)],
+                              capture_output=True, text=True, env={**os.environ, "PYTHONHASHSEED": hash_seed})
+        assert done.returncode == 0, done.stderr
+        pages.append(out.read_bytes())
+    assert pages[0] == pages[1]
 
 
 def test_text_from_a_trace_is_escaped_in_markup_and_in_the_script_data(traces):
