@@ -6,6 +6,8 @@ drawn literally (no mathtext)."""
 from __future__ import annotations
 
 import re
+import subprocess
+import sys
 
 import pytest
 from matplotlib.collections import PolyCollection
@@ -157,3 +159,10 @@ def test_one_policy_order_everywhere(sweep):
     legend = [name.split(" (")[0] for name in _legend(efficiency_figure(sweep))]
     ticks = [t.get_text().split("\n")[0] for t in sync_async_figure(sweep).axes[0].get_xticklabels()]
     assert legend == ticks == [plain(p) for p in sweep.policies]
+
+
+def test_plot_timeline_command_draws_a_mathtext_task_id(folder, tmp_path):
+    done = subprocess.run([sys.executable, "-m", "simtool", "plot", "timeline", str(hostile_trace(folder)), "--out", str(tmp_path / "t.svg")],
+                          capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    assert MATHTEXT_TASK in _svg_text(tmp_path / "t.svg")
