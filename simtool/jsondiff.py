@@ -41,9 +41,9 @@ def _join(path: str, key: Any) -> str:
 def differences(expected: Any, found: Any, path: str = "", limit: int | None = None) -> list[Difference]:
     """The minimal differing leaves of two JSON-like values, at most ``limit`` (dict keys sorted).
 
-    Dicts compare key by key, lists of equal length item by item; anything else (or lists of
-    different lengths, where positions mean nothing) is one difference at ``path``. A key at
-    the top of an empty ``path`` is written bare (``seed``, not ``.seed``).
+    Dicts compare key by key, lists item by item (the items past the shorter list are missing
+    on one side: an appended item is one difference); anything else is one difference at
+    ``path``. A key at the top of an empty ``path`` is written bare (``seed``, not ``.seed``).
     """
     out: list[Difference] = []
     _walk(expected, found, path, out, limit if limit is not None else 1 << 62)
@@ -64,8 +64,16 @@ def _walk(a: Any, b: Any, path: str, out: list[Difference], limit: int) -> None:
             if len(out) >= limit:
                 return
         return
-    if isinstance(a, list) and isinstance(b, list) and len(a) == len(b):
+    if isinstance(a, list) and isinstance(b, list):
         for i, (x, y) in enumerate(zip(a, b)):
             _walk(x, y, _join(path, i), out, limit)
+        for i in range(len(b), len(a)):  # items only the first has
+            if len(out) >= limit:
+                return
+            out.append(Difference(_join(path, i), a[i], None, "found"))
+        for i in range(len(a), len(b)):  # items only the second has
+            if len(out) >= limit:
+                return
+            out.append(Difference(_join(path, i), None, b[i], "expected"))
         return
     out.append(Difference(path, a, b))

@@ -68,12 +68,15 @@ def summarize(events: Iterable[Mapping[str, Any]], header: Mapping[str, Any] | N
 
 
 def why(lines: Sequence[str], trace_path: str | None = None, limit: int = WHY_LIMIT) -> str | None:
-    """The violations of a run (its trace's lines) explained, races first, at most ``limit``;
-    None when it broke no invariant."""
-    from simtool.explain import explain
+    """The violations of a run (its trace's lines) explained, races first, at most ``limit`` (or one
+    per race invariant broken, when more); None when it broke no invariant."""
+    from simtool.explain import as_history, explain
+    from simtool.scoring.violations import count_violations
 
-    explanation = explain(lines)
-    if not explanation.violations:
+    history = as_history(lines)
+    if not any(count_violations(history).values()):  # a clean run is not told (its answers are not replayed)
         return None
+    explanation = explain(history)
+    limit = max(limit, len({v.invariant for v in explanation.violations if v.race}))
     more = f"simtool explain {trace_path} tells them all" if trace_path else "run with --trace FILE, then simtool explain FILE"
     return explanation.text(violations_only=True, limit=limit, more=more)

@@ -5,7 +5,7 @@ agent did about them, and every violation with its causal chain down to its cons
 ``Explanation.as_dict()`` gives the structured form (see docs/explain.md).
 """
 
-from simtool.explain.build import explain, explanation_json
+from simtool.explain.build import Source, as_history, explain, explanation_json
 from simtool.explain.render import counts_line, render
 from simtool.explain.states import Difference, StateCheck, differences
 from simtool.explain.story import (
@@ -20,6 +20,8 @@ from simtool.explain.story import (
 
 __all__ = [
     "explain",
+    "as_history",
+    "Source",
     "explanation_json",
     "render",
     "counts_line",

@@ -29,12 +29,13 @@ from simtool.scoring.history import CallRecord, History, history_of, trace_from_
 from simtool.scoring.violations import Offence, find_violations
 from simtool.trace import Trace
 
-__all__ = ["explain", "explanation_json", "Source"]
+__all__ = ["explain", "explanation_json", "as_history", "Source"]
 
 Source = Trace | History | str | Path | Sequence[Mapping[str, Any]] | Sequence[str]
 
 
-def _history(source: Source) -> History:
+def as_history(source: Source) -> History:
+    """A ``History`` from any trace source ``explain`` takes (a path, a ``Trace``, its records or lines)."""
     if isinstance(source, (Trace, History, str, Path)):
         return history_of(source)
     items = list(source)
@@ -46,6 +47,15 @@ def _history(source: Source) -> History:
     footer = items[-1] if items[-1].get("kind") == "footer" else None
     body = items[1:-1] if footer else items[1:]
     return history_of(Trace("<events>", items[0], tuple(body), footer, ()))
+
+
+def _retry(f: Facts, c: CallRecord, outcome: str | None) -> str | None:
+    """The next call of the task to the same tool, issued after ``c`` failed (error, refusal, timeout)."""
+    end = c.ended
+    if end is None or not (outcome in ("error", "refused") or end.get("kind") == "timeout"):
+        return None
+    later = f.calls_after(c.task, c.tool, int(end["seq"]))
+    return later[0].call_id if later else None
 
 
 def _life(f: Facts, c: CallRecord) -> CallLife:
@@ -69,13 +79,8 @@ def _life(f: Facts, c: CallRecord) -> CallLife:
         cancel_phase=c.cancel.get("phase") if c.cancel else None, end=end, outcome=outcome, result=result,
         stale_reason=c.deliver.get("stale_reason") if c.deliver and c.deliver.get("stale") else None,
         leak=bool(c.deliver.get("leak")) if c.deliver else False, scope=c.issue.get("scope"),
-        changes=f.states.changes(c.call_id),
+        changes=f.states.changes(c.call_id), retried_by=_retry(f, c, outcome),
     )
-
-
-def _fault_tasks(f: Facts, e: Mapping[str, Any]) -> list[str] | None:
-    """The tasks a fault concerns (None: every task)."""
-    return [e["task"]] if e.get("task") else None
 
 
 def _reaction(f: Facts, e: Mapping[str, Any], caught: list[str]) -> str:
@@ -95,8 +100,7 @@ def _reaction(f: Facts, e: Mapping[str, Any], caught: list[str]) -> str:
 
 
 def _fault_story(f: Facts, e: Mapping[str, Any]) -> FaultStory:
-    tasks = _fault_tasks(f, e)
-    caught = f.in_flight(int(e["seq"]), tasks)
+    caught = f.in_flight(int(e["seq"]), [e["task"]] if e.get("task") else None)  # None: every task
     if e.get("fault") == "revoke":
         caught = [c for c in caught if f.h.calls[c].issue.get("scope") == e.get("scope")]
     elif e.get("fault") in ("outage", "rate_limit"):
@@ -124,12 +128,20 @@ def _subtasks(f: Facts, task: str) -> list[SubtaskStory]:
     return out
 
 
-def _races(h: History) -> set[tuple[str, int, int | None]]:
-    """(invariant, seq, action) of the offences a hunt reports (its narrower meaning of a race)."""
+def _races(h: History, registered: Sequence[str]) -> set[tuple[str, int, int | None]]:
+    """(invariant, seq, action) of the offences a hunt reports (its narrower meaning of a race): its
+    six races and the users' own registered invariants, as a hunt checks them by default."""
     from simtool.hunting.invariants import HUNT_INVARIANTS, check_trace
+    from simtool.scoring.violations import VIOLATIONS
 
-    found = check_trace(h, HUNT_INVARIANTS)
-    return {(o.invariant, o.seq, o.action) for offences in found.values() for o in offences}
+    try:  # a hunt's narrower check may carry a name of its own: its offences are those of its family
+        from simtool.scoring.invariants import family  # type: ignore[import-not-found, unused-ignore]
+    except ImportError:  # the hunt's checks share the score's names
+        def family(name: str) -> str:
+            return name
+    names = tuple(HUNT_INVARIANTS) + tuple(n for n in registered if n not in VIOLATIONS and n not in HUNT_INVARIANTS)
+    found = check_trace(h, names)
+    return {(family(o.invariant), o.seq, o.action) for offences in found.values() for o in offences}
 
 
 def _violation(f: Facts, o: Offence, races: set[tuple[str, int, int | None]]) -> ViolationStory:
@@ -150,7 +162,7 @@ def explain(events: Source, task: str | None = None, call: str | None = None) ->
     ``task``: tell only that task (and its violations); ``call``: only that call's life, the
     violations it is part of, and the sub-task it served. Unknown names are a ``SpecError``.
     """
-    h = _history(events)
+    h = as_history(events)
     f = Facts(h)
     tasks = list(h.tasks)
     focus: dict[str, str] = {}
@@ -183,7 +195,7 @@ def explain(events: Source, task: str | None = None, call: str | None = None) ->
     world_faults = tuple(_fault_story(f, e) for e in h.faults if not e.get("task"))
     found = find_violations(h)
     counts = {name: len(offences) for name, offences in found.items()}
-    races = _races(h)
+    races = _races(h, tuple(found))
     offences = sorted((o for offences in found.values() for o in offences), key=lambda o: (o.seq, o.action or 0, o.invariant))
     offences = [o for o in offences if (task is None or o.task == task) and (call is None or _involves(o, call))]
     return Explanation(

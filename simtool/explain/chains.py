@@ -94,9 +94,9 @@ def _overlap(f: Facts, o: Offence) -> list[str]:
 def _out_of_order(f: Facts, o: Offence) -> list[str]:
     calls = [f.h.calls[c] for c in o.call_ids if c in f.h.calls]
     steps = [_issued(f, c) for c in sorted(calls, key=lambda c: c.issue["seq"])]
-    steps += [_executed(f, c) for c in sorted(calls, key=lambda c: c.execute["seq"] if c.execute else 1 << 62)]
-    steps[len(calls)] = steps[len(calls)].replace(" executed at", " executed first, at", 1)
-    return steps
+    executed = [_executed(f, c) for c in sorted(calls, key=lambda c: c.execute["seq"] if c.execute else 1 << 62)]
+    executed[0] = executed[0].replace(" executed at", " executed first, at", 1)  # the overtaking call
+    return steps + executed
 
 
 def _staling_fault(f: Facts, c: CallRecord) -> Mapping[str, Any] | None:
@@ -170,19 +170,17 @@ def _on_cancelled(f: Facts, o: Offence) -> list[str]:
     fault = f.h.cancelled.get(str(o.task))
     steps = [_fault_phrase(fault)] if fault is not None else []
     steps.append(f"{_decided(f, o)} all the same")
-    after = [e for e in f.h.events if e["seq"] > o.seq and e.get("task") == o.task and e.get("kind") in ("refuse", "agent_error")]
-    if after:
-        e = after[0]
-        steps.append(f"the runtime refused it at {ms(e['t'])} ({e.get('reason')})")
+    refused = f.refusal_after(str(o.task), o.seq)
+    if refused is not None:
+        steps.append(f"the runtime refused it at {ms(refused['t'])} ({refused.get('reason')})")
     return steps
 
 
 @chain("wrong_task_tool")
 def _wrong_tool(f: Facts, o: Offence) -> list[str]:
     d = f.decision_of(o.seq)
-    raw = o.event.get("raw")
     head = f"decision {d.get('decision')} at {ms(d['t'])}" if d else f"at {ms(o.t)}"
-    return [f"{head} called {short(raw, 60) if raw else 'a tool'} on {o.task}", f"refused: {o.event.get('detail')}; nothing ran"]
+    return [f"{head} {f.raw_phrase(o.event.get('raw'))}", f"refused: {o.event.get('detail')}; nothing ran"]
 
 
 @chain("wrong_binding")
@@ -213,8 +211,8 @@ def _agent_error(f: Facts, o: Offence) -> list[str]:
     d = f.decision_of(o.seq)
     head = f"decision {d.get('decision')} at {ms(d['t'])}" if d else f"at {ms(o.t)}"
     raw = o.event.get("raw")
-    return [f"{head}: {o.event.get('reason')}: {o.event.get('detail')}" + (f" ({short(raw, 60)})" if raw else ""),
-            "the runtime refused the action: nothing ran"]
+    return [f"{head} {f.raw_phrase(raw)}" if raw else f"{head}: a malformed decision",
+            f"refused ({o.event.get('reason')}): {o.event.get('detail')}; nothing ran"]
 
 
 def _generic(f: Facts, o: Offence) -> list[str]:

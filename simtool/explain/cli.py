@@ -23,7 +23,6 @@ def register(app: typer.Typer) -> None:
         call: Annotated[Optional[str], typer.Option(help="Tell only this call (e.g. c7): its life, its violations, its sub-task")] = None,  # noqa: UP045
         json_out: Annotated[bool, typer.Option("--json", help="Print the structured form as JSON instead")] = False,
     ) -> None:
-        """The run told in words: per task what was asked, each call's life, faults and the agent's
-        reactions, and every violation with its causal chain down to its consequence."""
+        """The run in words: each call's life, faults and reactions, every violation's causal chain."""
         explanation = explain(trace, task=task, call=call)
         typer.echo(explanation_json(explanation) if json_out else explanation.text())

@@ -8,7 +8,7 @@ from typing import Any
 
 from simtool.callstring import format_call
 from simtool.explain.states import Difference, StateCheck, StateReplay
-from simtool.scoring.history import History
+from simtool.scoring.history import CallRecord, History
 from simtool.scoring.success import TaskOutcome, task_outcomes
 from simtool.trace import canonical
 
@@ -54,6 +54,26 @@ class Facts:
         self._checks: dict[int, StateCheck] = {}
         self._by_seq = {int(e["seq"]): e for e in history.events if "seq" in e}
         self._decision_seqs = [int(d["seq"]) for d in history.decisions]
+        self._by_tool: dict[tuple[str, str], list[CallRecord]] = {}  # (task, tool) -> calls in issue order
+        self._by_task: dict[str, list[CallRecord]] = {}
+        for c in history.calls.values():
+            self._by_tool.setdefault((c.task, c.tool), []).append(c)
+            self._by_task.setdefault(c.task, []).append(c)
+        self._refusals: dict[str, list[Mapping[str, Any]]] = {}  # task -> its refuse and agent_error events
+        for e in history.events:
+            if e.get("kind") in ("refuse", "agent_error") and isinstance(e.get("task"), str):
+                self._refusals.setdefault(e["task"], []).append(e)
+
+    def calls_after(self, task: str, tool: str, seq: int) -> list[CallRecord]:
+        """The task's calls of ``tool`` issued after the event numbered ``seq``, in issue order."""
+        calls = self._by_tool.get((task, tool), [])
+        return calls[bisect_right([c.issue["seq"] for c in calls], seq):]
+
+    def refusal_after(self, task: str, seq: int) -> Mapping[str, Any] | None:
+        """The first ``refuse`` or ``agent_error`` event of the task after the event numbered ``seq``."""
+        events = self._refusals.get(task, [])
+        i = bisect_right([int(e["seq"]) for e in events], seq)
+        return events[i] if i < len(events) else None
 
     def event(self, seq: int) -> Mapping[str, Any] | None:
         return self._by_seq.get(seq)
@@ -127,6 +147,17 @@ class Facts:
             parts.append("without the gold result" + ("s " if len(missing) > 1 else " ") + "; ".join(short(m, 60) for m in missing[:2]))
         return f"{where} answered at {ms(respond['t'])} " + " and ".join(parts), check
 
+    def raw_phrase(self, raw: Any) -> str:
+        """An ``agent_error``'s ``raw`` (the refused call, answer or text) in words."""
+        if isinstance(raw, Mapping) and isinstance(raw.get("tool"), str):
+            args = raw.get("args") if isinstance(raw.get("args"), Mapping) else {}
+            return f"called {short(format_call(raw['tool'], args))}" + (f" on {raw['task']}" if raw.get("task") else "")
+        if isinstance(raw, Mapping) and "respond" in raw:
+            return f"answered {raw['respond']}"
+        if isinstance(raw, Mapping) and "cancel" in raw:
+            return f"cancelled {raw['cancel']}"
+        return f"sent {short(raw, 60)}"
+
     def action_phrase(self, action: Mapping[str, Any]) -> str:
         """``calls get_ticket(ticket_id=1) on t1`` / ``answers t1`` / ``cancels c3``."""
         op = action.get("op")
@@ -154,4 +185,8 @@ class Facts:
         return self.h.decisions[i] if i < len(self.h.decisions) else None
 
     def in_flight(self, seq: int, tasks: Sequence[str] | None) -> list[str]:
-        return [c.call_id for c in self.h.calls.values() if c.in_flight_at(seq) and (tasks is None or c.task in tasks)]
+        """Calls (of ``tasks``; of every task when None) in flight at the event numbered ``seq``, in issue order."""
+        if tasks is None:
+            return [c.call_id for c in self.h.calls.values() if c.in_flight_at(seq)]
+        found = [c for t in tasks for c in self._by_task.get(t, []) if c.in_flight_at(seq)]
+        return [c.call_id for c in sorted(found, key=lambda c: c.issue["seq"])]

@@ -8,7 +8,7 @@ from simtool.explain.facts import call_phrase, difference_phrase, ms, short
 from simtool.explain.states import describe_keys
 from simtool.explain.story import CallLife, Explanation, FaultStory, SubtaskStory, TaskStory, ViolationStory
 
-__all__ = ["render", "life_line", "violation_lines", "counts_line"]
+__all__ = ["render", "ranked", "life_line", "violation_lines", "counts_line"]
 
 
 def counts_line(counts: Mapping[str, int]) -> str:
@@ -41,6 +41,8 @@ def life_line(c: CallLife) -> str:
         parts.append(f"delivered {ms(c.delivered_ms)}" + (f" ({', '.join(extra)})" if extra else "") + said)
     if c.end == "in_flight":
         parts.append("still in flight at the end")
+    if c.retried_by:
+        parts.append(f"retried as {c.retried_by}")
     return f"{call_phrase(c.call_id, c.tool, c.args)}: " + " · ".join(parts)
 
 
@@ -101,9 +103,18 @@ def violation_lines(v: ViolationStory, number: int) -> list[str]:
     return out
 
 
-def _ranked(e: Explanation) -> list[ViolationStory]:
-    """Races (what a hunt reports) first, then the others; each in trace order."""
-    return [v for v in e.violations if v.race] + [v for v in e.violations if not v.race]
+def ranked(e: Explanation) -> list[ViolationStory]:
+    """The first race (what a hunt reports) of each invariant, then the other races, then the
+    others; each group in trace order. A hunt's repro line names a seed, not an invariant: every
+    race invariant the run breaks comes up among the first."""
+    races = [v for v in e.violations if v.race]
+    seen: set[str] = set()
+    first = []
+    for v in races:
+        if v.invariant not in seen:
+            seen.add(v.invariant)
+            first.append(v)
+    return first + [v for v in races if v not in first] + [v for v in e.violations if not v.race]
 
 
 def render(e: Explanation, *, violations_only: bool = False, limit: int | None = None,
@@ -123,15 +134,15 @@ def render(e: Explanation, *, violations_only: bool = False, limit: int | None =
             out += _task_lines(t)
         if e.faults:
             out += ["", "world events"] + [f"  {_fault_line(fs)}" for fs in e.faults]
-    ranked = _ranked(e) if limit is not None else list(e.violations)
-    shown = ranked[:limit] if limit is not None else ranked
+    order = ranked(e) if limit is not None else list(e.violations)
+    shown = order[:limit] if limit is not None else order
     if shown:
         out += ["", f"violations explained ({len(e.violations)})" if not violations_only
                 else f"why: {len(e.violations)} violation{'s' if len(e.violations) != 1 else ''}, races first"]
         for i, v in enumerate(shown, 1):
             out += violation_lines(v, i)
-    if len(shown) < len(ranked):
-        out.append(f"... and {len(ranked) - len(shown)} more ({more})")
+    if len(shown) < len(order):
+        out.append(f"... and {len(order) - len(shown)} more ({more})")
     if not violations_only and not e.violations:
         out += ["", "no violations"]
     return "\n".join(out).lstrip("\n")

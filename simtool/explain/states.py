@@ -24,7 +24,7 @@ from simtool.scoring.history import History
 from simtool.service import Service, ServiceContext, normalize
 from simtool.world import TaskSpec, parse_world
 
-__all__ = ["Difference", "StateCheck", "StateReplay", "differences"]
+__all__ = ["Difference", "StateCheck", "StateReplay", "differences", "describe_keys"]
 
 State = dict[str, dict[str, Any]]
 

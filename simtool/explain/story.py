@@ -23,7 +23,8 @@ class CallLife:
     ``end``: how it left flight (``delivered``, ``timeout``, ``cancelled``) or ``in_flight`` when
     the run ended first; ``outcome``: ``ok``/``error`` as delivered (``refused`` when the runtime
     or service refused it without executing). ``changes``: the state keys its execution changed
-    (None when it did not execute or states could not be recomputed).
+    (None when it did not execute or states could not be recomputed). ``retried_by``: what the
+    agent did about a call that failed (error, refusal, timeout): the call that tried again.
     """
 
     call_id: str
@@ -51,6 +52,7 @@ class CallLife:
     leak: bool = False
     scope: str | None = None
     changes: tuple[str, ...] | None = None
+    retried_by: str | None = None  # after an error, refusal or timeout: the next call of its task to the same tool
 
     @property
     def executed(self) -> bool:

@@ -104,8 +104,10 @@ def test_wrong_task_tool_and_agent_errors_say_what_was_refused():
     e = explain(scripted_history(w, steps))
     (tool,) = only(e, "wrong_task_tool")
     (bad,) = only(e, "agent_errors")
-    assert "list_users" in tool.chain[0] and tool.chain[1].endswith("nothing ran")
-    assert "bad_arguments" in bad.chain[0] and bad.task == "t1"
+    assert tool.chain == ("decision 0 at 0 ms called list_users() on t1",
+                          "refused: task 't1' has no tool 'list_users' (task 'm' has); nothing ran")
+    assert bad.chain[0] == "decision 0 at 0 ms called get_ticket(ticket_id='one') on t1" and bad.task == "t1"
+    assert bad.chain[1].startswith("refused (bad_arguments): get_ticket: argument 'ticket_id' expected integer")
 
 
 def test_every_kind_is_explained_and_every_chain_reaches_a_consequence():
@@ -158,6 +160,14 @@ def test_faults_say_what_the_agent_did_about_them():
     assert fault.reaction == "decision 4 at 200 ms left c0 running"
 
 
+def test_a_failed_call_says_how_the_agent_retried_it():
+    e = crafted("cancelled-during-outage", "oblivious")
+    lives = {c.call_id: c for t in e.tasks for c in t.calls}
+    assert lives["c0"].refused_reason == "outage" and lives["c0"].retried_by == "c4"
+    assert lives["c1"].retried_by is None
+    assert "refused 74 ms (outage" in e.text() and "retried as c4" in e.text()
+
+
 def test_task_and_call_narrow_the_story():
     e = crafted("eager-race", "eager")
     by_task = explain(run_source(world_path("eager-race"), "eager", 0).lines, task="lookup")
@@ -195,5 +205,46 @@ def test_the_structured_form_is_json_and_the_same_for_the_same_trace():
 
 def test_differences_are_minimal_leaves():
     assert differences({"a": [1, {"b": 2}], "c": 1}, {"a": [1, {"b": 3}], "c": 1}, "S.x") == [Difference("S.x.a[1].b", 2, 3)]
-    assert differences([1, 2], [1, 2, 3], "S.x") == [Difference("S.x", [1, 2], [1, 2, 3])]
+    assert differences([1, 2], [1, 2, 3], "S.x") == [Difference("S.x[2]", None, 3, "expected")]
+    assert differences([{"id": 1}], [], "S.q") == [Difference("S.q[0]", {"id": 1}, None, "found")]
     assert differences({"a": 1}, {"b": 1}, "S") == [Difference("S.a", 1, None, "found"), Difference("S.b", None, 1, "expected")]
+
+
+def test_a_world_that_cannot_be_rebuilt_here_still_names_the_differing_keys():
+    lines = list(run_source(world_path("eager-race"), "eager", 0).lines)
+    header = json.loads(lines[0])
+    header["config"]["world"]["tasks"][0]["services"] = ["NoSuchAPI"]
+    lines[0] = json.dumps(header)
+    e = explain(lines)
+    (answer,) = [s.answer for t in e.tasks if t.task == "triage" for s in t.subtasks]
+    assert answer.state.keys == ("TicketAPI.ticket_queue",) and answer.state.differences == ()
+    assert "cannot be rebuilt" in answer.state.note
+    assert "state differs in TicketAPI.ticket_queue" in e.text()
+
+
+def test_a_cut_trace_is_told_as_far_as_it_goes():
+    lines = run_source(world_path("eager-race"), "eager", 0).lines
+    cut = [line for line in lines if '"kind":"footer"' not in line][:12]  # up to c1's delivery
+    e = explain(cut)
+    assert not e.complete and "INCOMPLETE trace" in e.text()
+    lives = {c.call_id: c for t in e.tasks for c in t.calls}
+    assert lives["c0"].end == "in_flight" and "still in flight at the end" in e.text()
+    assert [s.verdict for t in e.tasks for s in t.subtasks] == ["unanswered", "unanswered"]
+
+
+def test_a_users_own_invariant_is_explained_by_its_sentence_and_the_calls_it_names():
+    from simtool.scoring.violations import _REGISTRY, Offence, register_invariant
+
+    def slow_create(h):
+        return [Offence("slow_create", c.execute["seq"], c.execute["t"], c.task, f"{c.call_id} took over 300 ms",
+                        c.execute, call_ids=(c.call_id,))
+                for c in h.calls.values() if c.tool == "create_ticket" and c.execute and c.execute["t"] - c.issue["t"] > 300]
+
+    register_invariant("slow_create", slow_create)
+    try:
+        e = crafted("eager-race", "eager")
+    finally:
+        _REGISTRY.pop("slow_create", None)
+    (v,) = only(e, "slow_create")
+    assert v.race and v.chain[0] == "c0 took over 300 ms" and v.chain[1].startswith("c0 create_ticket(")
+    assert e.counts["slow_create"] == 1 and "wrong state" in v.consequence
