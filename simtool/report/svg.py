@@ -76,7 +76,7 @@ def timeline_svg(history: History, *, ident: str) -> tuple[str, Timeline]:
     out: list[str] = [
         f'<svg class="timeline" id="{_attr(ident)}-svg" xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}"'
         f' viewBox="0 0 {width} {height}" data-span="{fmt_ms(span_ms)}" data-left="{LEFT}" data-width="{PLOT_WIDTH}"'
-        f' role="img" aria-label="timeline of {_attr(layout.title)}">',
+        f' role="group" aria-label="timeline of {_attr(layout.title)}">',
         f'<defs><clipPath id="{_attr(ident)}-clip"><rect x="{LEFT}" y="0" width="{PLOT_WIDTH + RIGHT}" height="{height}"/></clipPath>'
         f'<pattern id="{_attr(ident)}-hatch" width="6" height="6" patternUnits="userSpaceOnUse" patternTransform="rotate(45)">'
         '<line x1="0" y1="0" x2="0" y2="6" class="hatch"/></pattern></defs>',
