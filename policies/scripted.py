@@ -85,7 +85,8 @@ class GoldFollower(Policy):
         self._progress: dict[str, Progress] = {}
         self._owner: dict[str, str] = {}  # call id -> task id
         self._cancels: list[str] = []
-        self._issuing: tuple[str, int] | None = None
+        self._refs: dict[str, tuple[str, int]] = {}  # ref of a call action -> (task id, gold step index)
+        self._next_ref = 0
         self._cursor = 0
         self._tasks_seen: tuple[TaskView, ...] | None = None  # the task views last absorbed
         self._order: list[str] = []  # task ids in world order
@@ -191,23 +192,24 @@ class GoldFollower(Policy):
                 p.retry.popleft()
             else:
                 p.issued += 1
-            self._issuing = (task.task_id, index)
-            return CallAction(task.task_id, step.tool, step.args, self.options["timeout_ms"], tuple(p.uses[-1:]))
+            ref = f"r{self._next_ref}"
+            self._next_ref += 1
+            self._refs[ref] = (task.task_id, index)
+            return CallAction(task.task_id, step.tool, step.args, self.options["timeout_ms"], tuple(p.uses[-1:]), ref)
         p.answered = True
         return Respond(task.task_id, f"Done ({len(steps)} steps).", tuple(p.uses))
 
-    def on_issue(self, action: CallAction, call_id: str | None) -> None:
-        if self._issuing is None:
-            return
-        task_id, index = self._issuing
-        self._issuing = None
-        p = self._progress[task_id]
-        if call_id is None:  # refused outright: count the step as answered
-            p.done += 1
-            return
-        p.in_flight[call_id] = index
-        self._owner[call_id] = task_id
-        self.issued(call_id)
+    def _learn_issued(self, obs: Observation) -> None:
+        """Take in what became of the call actions taken since the last decision."""
+        for ref, outcome in obs.issued.items():
+            task_id, index = self._refs.pop(ref)
+            p = self._progress[task_id]
+            if outcome.call_id is None:  # refused outright: count the step as answered
+                p.done += 1
+                continue
+            p.in_flight[outcome.call_id] = index
+            self._owner[outcome.call_id] = task_id
+            self.issued(outcome.call_id)
 
     def issued(self, call_id: str) -> None:
         """Hook for policies that keep their own view of pending calls."""
@@ -229,6 +231,7 @@ class GoldFollower(Policy):
         raise AssertionError("choose() called with no ready task")
 
     def decide(self, obs: Observation) -> Decision:
+        self._learn_issued(obs)
         self._absorb(obs)
         actions: list[Action] = [Cancel(c) for c in self._cancels]
         self._cancels = []

@@ -10,17 +10,18 @@ from __future__ import annotations
 
 import copy
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from typing import Any
 
 from attrs import field, frozen
 
-from simtool.callstring import parse_call
-from simtool.errors import SimtoolError, SpecError
+from simtool.errors import SimtoolError
+from simtool.faults import Fault, FaultProcess, parse_fault, parse_fault_process
 from simtool.latency import LatencyModel
 from simtool.registry import service_class
-from simtool.service import Service, ToolSchema, check_args
-from simtool.yamlspec import Located
+from simtool.service import Service, ToolSchema
+from simtool.turns import GoldCall, Turn, parse_turn
+from simtool.yamlspec import Located, check_int, check_keys, check_str
 
 __all__ = [
     "GoldCall",
@@ -33,11 +34,9 @@ __all__ = [
     "World",
     "parse_world",
     "ENFORCEMENT_MODES",
-    "FAULT_KINDS",
 ]
 
 ENFORCEMENT_MODES = ("issue", "execution", "delivery", "none")
-FAULT_KINDS = ("cancel_task", "amend", "revoke", "grant", "outage", "rate_limit")
 WORLD_KEYS = {
     "name": "a short name",
     "description": "free text",
@@ -65,20 +64,6 @@ DEFAULTS: dict[str, Any] = {
 
 
 @frozen
-class GoldCall:
-    tool: str
-    service: str
-    args: Mapping[str, Any]
-    text: str
-
-
-@frozen
-class Turn:
-    request: str
-    gold: tuple[GoldCall, ...]
-
-
-@frozen
 class TaskSpec:
     task_id: str
     services: tuple[str, ...]
@@ -87,33 +72,6 @@ class TaskSpec:
     permissions: tuple[str, ...]
     tools: Mapping[str, ToolSchema]  # tool name -> schema, over the task's services
     title: str = ""
-
-
-@frozen
-class Fault:
-    at_ms: int
-    kind: str
-    task: str | None = None  # None: every task
-    scope: str | None = None
-    service: str | None = None
-    duration_ms: int | None = None
-    calls: int | None = None
-    per_ms: int | None = None
-    amendment: Turn | None = None
-    index: int = 0  # position in the spec: a stable name for the event
-
-
-@frozen
-class FaultProcess:
-    """Seeded world events: exponential gaps of mean ``mean_interval_ms`` between start and end."""
-
-    kind: str
-    mean_interval_ms: float
-    start_ms: int
-    end_ms: int
-    max_count: int
-    choices: tuple[Fault, ...]  # templates; one is drawn per event (at_ms ignored)
-    index: int = 0
 
 
 @frozen
@@ -148,65 +106,15 @@ class World:
         raise KeyError(task_id)
 
 
-def _int(value: Any, where: Located, path: tuple[Any, ...], *, minimum: int = 0, optional: bool = False) -> int | None:
-    if value is None and optional:
-        return None
-    if not isinstance(value, int) or isinstance(value, bool) or value < minimum:
-        raise where.error(path, "must be a whole number", expected=f"an integer >= {minimum}", found=value)
-    return value
-
-
-def _str(value: Any, where: Located, path: tuple[Any, ...]) -> str:
-    if not isinstance(value, str) or not value:
-        raise where.error(path, "must be a non-empty string", expected="a string", found=value)
-    return value
-
-
-def _check_keys(spec: Mapping[str, Any], allowed: Sequence[str], where: Located, path: tuple[Any, ...]) -> None:
-    extra = sorted(set(spec) - set(allowed))
-    if extra:
-        raise where.error(path + (extra[0],), "unknown key", expected=" | ".join(allowed), found=extra[0])
-
-
 def scopes_of(service: type[Service]) -> tuple[str, str]:
     return (f"{service.domain}.read", f"{service.domain}.write")
-
-
-def _gold(texts: Any, tools: Mapping[str, ToolSchema], where: Located, path: tuple[Any, ...]) -> tuple[GoldCall, ...]:
-    if not isinstance(texts, list):
-        raise where.error(path, "gold must be a list of call strings", expected="['tool(arg=value)', ...]", found=texts)
-    out = []
-    for i, text in enumerate(texts):
-        if not isinstance(text, str):
-            raise where.error(path + (i,), "a gold call must be a string", expected="'tool(arg=value)'", found=text)
-        name = text.split("(", 1)[0].strip()
-        if name not in tools:
-            raise where.error(path + (i,), "unknown tool for this task", expected=" | ".join(sorted(tools)), found=name)
-        schema = tools[name]
-        try:
-            name, args = parse_call(text, schema.param_names)
-        except SpecError as exc:
-            raise where.error(path + (i,), exc.detail, expected=exc.expected, found=exc.found) from None
-        problem = check_args(schema, args)
-        if problem:
-            raise where.error(path + (i,), f"gold call does not fit the schema: {problem}", found=text)
-        out.append(GoldCall(tool=name, service=schema.service, args=args, text=text))
-    return tuple(out)
-
-
-def _turn(spec: Any, tools: Mapping[str, ToolSchema], where: Located, path: tuple[Any, ...]) -> Turn:
-    if not isinstance(spec, Mapping):
-        raise where.error(path, "a turn must be a mapping", expected="{request, gold}", found=spec)
-    _check_keys(spec, ("request", "gold", "expect"), where, path)
-    request = _str(spec.get("request"), where, path + ("request",))
-    return Turn(request=request, gold=_gold(spec.get("gold", []), tools, where, path + ("gold",)))
 
 
 def _task(spec: Any, where: Located, path: tuple[Any, ...]) -> TaskSpec:
     if not isinstance(spec, Mapping):
         raise where.error(path, "a task must be a mapping", expected="{id, services, turns}", found=spec)
-    _check_keys(spec, ("id", "title", "services", "initial_config", "permissions", "turns", "domain", "source"), where, path)
-    task_id = _str(spec.get("id"), where, path + ("id",))
+    check_keys(spec, ("id", "title", "services", "initial_config", "permissions", "turns", "domain", "source"), where, path)
+    task_id = check_str(spec.get("id"), where, path + ("id",))
     names = spec.get("services")
     if not isinstance(names, list) or not names:
         raise where.error(path + ("services",), "must list the task's services", expected="[ServiceName, ...]", found=names)
@@ -233,7 +141,7 @@ def _task(spec: Any, where: Located, path: tuple[Any, ...]) -> TaskSpec:
     turns_spec = spec.get("turns")
     if not isinstance(turns_spec, list) or not turns_spec:
         raise where.error(path + ("turns",), "a task needs at least one turn", expected="[{request, gold}, ...]", found=turns_spec)
-    turns = tuple(_turn(t, tools, where, path + ("turns", i)) for i, t in enumerate(turns_spec))
+    turns = tuple(parse_turn(t, tools, where, path + ("turns", i)) for i, t in enumerate(turns_spec))
     return TaskSpec(
         task_id=task_id,
         services=tuple(names),
@@ -245,83 +153,29 @@ def _task(spec: Any, where: Located, path: tuple[Any, ...]) -> TaskSpec:
     )
 
 
-_FAULT_FIELDS = {
-    "cancel_task": ("task",),
-    "amend": ("task", "request", "gold"),
-    "revoke": ("scope", "task"),
-    "grant": ("scope", "task"),
-    "outage": ("service", "duration_ms"),
-    "rate_limit": ("service", "calls", "per_ms", "duration_ms"),
-}
-_REQUIRED = {
-    "cancel_task": ("task",),
-    "amend": ("task", "request", "gold"),
-    "revoke": ("scope",),
-    "grant": ("scope",),
-    "outage": ("service", "duration_ms"),
-    "rate_limit": ("service", "calls", "per_ms"),
-}
-
-
-def _fault(spec: Any, tasks: Mapping[str, TaskSpec], where: Located, path: tuple[Any, ...], index: int, *, template: bool = False) -> Fault:
-    if not isinstance(spec, Mapping):
-        raise where.error(path, "a fault must be a mapping", expected="{at_ms, kind, ...}", found=spec)
-    kind = spec.get("kind")
-    if kind not in FAULT_KINDS:
-        raise where.error(path + ("kind",), "unknown fault kind", expected=" | ".join(FAULT_KINDS), found=kind)
-    allowed = ("kind",) + (() if template else ("at_ms",)) + _FAULT_FIELDS[kind]
-    _check_keys(spec, allowed, where, path)
-    for key in _REQUIRED[kind] + (() if template else ("at_ms",)):
-        if key not in spec:
-            raise where.error(path, f"a {kind} fault needs '{key}'", expected=key, found=None)
-    task = spec.get("task")
-    if task is not None and task != "*" and task not in tasks:
-        raise where.error(path + ("task",), "unknown task", expected=" | ".join(tasks), found=task)
-    service = spec.get("service")
-    if service is not None:
-        known = sorted({s for t in tasks.values() for s in t.services})
-        if service not in known:
-            raise where.error(path + ("service",), "no task uses this service", expected=" | ".join(known), found=service)
-    amendment = None
-    if kind == "amend":
-        amendment = _turn({"request": spec["request"], "gold": spec["gold"]}, tasks[task].tools, where, path)
-    return Fault(
-        at_ms=0 if template else int(_int(spec["at_ms"], where, path + ("at_ms",))),
-        kind=kind,
-        task=None if task in (None, "*") else task,
-        scope=_str(spec["scope"], where, path + ("scope",)) if "scope" in spec else None,
-        service=service,
-        duration_ms=_int(spec.get("duration_ms"), where, path + ("duration_ms",), minimum=1, optional=True),
-        calls=_int(spec.get("calls"), where, path + ("calls",), minimum=1, optional=True),
-        per_ms=_int(spec.get("per_ms"), where, path + ("per_ms",), minimum=1, optional=True),
-        amendment=amendment,
-        index=index,
-    )
-
-
 def _limits(spec: Any, where: Located, path: tuple[Any, ...]) -> ServiceLimits:
     if not isinstance(spec, Mapping):
         raise where.error(path, "must be a mapping", expected="{capacity, rate_limit, outages}", found=spec)
-    _check_keys(spec, ("capacity", "rate_limit", "outages"), where, path)
+    check_keys(spec, ("capacity", "rate_limit", "outages"), where, path)
     rate = spec.get("rate_limit")
     rate_calls = rate_per = None
     if rate is not None:
         if not isinstance(rate, Mapping):
             raise where.error(path + ("rate_limit",), "must be a mapping", expected="{calls, per_ms}", found=rate)
-        _check_keys(rate, ("calls", "per_ms"), where, path + ("rate_limit",))
-        rate_calls = _int(rate.get("calls"), where, path + ("rate_limit", "calls"), minimum=1)
-        rate_per = _int(rate.get("per_ms"), where, path + ("rate_limit", "per_ms"), minimum=1)
+        check_keys(rate, ("calls", "per_ms"), where, path + ("rate_limit",))
+        rate_calls = check_int(rate.get("calls"), where, path + ("rate_limit", "calls"), minimum=1)
+        rate_per = check_int(rate.get("per_ms"), where, path + ("rate_limit", "per_ms"), minimum=1)
     outages = []
     for i, o in enumerate(spec.get("outages") or []):
         opath = path + ("outages", i)
         if not isinstance(o, Mapping):
             raise where.error(opath, "must be a mapping", expected="{start_ms, end_ms}", found=o)
-        _check_keys(o, ("start_ms", "end_ms"), where, opath)
-        start = _int(o.get("start_ms"), where, opath + ("start_ms",))
-        end = _int(o.get("end_ms"), where, opath + ("end_ms",), minimum=(start or 0) + 1)
+        check_keys(o, ("start_ms", "end_ms"), where, opath)
+        start = check_int(o.get("start_ms"), where, opath + ("start_ms",))
+        end = check_int(o.get("end_ms"), where, opath + ("end_ms",), minimum=(start or 0) + 1)
         outages.append((start, end))
     return ServiceLimits(
-        capacity=_int(spec.get("capacity"), where, path + ("capacity",), minimum=1, optional=True),
+        capacity=check_int(spec.get("capacity"), where, path + ("capacity",), minimum=1, optional=True),
         rate_calls=rate_calls,
         rate_per_ms=rate_per,
         outages=tuple(sorted(outages)),  # type: ignore[arg-type]
@@ -345,7 +199,7 @@ def parse_world(data: Any, where: Located | None = None) -> World:
     where = where or Located(None, {})
     if not isinstance(data, Mapping):
         raise where.error((), "a world must be a mapping", expected="{name, tasks, ...}", found=data)
-    _check_keys(data, tuple(WORLD_KEYS), where, ())
+    check_keys(data, tuple(WORLD_KEYS), where, ())
     _check_finite(data, where, ())
     resolved = copy.deepcopy(dict(data))
     for key, value in DEFAULTS.items():
@@ -378,39 +232,10 @@ def parse_world(data: Any, where: Located | None = None) -> World:
     faults_spec = data.get("faults") or []
     if not isinstance(faults_spec, list):
         raise where.error(("faults",), "must be a list", expected="[{at_ms, kind, ...}, ...]", found=faults_spec)
-    faults = tuple(_fault(f, tasks, where, ("faults", i), i) for i, f in enumerate(faults_spec))
-    horizon = int(_int(resolved["horizon_ms"], where, ("horizon_ms",), minimum=1))  # checked before processes default to it
-    processes = []
-    for i, p in enumerate(data.get("fault_processes") or []):
-        ppath = ("fault_processes", i)
-        if not isinstance(p, Mapping):
-            raise where.error(ppath, "must be a mapping", expected="{kind, mean_interval_ms, choices}", found=p)
-        _check_keys(p, ("kind", "mean_interval_ms", "start_ms", "end_ms", "max_count", "choices"), where, ppath)
-        kind = p.get("kind")
-        if kind not in FAULT_KINDS:
-            raise where.error(ppath + ("kind",), "unknown fault kind", expected=" | ".join(FAULT_KINDS), found=kind)
-        mean = p.get("mean_interval_ms")
-        if not isinstance(mean, (int, float)) or isinstance(mean, bool) or mean <= 0:
-            raise where.error(ppath + ("mean_interval_ms",), "must be a positive number", expected="ms > 0", found=mean)
-        choices = p.get("choices")
-        if not isinstance(choices, list) or not choices:
-            raise where.error(ppath + ("choices",), "must list at least one event template", expected="[{task, scope, ...}]", found=choices)
-        templates = tuple(
-            _fault({"kind": kind, **c} if isinstance(c, Mapping) else c, tasks, where, ppath + ("choices", j), j, template=True)
-            for j, c in enumerate(choices)
-        )
-        start = int(_int(p.get("start_ms", 0), where, ppath + ("start_ms",)))
-        processes.append(
-            FaultProcess(
-                kind=kind,
-                mean_interval_ms=float(mean),
-                start_ms=start,
-                end_ms=int(_int(p.get("end_ms", horizon), where, ppath + ("end_ms",))),
-                max_count=int(_int(p.get("max_count", 1), where, ppath + ("max_count",), minimum=1)),
-                choices=templates,
-                index=i,
-            )
-        )
+    faults = tuple(parse_fault(f, tasks, where, ("faults", i), i) for i, f in enumerate(faults_spec))
+    horizon = int(check_int(resolved["horizon_ms"], where, ("horizon_ms",), minimum=1))  # checked before processes default to it
+    processes = [parse_fault_process(p, tasks, where, ("fault_processes", i), i, horizon)
+                 for i, p in enumerate(data.get("fault_processes") or [])]
     enforcement = resolved["enforcement"]
     if enforcement not in ENFORCEMENT_MODES:
         raise where.error(("enforcement",), "unknown enforcement mode", expected=" | ".join(ENFORCEMENT_MODES), found=enforcement)
@@ -426,7 +251,7 @@ def parse_world(data: Any, where: Located | None = None) -> World:
         enforcement=enforcement,
         tie_shuffle=resolved["tie_shuffle"],
         horizon_ms=horizon,
-        max_decisions=int(_int(resolved["max_decisions"], where, ("max_decisions",), minimum=1)),
-        default_timeout_ms=_int(resolved["default_timeout_ms"], where, ("default_timeout_ms",), minimum=1, optional=True),
+        max_decisions=int(check_int(resolved["max_decisions"], where, ("max_decisions",), minimum=1)),
+        default_timeout_ms=check_int(resolved["default_timeout_ms"], where, ("default_timeout_ms",), minimum=1, optional=True),
         resolved=resolved,
     )

@@ -18,7 +18,7 @@ from typing import IO, Any
 from attrs import frozen
 
 from simtool.errors import SimtoolError
-from simtool.runtime import PolicyAbort
+from simtool.policy import PolicyAbort
 from simtool.trace import canonical
 
 __all__ = ["Cassette", "Recording", "CassetteError", "CassetteMiss", "request_key"]

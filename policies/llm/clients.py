@@ -12,7 +12,7 @@ import inspect
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from simtool.runtime import PolicyAbort
+from simtool.policy import PolicyAbort
 
 __all__ = ["Transient", "Transport", "connect", "RETRYABLE_STATUS"]
 

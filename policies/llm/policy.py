@@ -29,8 +29,7 @@ from policies.llm.reading import read_reply
 from policies.llm.render import system_prompt
 from policies.llm.think import Prices, Tally, ThinkModel
 from policies.llm.tools import tool_defs
-from simtool.policy import CallAction, Decision, Observation, Policy, PolicyContext, Wait
-from simtool.runtime import PolicyAbort
+from simtool.policy import Decision, Observation, Policy, PolicyAbort, PolicyContext, Wait
 
 __all__ = ["LLMPolicy", "LOCAL_KEY"]
 
@@ -107,10 +106,6 @@ class LLMPolicy(Policy):
             "retries": [dict(f) for f in recording.failures],
         }
         return Decision(plan.actions, think_ms, protocol.wait_after(plan), note, plan.errors)
-
-    def on_issue(self, action: CallAction, call_id: str | None) -> None:
-        if self._protocol is not None:
-            self._protocol.on_issue(action, call_id)
 
     def close(self) -> dict[str, Any]:
         if self._exchange is not None and self._exchange.cassette is not None:

@@ -19,13 +19,14 @@ from typing import Any
 
 from attrs import evolve, frozen
 
+from simtool.faults import fault_kinds
 from simtool.scoring.history import CallRecord, History, history_of, trace_from_lines
 from simtool.scoring.violations import Offence, find_violations
 from simtool.trace import Trace
 
 __all__ = [
     "Bar", "Lane", "WorldMark", "Answer", "Violation", "Timeline", "timeline_layout", "history_from",
-    "fault_mark", "call_state", "STATES", "end_of",
+    "fault_mark", "call_state", "STATES", "TONES", "MARK_WORDS", "end_of",
 ]
 
 # a call's state, as drawn: the legend's wording for each
@@ -40,6 +41,10 @@ STATES = {
     "in_flight": "still in flight at the end",
 }
 LABEL_GAP_CHARS = 1.0  # space between a bar and a label outside it, in characters
+TONES = ("warning", "revoke", "grant", "neutral")  # a fault line's tone (``TimelineMark.tone``)
+# how the legend names a world event of a kind (a kind not listed: its name)
+MARK_WORDS = {"amend": "amendment", "revoke": "revocation", "grant": "grant", "cancel_task": "task cancelled",
+              "outage": "outage window", "rate_limit": "rate limit"}
 
 
 @frozen
@@ -86,7 +91,12 @@ class WorldMark:
     lanes: tuple[str, ...]
     text: str
     style: str  # "line", "window" or "greyed" (the lane from t on)
-    colour: str  # a key of the renderer's palette: "amend", "revoke", "grant", "cancel", "outage", "rate_limit"
+    colour: str  # a key of the renderer's palette: a tone of TONES, "cancel", "outage" or "window"
+
+    @property
+    def words(self) -> str:
+        """The legend's name for marks of this kind."""
+        return MARK_WORDS.get(self.kind, self.kind.replace("_", " ") + (" window" if self.style == "window" else ""))
 
 
 @frozen
@@ -172,31 +182,33 @@ def call_state(call: CallRecord) -> str:
     return "in_flight"
 
 
-def fault_mark(fault: Mapping[str, Any], lanes: Sequence[str], service_lanes: Mapping[str, list[str]]) -> WorldMark:
-    """How one ``fault`` event is drawn: its text, style and colour, and the lanes it touches.
+def fault_mark(fault: Mapping[str, Any], lanes: Sequence[str], service_lanes: Mapping[str, list[str]]) -> WorldMark | None:
+    """How one ``fault`` event is drawn, from its kind's ``mark`` in the fault table
+    (``simtool.faults``): its text, style and tone, and the lanes it touches. None: not drawn.
 
-    The one place that knows the fault kinds' pictures (a new kind: one more branch here).
+    A ``span`` (an outage) becomes a window in the lanes of the tasks that use its service,
+    until the event's ``until``; a ``cancel`` greys its task's lane from then on; a ``line`` is
+    drawn in the lane of its task, or of every task. A kind this process does not know (a
+    plugin's, not installed here) is drawn as a neutral line named after it.
     """
-    kind, t = str(fault.get("fault")), int(fault["t"])
+    name, t = str(fault.get("fault")), int(fault["t"])
     task = fault.get("task")
     targets = tuple([task] if isinstance(task, str) and task in lanes else lanes)
-    service = str(fault.get("service") or "")
-    until = fault.get("until")
-    if kind == "outage":
-        end = int(until) if isinstance(until, int) else t + int(fault.get("duration_ms") or 0)
-        return WorldMark(kind, t, end, tuple(service_lanes.get(service) or lanes), f"outage {service}", "window", "outage")
-    if kind == "rate_limit":
-        end = int(until) if isinstance(until, int) else None
-        text = f"rate limit {service}: {fault.get('calls')} per {fault.get('per_ms')} ms"
-        return WorldMark(kind, t, end, tuple(service_lanes.get(service) or lanes), text, "window" if end else "line", "rate_limit")
-    if kind == "cancel_task":
-        return WorldMark(kind, t, None, targets, "task cancelled", "greyed", "cancel")
-    if kind == "amend":
-        return WorldMark(kind, t, None, targets, "amended", "line", "amend")
-    if kind in ("revoke", "grant"):
-        verb = "revoked" if kind == "revoke" else "granted"
-        return WorldMark(kind, t, None, targets, f"{verb} {fault.get('scope', '')}", "line", kind)
-    return WorldMark(kind, t, None, targets, kind.replace("_", " "), "line", "other")
+    kind = fault_kinds().get(name)
+    if kind is None:
+        return WorldMark(name, t, None, targets, name.replace("_", " "), "line", "neutral")
+    mark = kind.mark(fault)
+    if mark is None:
+        return None
+    if mark.style == "span":
+        until = fault.get("until")
+        end = int(until) if isinstance(until, int) else t + int(mark.duration_ms)
+        service = str(fault.get("service") or "")
+        return WorldMark(name, t, end, tuple(service_lanes.get(service) or lanes), mark.label, "window",
+                         "outage" if name == "outage" else "window")
+    if mark.style == "cancel":
+        return WorldMark(name, t, None, targets, mark.label, "greyed", "cancel")
+    return WorldMark(name, t, None, targets, mark.label, "line", mark.tone if mark.tone in TONES else "neutral")
 
 
 def _service_lanes(h: History) -> dict[str, list[str]]:
@@ -291,7 +303,7 @@ def _layout(h: History, found: Mapping[str, list[Offence]], per_char: float, tit
 
     service_lanes = _service_lanes(h)
     marks = _declared_outages(h, tasks, service_lanes)
-    marks += [fault_mark(f, tasks, service_lanes) for f in h.faults if f.get("effective", True)]
+    marks += [m for m in (fault_mark(f, tasks, service_lanes) for f in h.faults if f.get("effective", True)) if m is not None]
     answers = tuple(Answer(str(r["task"]), int(r.get("turn") or 0), int(r["t"]), bool(r.get("state_ok") and r.get("results_ok")),
                            tuple(str(d) for d in (r.get("state_diff") or []))) for r in h.responds if r.get("task") in free_from)
     think = tuple((int(d["t"]), int(d.get("think_ms") or 0)) for d in h.decisions if d.get("think_ms"))

@@ -46,8 +46,8 @@ STATE_STYLE: dict[str, tuple[str, str | None, str]] = {
     "refused": ("#e3c9b5", "xx", "black"),
     "in_flight": ("#dbe5f1", "..", "black"),
 }
-MARK_COLOURS = {"amend": WARNING, "revoke": "#d62728", "grant": "#59a14f", "cancel": "#000000", "outage": "#888888",
-                "rate_limit": "#b07aa1", "other": "#555555"}
+MARK_COLOURS = {"warning": WARNING, "revoke": "#d62728", "grant": "#59a14f", "neutral": "#555555", "cancel": "#000000",
+                "outage": "#888888", "window": "#b07aa1"}  # by WorldMark.colour
 ROW = 1.0  # height of one row of calls
 GAP = 0.45  # between lanes: room for the world events' captions
 BAR = 0.62  # bar thickness within its row
@@ -119,7 +119,7 @@ def draw_timeline(layout: Timeline, *, labels: bool = True) -> Figure:
         ax.scatter(*zip(*refused), marker="D", s=22, color=STATE_STYLE["error"][0], edgecolors="black", linewidths=0.6, zorder=4)
 
     for mark in layout.marks:
-        colour = MARK_COLOURS.get(mark.colour, MARK_COLOURS["other"])
+        colour = MARK_COLOURS.get(mark.colour, MARK_COLOURS["neutral"])
         for i, lane in enumerate(lane for lane in mark.lanes if lane in top):
             low, high = lane_span(lane)
             if mark.style == "window":
@@ -176,7 +176,7 @@ def _legend(layout: Timeline) -> list[Any]:
         "passed": any(a.passed for a in layout.answers),
         "failed": any(not a.passed for a in layout.answers),
         "violation": bool(layout.violations),
-    } | {f"mark:{m.colour}": True for m in layout.marks}
+    }
     candidates = [
         ("violation", Patch(facecolor="white", edgecolor=VIOLATION, linewidth=1.5, label="call named by a violation")),
         ("think", Patch(color=THINK, label="think time")),
@@ -186,16 +186,23 @@ def _legend(layout: Timeline) -> list[Any]:
         ("cancel", Line2D([], [], marker="x", color="black", linestyle="", markersize=6, label="cancel")),
         ("refused", Line2D([], [], marker="D", color=STATE_STYLE["error"][0], markeredgecolor="black", linestyle="", markersize=5,
                            label="refused")),
-        ("mark:amend", Line2D([], [], color=MARK_COLOURS["amend"], linestyle="--", label="amendment")),
-        ("mark:revoke", Line2D([], [], color=MARK_COLOURS["revoke"], linestyle="--", label="revocation")),
-        ("mark:grant", Line2D([], [], color=MARK_COLOURS["grant"], linestyle="--", label="grant")),
-        ("mark:cancel", Line2D([], [], color="black", label="task cancelled")),
-        ("mark:outage", Patch(facecolor=MARK_COLOURS["outage"], alpha=0.3, hatch="///", label="outage window")),
-        ("mark:rate_limit", Patch(facecolor=MARK_COLOURS["rate_limit"], alpha=0.3, hatch="///", label="rate-limit window")),
-        ("mark:other", Line2D([], [], color=MARK_COLOURS["other"], linestyle="--", label="other world event")),
+        ("marks", None),
         ("passed", Line2D([], [], marker="o", color=PASSED, linestyle="", label="answer: sub-task passed")),
         ("failed", Line2D([], [], marker="X", color=FAILED, linestyle="", label="answer: sub-task failed")),
         ("violation", Line2D([], [], marker="^", color=VIOLATION, linestyle="",
                              label=f"violation ({len(layout.violations)}, listed below)")),
     ]
-    return entries + [handle for key, handle in candidates if shown.get(key)]
+    marks: list[Any] = []
+    for words, style, colour in dict.fromkeys((m.words, m.style, m.colour) for m in layout.marks):
+        ink = MARK_COLOURS.get(colour, MARK_COLOURS["neutral"])
+        if style == "window":
+            marks.append(Patch(facecolor=ink, alpha=0.3, hatch="///", label=plain(words)))
+        else:
+            marks.append(Line2D([], [], color=ink, linestyle="-" if style == "greyed" else "--", label=plain(words)))
+    out = list(entries)
+    for key, handle in candidates:
+        if key == "marks":
+            out += marks
+        elif shown.get(key):
+            out.append(handle)
+    return out

@@ -178,10 +178,8 @@ def legend_items(layout: Timeline) -> list[tuple[str, str]]:
         items.append(("tick exec", "executed at the service"))
     if any(b.overtook for b in layout.bars):
         items.append(("tick overtook", "executed out of issue order"))
-    kinds = {m.colour for m in layout.marks}
-    words = {"outage": "outage window", "rate_limit": "rate-limit window", "amend": "amendment", "revoke": "revocation",
-             "grant": "grant", "cancel": "task cancelled", "other": "other world event"}
-    items += [(f"swatch mark-{k}", words[k]) for k in words if k in kinds]
+    for words, style, colour in dict.fromkeys((m.words, m.style, m.colour) for m in layout.marks):
+        items.append((f"swatch {style} mark-{colour}", words))
     if any(a.passed for a in layout.answers):
         items.append(("dot passed", "answer: sub-task passed"))
     if any(not a.passed for a in layout.answers):

@@ -11,8 +11,8 @@ import pytest
 from policies.llm import LLMOptions, LLMPolicy
 from policies.llm.cassette import CassetteError, CassetteMiss
 from simtool.errors import SpecError
+from simtool.policy import PolicyAbort
 from simtool.run import run
-from simtool.runtime import PolicyAbort
 from simtool.trace import INCOMPLETE_SUFFIX, read_trace
 from tests.llm.conftest import KEY_ENV, llm_config, server_url
 

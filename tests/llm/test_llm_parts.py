@@ -14,8 +14,8 @@ from policies.llm.options import LLMOptions
 from policies.llm.think import Prices, ThinkModel
 from policies.llm.tools import tool_defs
 from simtool.errors import SimtoolError
+from simtool.policy import PolicyAbort
 from simtool.run import run
-from simtool.runtime import PolicyAbort
 from simtool.service import ToolSchema
 from tests.llm.conftest import llm_config
 from worlds.messaging.service import MessageAPI
