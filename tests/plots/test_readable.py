@@ -166,3 +166,18 @@ def test_plot_timeline_command_draws_a_mathtext_task_id(folder, tmp_path):
                           capture_output=True, text=True)
     assert done.returncode == 0, done.stderr
     assert MATHTEXT_TASK in _svg_text(tmp_path / "t.svg")
+
+
+def test_world_events_are_drawn_as_their_fault_kind_says():
+    from simtool.plots.layout import fault_mark
+
+    lanes, services = ["a", "b"], {"TicketAPI": ["b"]}
+    outage = fault_mark({"fault": "outage", "t": 10, "service": "TicketAPI", "duration_ms": 40, "until": 50}, lanes, services)
+    assert (outage.style, outage.t, outage.end, outage.lanes, outage.text) == ("window", 10, 50, ("b",), "outage TicketAPI")
+    revoke = fault_mark({"fault": "revoke", "t": 5, "scope": "ticketing.write", "task": "a"}, lanes, services)
+    assert (revoke.style, revoke.colour, revoke.lanes, revoke.text, revoke.words) == ("line", "revoke", ("a",), "revoked ticketing.write",
+                                                                                    "revocation")
+    cancel = fault_mark({"fault": "cancel_task", "t": 7, "task": "b"}, lanes, services)
+    assert (cancel.style, cancel.lanes) == ("greyed", ("b",))
+    unknown = fault_mark({"fault": "solar_flare", "t": 3}, lanes, services)  # a plugin's kind, not installed here
+    assert (unknown.style, unknown.colour, unknown.lanes, unknown.text) == ("line", "neutral", ("a", "b"), "solar flare")
