@@ -37,7 +37,7 @@ from simtool import registry
 from simtool.checks.report import Finding, Report
 from simtool.errors import SimtoolError
 from simtool.rng import stream
-from simtool.service import Service, ServiceContext, ToolSchema, load_tool_schemas, normalize
+from simtool.service import OMITTED, Service, ServiceContext, ToolSchema, load_tool_schemas, normalize
 from simtool.trace import canonical
 from simtool.yamlspec import load_yaml
 
@@ -225,8 +225,8 @@ def _parameters(method: str, tool: str, schema: ToolSchema, signature: inspect.S
         elif not spec.required and not has_default:
             out.append(Finding(tool, f"parameter '{name}' is optional, but {method} has no default for it (a call without "
                                      f"it fails): say required: true or give it a default"))
-        elif spec.has_default and p.default is not None and normalize(spec.default) != normalize(p.default):
-            # a method default of None is Python's "not given" marker: the method computes the effective one
+        elif spec.has_default and p.default is not None and p.default is not OMITTED and normalize(spec.default) != normalize(p.default):
+            # a method default of None (or OMITTED) is a "not given" marker: the method computes the effective one
             out.append(Finding(tool, f"parameter '{name}' has default {spec.default!r}, but {method} uses {p.default!r}: "
                                      f"make them the same"))
     return out
