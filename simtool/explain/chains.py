@@ -35,6 +35,7 @@ def chain(name: str) -> Callable[[Chain], Chain]:
 
 
 def chain_of(name: str) -> Chain:
+    """The chain registered for invariant ``name``, else the generic one."""
     return _CHAINS.get(name, _generic)
 
 
@@ -126,7 +127,9 @@ def _fault_phrase(e: Mapping[str, Any]) -> str:
         return f"{e.get('service')} out for {e.get('duration_ms')} ms from {ms(e['t'])}"
     if kind == "rate_limit":
         return f"{e.get('service')} limited to {e.get('calls')} calls per {e.get('per_ms')} ms from {ms(e['t'])}"
-    return f"{kind} at {ms(e['t'])}"
+    fields = ", ".join(f"{k} {short(v, 40)}" for k, v in sorted(e.items())
+                       if k not in ("kind", "t", "seq", "fault", "source", "index", "effective"))
+    return f"{kind} at {ms(e['t'])}" + (f" ({fields})" if fields else "")  # a kind this module has no words for
 
 
 @chain("stale_result_used")

@@ -82,7 +82,10 @@ def _subtask_lines(s: SubtaskStory, calls: list[CallLife]) -> list[str]:
 
 def _task_lines(t: TaskStory) -> list[str]:
     counted = sum(1 for s in t.subtasks if s.verdict != "cancelled")
-    out = [f"task {t.task} · {t.status} · {t.passed} of {counted} sub-tasks passed"]
+    cancelled = next((fs for fs in t.faults if fs.fault == "cancel_task" and fs.effective), None)
+    status = f"cancelled by the world at {ms(cancelled.t)}" if t.status == "cancelled" and cancelled else t.status
+    passed = f" · {t.passed} of {counted} sub-tasks passed" if counted or t.status != "cancelled" else ""
+    out = [f"task {t.task} · {status}{passed}"]
     turns = {s.turn for s in t.subtasks}
     for s in t.subtasks:
         out += _subtask_lines(s, [c for c in t.calls if c.turn == s.turn])

@@ -18,10 +18,10 @@ from attrs import frozen
 
 from simtool.errors import SimtoolError
 from simtool.jsondiff import Difference, differences
-from simtool.registry import service_class
-from simtool.rng import stream
+from simtool.rng import Streams
 from simtool.scoring.history import History
-from simtool.service import Service, ServiceContext, normalize
+from simtool.service import Service, normalize
+from simtool.tasks import make_services
 from simtool.world import TaskSpec, parse_world
 
 __all__ = ["Difference", "StateCheck", "StateReplay", "differences", "describe_keys"]
@@ -48,14 +48,8 @@ class StateCheck:
 
 
 def _fresh_services(spec: TaskSpec, seed: int) -> dict[str, Service]:
-    """A task's services as the runtime builds them at t=0 (same seeded streams, same scenario)."""
-    out = {}
-    for name in spec.services:
-        ctx = ServiceContext(spec.task_id, lambda n, _s=name: stream(seed, "service", spec.task_id, _s, n))
-        instance = service_class(name)(ctx)
-        instance.load_scenario(normalize(spec.initial_config.get(name) or {}))
-        out[name] = instance
-    return out
+    """A task's services as the run builds them at t=0 (same seeded streams, same scenario)."""
+    return make_services(Streams(seed), spec)
 
 
 def _snapshot(services: Mapping[str, Service]) -> State:

@@ -29,8 +29,8 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from simtool import __version__
-from simtool.explain import Explanation, Source, as_history, explain
-from simtool.scoring.history import History
+from simtool.explain import CallLife, Explanation, Source, ViolationStory, as_history, explain
+from simtool.scoring.history import CallRecord, History
 from simtool.trace import canonical
 
 __all__ = ["EPOCH_NS", "otlp_request", "otlp_json", "trace_id_of"]
@@ -101,60 +101,71 @@ def _openinference(kind: str, attrs: Mapping[str, Any]) -> dict[str, Any]:
     return {"openinference.span.kind": kind, **attrs}
 
 
-def _violation_event(v: Any) -> dict[str, Any]:
+def _violation_event(v: ViolationStory) -> dict[str, Any]:
     return _event("simtool.violation", v.t, {
         "simtool.invariant": v.invariant, "simtool.task": v.task, "simtool.why": v.why,
         "simtool.call_ids": list(v.call_ids), "simtool.race": v.race, "simtool.consequence": v.consequence,
         "simtool.chain": list(v.chain)})
 
 
+def _call_events(c: CallLife, record: CallRecord, violations: Sequence[ViolationStory]) -> list[dict[str, Any]]:
+    """A call's life as span events, then the violations that name it first."""
+    events = []
+    if c.refused_ms is not None:
+        events.append(_event("simtool.refuse", c.refused_ms, {"simtool.reason": c.refused_reason}))
+    if c.executed_ms is not None:
+        events.append(_event("simtool.execute", c.executed_ms, {
+            "simtool.outcome": c.executed_outcome, "simtool.order": c.order,
+            "simtool.queued_ms": record.execute.get("queued_ms") if record.execute else None}))
+    if c.delivered_ms is not None:
+        events.append(_event("simtool.deliver", c.delivered_ms, {
+            "simtool.outcome": c.outcome, "simtool.stale": c.stale_reason is not None, "simtool.leak": c.leak}))
+    if c.timed_out_ms is not None:
+        events.append(_event("simtool.timeout", c.timed_out_ms, {"simtool.executed": c.executed}))
+    if c.cancelled_ms is not None:
+        events.append(_event("simtool.cancel", c.cancelled_ms, {"simtool.by": c.cancelled_by, "simtool.phase": c.cancel_phase}))
+    return events + [_violation_event(v) for v in violations]
+
+
+def _call_error(c: CallLife) -> str | None:
+    """The span's error: ``timeout``, ``error``, ``refused: <reason>`` (None: it went well)."""
+    if c.end == "timeout":
+        return "timeout"
+    if c.outcome in ("error", "refused"):
+        return c.outcome if c.refused_reason is None else f"refused: {c.refused_reason}"
+    return None
+
+
+def _call_attributes(c: CallLife, issue: Mapping[str, Any], error: str | None) -> dict[str, Any]:
+    arguments = _text(dict(c.args))
+    result = _text(c.result) if c.result is not None else None
+    return {
+        "gen_ai.operation.name": "execute_tool", "gen_ai.tool.name": c.tool, "gen_ai.tool.call.id": c.call_id,
+        "gen_ai.tool.type": "function", "gen_ai.tool.call.arguments": arguments, "gen_ai.tool.call.result": result,
+        "error.type": error.split(":")[0] if error else None,
+        "simtool.task": c.task, "simtool.turn": c.turn, "simtool.epoch": c.epoch,
+        "simtool.service": issue.get("service"), "simtool.scope": c.scope, "simtool.decision": c.decision,
+        "simtool.executed": c.executed, "simtool.end": c.end, "simtool.outcome": c.outcome,
+        "simtool.stale": c.stale_reason is not None, "simtool.stale_reason": c.stale_reason, "simtool.leak": c.leak,
+        "simtool.req_ms": issue.get("req_ms"), "simtool.svc_ms": issue.get("svc_ms"), "simtool.resp_ms": issue.get("resp_ms"),
+        **_openinference("TOOL", {"tool.name": c.tool, "input.value": arguments, "input.mime_type": JSON_MIME,
+                                  "output.value": result, "output.mime_type": JSON_MIME if result is not None else None}),
+    }
+
+
 def _call_spans(h: History, e: Explanation, trace_id: str, end_ms: int) -> list[dict[str, Any]]:
-    violations: dict[str, list[Any]] = {}
+    """One ``execute_tool`` span per call, in the explanation's order (task by task, issue order)."""
+    named: dict[str, list[ViolationStory]] = {}
     for v in e.violations:
         if v.call_ids and v.call_ids[0] in h.calls:
-            violations.setdefault(v.call_ids[0], []).append(v)
+            named.setdefault(v.call_ids[0], []).append(v)
     out = []
-    for t in e.tasks:
-        for c in t.calls:
-            record = h.calls[c.call_id]
-            issue = record.issue
-            events = []
-            if c.refused_ms is not None:
-                events.append(_event("simtool.refuse", c.refused_ms, {"simtool.reason": c.refused_reason}))
-            if c.executed_ms is not None:
-                events.append(_event("simtool.execute", c.executed_ms, {
-                    "simtool.outcome": c.executed_outcome, "simtool.order": c.order,
-                    "simtool.queued_ms": record.execute.get("queued_ms") if record.execute else None}))
-            if c.delivered_ms is not None:
-                events.append(_event("simtool.deliver", c.delivered_ms, {
-                    "simtool.outcome": c.outcome, "simtool.stale": c.stale_reason is not None, "simtool.leak": c.leak}))
-            if c.timed_out_ms is not None:
-                events.append(_event("simtool.timeout", c.timed_out_ms, {"simtool.executed": c.executed}))
-            if c.cancelled_ms is not None:
-                events.append(_event("simtool.cancel", c.cancelled_ms, {"simtool.by": c.cancelled_by, "simtool.phase": c.cancel_phase}))
-            events += [_violation_event(v) for v in violations.get(c.call_id, [])]
-            error = None
-            if c.end == "timeout":
-                error = "timeout"
-            elif c.outcome in ("error", "refused"):
-                error = c.outcome if c.refused_reason is None else f"refused: {c.refused_reason}"
-            attrs = {
-                "gen_ai.operation.name": "execute_tool", "gen_ai.tool.name": c.tool, "gen_ai.tool.call.id": c.call_id,
-                "gen_ai.tool.type": "function", "gen_ai.tool.call.arguments": _text(dict(c.args)),
-                "gen_ai.tool.call.result": _text(c.result) if c.result is not None else None,
-                "error.type": error.split(":")[0] if error else None,
-                "simtool.task": c.task, "simtool.turn": c.turn, "simtool.epoch": c.epoch,
-                "simtool.service": issue.get("service"), "simtool.scope": c.scope, "simtool.decision": c.decision,
-                "simtool.executed": c.executed, "simtool.end": c.end, "simtool.outcome": c.outcome,
-                "simtool.stale": c.stale_reason is not None, "simtool.stale_reason": c.stale_reason, "simtool.leak": c.leak,
-                "simtool.req_ms": issue.get("req_ms"), "simtool.svc_ms": issue.get("svc_ms"), "simtool.resp_ms": issue.get("resp_ms"),
-                **_openinference("TOOL", {"tool.name": c.tool, "input.value": _text(dict(c.args)), "input.mime_type": JSON_MIME,
-                                          "output.value": _text(c.result) if c.result is not None else None,
-                                          "output.mime_type": JSON_MIME if c.result is not None else None}),
-            }
-            ended = c.ended_ms if c.ended_ms is not None else end_ms
-            out.append(_span(trace_id, f"call/{c.call_id}", "run", f"execute_tool {c.tool}", INTERNAL, c.issued_ms, ended,
-                             attrs, events, error))
+    for c in (c for t in e.tasks for c in t.calls):
+        record = h.calls[c.call_id]
+        error = _call_error(c)
+        ended = c.ended_ms if c.ended_ms is not None else end_ms
+        out.append(_span(trace_id, f"call/{c.call_id}", "run", f"execute_tool {c.tool}", INTERNAL, c.issued_ms, ended,
+                         _call_attributes(c, record.issue, error), _call_events(c, record, named.get(c.call_id, [])), error))
     return out
 
 

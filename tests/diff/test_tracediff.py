@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 
+from simtool import __version__
 from simtool.run import run_source
 from simtool.trace import read_trace
 from simtool.tracediff import diff_traces, render_diff
@@ -71,3 +73,14 @@ def test_a_cut_trace_is_named_incomplete_and_ends_first(tmp_path):
     lines = render_diff(diff_traces(read_trace(a), read_trace(cut, verify=False)), "a", "cut")
     assert "configuration: identical" in lines and "cut is incomplete (no footer)" in lines
     assert "  B (no more events)" in lines
+
+
+def test_a_trace_of_another_simtool_version_names_the_version(tmp_path):
+    a = trace(tmp_path, "a")
+    lines = a.read_text().splitlines()
+    header = json.loads(lines[0])
+    header["simtool"] = "9.9.9"
+    b = tmp_path / "b.jsonl"
+    b.write_text("\n".join([json.dumps(header, sort_keys=True, separators=(",", ":")), *lines[1:-1]]) + "\n")
+    out = render_diff(diff_traces(read_trace(a), read_trace(b)))
+    assert f'  simtool: "{__version__}" | "9.9.9"' in out and "events: identical" in out and "B is incomplete (no footer)" in out

@@ -249,3 +249,28 @@ def test_a_users_own_invariant_is_explained_by_its_sentence_and_the_calls_it_nam
     (v,) = only(e, "slow_create")
     assert v.race and v.chain[0] == "c0 took over 300 ms" and v.chain[1].startswith("c0 create_ticket(")
     assert e.counts["slow_create"] == 1 and "wrong state" in v.consequence
+
+
+def test_a_cancelled_task_is_told_as_cancelled_when_the_world_did_it():
+    text = crafted("cancelled-during-outage", "interleave").text()
+    assert "task announce · cancelled by the world at 400 ms\n" in text
+    assert "task close-out · done · 3 of 3 sub-tasks passed" in text
+
+
+def test_a_timed_out_call_says_whether_it_ran_and_what_the_agent_did_next():
+    w = world([ticket_task("t1", [[GET]], counter=2, queue=QUEUE)])
+    steps = [Decision((CallAction("t1", "get_ticket", {"ticket_id": 1}, 150, ()),), 0, Wait()),
+             Decision((CallAction("t1", "get_ticket", {"ticket_id": 1}, None, ()),), 0, Wait()),
+             Decision((Respond("t1", uses=("c1",)),), 0, Wait())]
+    e = explain(scripted_history(w, steps))
+    lives = {c.call_id: c for t in e.tasks for c in t.calls}
+    assert (lives["c0"].executed_ms, lives["c0"].timed_out_ms, lives["c0"].end) == (100, 150, "timeout")
+    assert lives["c0"].retried_by == "c1"
+    assert "executed 100 ms (#1, ok; changed nothing) · timed out 150 ms · retried as c1" in e.text()
+
+
+def test_a_chain_is_registered_once_per_invariant():
+    from simtool.explain.chains import chain
+
+    with pytest.raises(SpecError, match="already registered"):
+        chain("out_of_order_execution")(lambda f, o: [])

@@ -178,3 +178,12 @@ def test_a_collector_that_refuses_or_cannot_be_reached_is_a_clear_error(tmp_path
     unreachable = subprocess.run([sys.executable, "-m", "simtool", "export", "otel", str(path), "--endpoint",
                                   f"http://127.0.0.1:{closed}"], capture_output=True, text=True, timeout=300)
     assert unreachable.returncode == 2 and "cannot reach the collector" in " ".join(unreachable.stderr.split())
+
+
+def test_a_cut_trace_exports_its_calls_in_flight_up_to_its_last_event():
+    lines = [line for line in run_source(world_path("eager-race"), "eager", 0).lines if '"kind":"footer"' not in line][:12]
+    spans = spans_of(otlp_json(lines))
+    root = spans[0]
+    assert attrs(root)["simtool.complete"] is False and root.end_time_unix_nano == EPOCH_NS + 150 * 1_000_000
+    c0 = next(s for s in spans if attrs(s).get("gen_ai.tool.call.id") == "c0")
+    assert attrs(c0)["simtool.end"] == "in_flight" and c0.end_time_unix_nano == root.end_time_unix_nano
