@@ -1,4 +1,4 @@
-"""A short run summary read off trace events: what ``simtool run`` prints.
+"""A short run summary read off trace events (``simtool.events``): what ``simtool run`` prints.
 
 ``summarize`` counts per task and per run, violations included (as a score counts them, by
 the scoring invariants); ``why`` is what ``simtool run`` ends with when the run broke an
@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
+
+from simtool.events import Event
 
 __all__ = ["summarize", "why", "WHY_LIMIT"]
 
@@ -23,9 +25,9 @@ def _violations(header: Mapping[str, Any], events: Sequence[Mapping[str, Any]]) 
     return count_violations(history_of(Trace("<run>", header, tuple(events), None, ())))
 
 
-def summarize(events: Iterable[Mapping[str, Any]], header: Mapping[str, Any] | None = None) -> dict[str, Any]:
+def summarize(events: Iterable[Event | Mapping[str, Any]], header: Mapping[str, Any] | None = None) -> dict[str, Any]:
     """Per-task status and sub-tasks passed, plus run totals; with the trace's ``header``, also
-    ``totals["violations"]``: a count per registered invariant."""
+    ``totals["violations"]``: a count per scored invariant."""
     events = list(events)
     tasks: dict[str, dict[str, Any]] = {}
     totals = {"calls": 0, "agent_errors": 0, "leaks": 0, "stale_deliveries": 0, "timeouts": 0,

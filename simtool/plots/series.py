@@ -16,28 +16,14 @@ from attrs import frozen
 
 from simtool.errors import SimtoolError
 from simtool.scoring.aggregate import mean_interval
+from simtool.scoring.metrics import METRICS, metric_names
 from simtool.sweeps.store import SWEEP_FILE, load_rows
 from simtool.trace import canonical
 
 __all__ = ["Point", "Series", "Sweep", "load_sweep", "swept_paths", "choose_x", "series", "value_label", "axis_label",
-           "metric_label", "is_numeric", "UNIT_METRICS"]
+           "metric_label", "check_metric", "is_numeric", "UNIT_METRICS"]
 
-UNIT_METRICS = ("task_success_rate", "subtask_success_rate", "instance_success", "step_f1_name", "step_f1_args",
-                "step_precision", "step_recall")
-_METRIC_LABELS = {
-    "coordination_efficiency": "coordination efficiency (lower bound / makespan)",
-    "task_success_rate": "task success rate",
-    "subtask_success_rate": "sub-task success rate",
-    "instance_success": "instance success rate",
-    "makespan_ms": "makespan (ms)",
-    "lower_bound_ms": "lower bound (ms)",
-    "sequential_ms": "sequential reference (ms)",
-    "idle_ready_ms": "idle while work was ready (ms)",
-    "think_ms": "think time (ms)",
-    "speedup_vs_sequential": "speed-up over the sequential reference (×)",
-    "step_f1_args": "step F1 (name and arguments)",
-    "step_f1_name": "step F1 (name)",
-}
+UNIT_METRICS: tuple[str, ...] = tuple(m.name for m in METRICS if m.bounded)  # plotted on [0, 1]
 
 
 @frozen
@@ -144,9 +130,18 @@ def axis_label(path: str) -> str:
 
 
 def metric_label(metric: str) -> str:
+    """An axis title for a score key (from the metrics table) or ``violations.<name>``."""
     if metric.startswith("violations."):
         return f"{metric.split('.', 1)[1].replace('_', ' ')} (violations per run)"
-    return _METRIC_LABELS.get(metric, metric.replace("_", " "))
+    known = {m.name: m for m in METRICS}
+    return known[metric].axis_label if metric in known else metric.replace("_", " ")
+
+
+def check_metric(metric: str) -> None:
+    """A metric a plot can draw: a key of the metrics table or ``violations.<name>``."""
+    if metric.startswith("violations.") or metric in metric_names():
+        return
+    raise SimtoolError(f"unknown metric '{metric}': expected one of {', '.join(metric_names())} or violations.<invariant>")
 
 
 def _metric(row: Mapping[str, Any], metric: str) -> float | None:
@@ -167,6 +162,7 @@ def series(rows: Sequence[Mapping[str, Any]], x: str, metric: str, *, policies: 
 
     x values are sorted as numbers, else in ``order`` (the spec's), else by their text.
     """
+    check_metric(metric)
     others = [p for p in swept_paths(rows) if p != x]
     groups: dict[tuple[str, str], dict[str, list[float]]] = {}
     xs: dict[str, Any] = {}

@@ -233,7 +233,8 @@ def test_a_cut_trace_is_told_as_far_as_it_goes():
 
 
 def test_a_users_own_invariant_is_explained_by_its_sentence_and_the_calls_it_names():
-    from simtool.scoring.violations import _REGISTRY, Offence, register_invariant
+    from simtool.scoring.invariants import register_invariant, unregister_invariant
+    from simtool.scoring.violations import Offence
 
     def slow_create(h):
         return [Offence("slow_create", c.execute["seq"], c.execute["t"], c.task, f"{c.call_id} took over 300 ms",
@@ -244,7 +245,7 @@ def test_a_users_own_invariant_is_explained_by_its_sentence_and_the_calls_it_nam
     try:
         e = crafted("eager-race", "eager")
     finally:
-        _REGISTRY.pop("slow_create", None)
+        unregister_invariant("slow_create")
     (v,) = only(e, "slow_create")
     assert v.race and v.chain[0] == "c0 took over 300 ms" and v.chain[1].startswith("c0 create_ticket(")
     assert e.counts["slow_create"] == 1 and "wrong state" in v.consequence
