@@ -18,6 +18,7 @@ from attrs import field, frozen
 from simtool.callstring import parse_call
 from simtool.errors import SimtoolError, SpecError
 from simtool.latency import LatencyModel
+from simtool.limits import current_limits
 from simtool.registry import service_class
 from simtool.service import Service, ToolSchema, check_args
 from simtool.yamlspec import Located
@@ -340,6 +341,34 @@ def _check_finite(value: Any, where: Located, path: tuple[Any, ...]) -> None:
             _check_finite(item, where, path + (i,))
 
 
+def _check_fault_scope(fault: Fault, tasks: Mapping[str, TaskSpec], where: Located, path: tuple[Any, ...]) -> None:
+    """A revoke or grant names a scope of a service its task has (any task's, for every task)."""
+    if fault.scope is None:
+        return
+    chosen = [tasks[fault.task]] if fault.task is not None else list(tasks.values())
+    known = sorted({scope for t in chosen for name in t.services for scope in scopes_of(service_class(name))})
+    if fault.scope not in known:
+        whose = f"task {fault.task}" if fault.task is not None else "any task"
+        raise where.error(path + ("scope",), f"no service of {whose} has this scope", expected=" | ".join(known), found=fault.scope)
+
+
+def _check_caps(horizon: int, max_decisions: int, faults: Sequence[Fault], processes: Sequence[FaultProcess],
+                where: Located) -> None:
+    """The work a world asks for stays under the caps in force (:mod:`simtool.limits`)."""
+    caps = current_limits()
+    if horizon > caps.horizon_ms:
+        raise where.error(("horizon_ms",), f"the horizon is above the cap; {caps.hint('horizon_ms')}",
+                          expected=f"at most {caps.horizon_ms} ms", found=horizon)
+    if max_decisions > caps.max_decisions:
+        raise where.error(("max_decisions",), f"max_decisions is above the cap; {caps.hint('max_decisions')}",
+                          expected=f"at most {caps.max_decisions}", found=max_decisions)
+    events = len(faults) + sum(p.max_count for p in processes)
+    if events > caps.fault_events:
+        path = ("fault_processes",) if processes else ("faults",)
+        raise where.error(path, f"the world can raise more fault events than the cap; {caps.hint('fault_events')}",
+                          expected=f"at most {caps.fault_events} (scheduled faults plus every max_count)", found=events)
+
+
 def parse_world(data: Any, where: Located | None = None) -> World:
     """Check a world mapping and build the ``World``; ``World.resolved`` holds every default."""
     where = where or Located(None, {})
@@ -379,6 +408,8 @@ def parse_world(data: Any, where: Located | None = None) -> World:
     if not isinstance(faults_spec, list):
         raise where.error(("faults",), "must be a list", expected="[{at_ms, kind, ...}, ...]", found=faults_spec)
     faults = tuple(_fault(f, tasks, where, ("faults", i), i) for i, f in enumerate(faults_spec))
+    for i, f in enumerate(faults):
+        _check_fault_scope(f, tasks, where, ("faults", i))
     horizon = int(_int(resolved["horizon_ms"], where, ("horizon_ms",), minimum=1))  # checked before processes default to it
     processes = []
     for i, p in enumerate(data.get("fault_processes") or []):
@@ -399,6 +430,8 @@ def parse_world(data: Any, where: Located | None = None) -> World:
             _fault({"kind": kind, **c} if isinstance(c, Mapping) else c, tasks, where, ppath + ("choices", j), j, template=True)
             for j, c in enumerate(choices)
         )
+        for j, template in enumerate(templates):
+            _check_fault_scope(template, tasks, where, ppath + ("choices", j))
         start = int(_int(p.get("start_ms", 0), where, ppath + ("start_ms",)))
         processes.append(
             FaultProcess(
@@ -416,6 +449,8 @@ def parse_world(data: Any, where: Located | None = None) -> World:
         raise where.error(("enforcement",), "unknown enforcement mode", expected=" | ".join(ENFORCEMENT_MODES), found=enforcement)
     if not isinstance(resolved["tie_shuffle"], bool):
         raise where.error(("tie_shuffle",), "must be true or false", expected="a boolean", found=resolved["tie_shuffle"])
+    max_decisions = int(_int(resolved["max_decisions"], where, ("max_decisions",), minimum=1))
+    _check_caps(horizon, max_decisions, faults, processes, where)
     return World(
         name=str(resolved["name"]),
         tasks=tuple(tasks.values()),
@@ -426,7 +461,7 @@ def parse_world(data: Any, where: Located | None = None) -> World:
         enforcement=enforcement,
         tie_shuffle=resolved["tie_shuffle"],
         horizon_ms=horizon,
-        max_decisions=int(_int(resolved["max_decisions"], where, ("max_decisions",), minimum=1)),
+        max_decisions=max_decisions,
         default_timeout_ms=_int(resolved["default_timeout_ms"], where, ("default_timeout_ms",), minimum=1, optional=True),
         resolved=resolved,
     )

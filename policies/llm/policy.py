@@ -31,6 +31,7 @@ from policies.llm.think import Prices, Tally, ThinkModel
 from policies.llm.tools import tool_defs
 from simtool.policy import CallAction, Decision, Observation, Policy, PolicyContext, Wait
 from simtool.runtime import PolicyAbort
+from simtool.trust import NetworkOptions
 
 __all__ = ["LLMPolicy", "LOCAL_KEY"]
 
@@ -41,6 +42,9 @@ TEXT_CHARS = 2000
 class LLMPolicy(Policy):
     name: ClassVar[str] = "llm"
     Options: ClassVar[type] = LLMOptions
+    # what a file may not choose (simtool.trust): the mode, the endpoint, the key variable
+    network: ClassVar[NetworkOptions] = NetworkOptions(mode="llm_mode", offline=("replay",), default="live",
+                                                       endpoints=("base_url", "api_key_env"), urls=("base_url",))
 
     def __init__(self, options: Mapping[str, Any] | None = None) -> None:
         super().__init__(options)
@@ -148,6 +152,9 @@ class _Lazy:
 def _api_key(settings: Mapping[str, Any]) -> str:
     name = settings["api_key_env"]
     key = os.environ.get(name, "")
+    if key and (key != key.strip() or any(c.isspace() for c in key)):
+        raise PolicyAbort(f"the key in the environment variable {name} holds whitespace (a stray newline or space?): "
+                          f"remove it; the key itself is not shown")
     if key:
         return key
     if settings["base_url"]:
