@@ -34,8 +34,14 @@ def load_world_source(source: str | None) -> tuple[dict[str, Any], Located]:
         resolvers = {ep.name: ep for ep in entry_points(group=WORLD_SOURCES)}
         if suffix not in resolvers:
             raise SpecError(f"no world source reads '.{suffix}' files", key=source, expected=" | ".join(f".{k}#id" for k in sorted(resolvers)) or "none registered", found=source)
-        data = resolvers[suffix].load()(path, fragment)
-        return copy.deepcopy(data), Located(source, {})
+        try:
+            data = resolvers[suffix].load()(path, fragment)
+        except (KeyError, TypeError, AttributeError, IndexError) as exc:  # a record the resolver cannot read
+            raise SpecError(f"a record of the file cannot be read as a world ({type(exc).__name__}: {exc})", file=path,
+                            key=fragment, expected="a record written by `simtool suite build`", found=source) from None
+        if not isinstance(data, Mapping):
+            raise SpecError("the world source did not give a mapping", file=path, key=fragment, expected="a world mapping", found=type(data).__name__)
+        return copy.deepcopy(dict(data)), Located(source, {})
     if source.endswith((".yaml", ".yml")) or Path(source).exists():
         data, where = load_yaml(source, "world file")
         if not isinstance(data, Mapping):
@@ -120,9 +126,13 @@ def check_policy_name(name: Any, where: Located | None = None, path: tuple[Any, 
                       option: str | None = None) -> str:
     """A registered policy name, or an error naming where the name was written (file and line, or the option)."""
     where = where or Located(None, {})
+    if isinstance(name, str) and name:
+        try:
+            registry.load("policy", name)
+            return name
+        except SimtoolError:
+            pass
     known = registry.names("policy")
-    if isinstance(name, str) and name in known:
-        return name
     message = "unknown policy" if isinstance(name, str) and name else "a policy needs a name"
     if option is not None:
         raise SpecError(message, key=option, expected=" | ".join(known), found=name)

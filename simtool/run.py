@@ -21,7 +21,7 @@ from simtool.trust import check_policy_origin, files_beside
 from simtool.world import parse_world
 from simtool.yamlspec import Located
 
-__all__ = ["RunResult", "resolve", "run", "run_source", "replay", "ReplayResult", "check_replayable"]
+__all__ = ["RunResult", "resolve", "run", "run_source", "replay", "ReplayResult", "check_replayable", "check_offline"]
 
 
 @frozen
@@ -136,7 +136,13 @@ def check_replayable(trace: Trace) -> None:
     header = trace.header
     if header.get("config_hash") != config_hash(header["config"]):
         raise TraceError(f"{trace.path}:1: the header's config_hash does not match its config: the header was edited")
-    check_policy_origin(header["config"]["policy"], origin="a trace header", where=Located(f"{trace.path} (header)", {}))
+    check_offline(trace)
+
+
+def check_offline(trace: Trace) -> None:
+    """A trace's policy must not make network requests when re-run (replay, shrink): a file never
+    chooses the network."""
+    check_policy_origin(trace.header["config"]["policy"], origin="a trace header", where=Located(f"{trace.path} (header)", {}))
 
 
 def replay(path: str | Path) -> ReplayResult:

@@ -18,8 +18,8 @@ from typing import IO, Any
 from attrs import frozen
 
 from simtool.errors import SimtoolError
-from simtool.runtime import PolicyAbort
 from simtool.paths import check_input
+from simtool.runtime import PolicyAbort
 from simtool.trace import canonical
 from simtool.trust import locate_named_file
 
