@@ -63,7 +63,8 @@ def _parse_value(text: str, key: str) -> Any:
     try:
         return yaml.safe_load(text) if text != "" else ""
     except yaml.YAMLError as exc:
-        raise SpecError(f"cannot parse the value of --set {key}: {exc}", key=key, found=text) from None
+        raise SpecError(f"--set {key}: the value is not valid YAML ({getattr(exc, 'problem', None) or 'cannot be parsed'})",
+                        expected="a YAML value", found=text) from None
 
 
 def apply_overrides(config: dict[str, Any], overrides: Sequence[str]) -> dict[str, Any]:

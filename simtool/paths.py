@@ -36,7 +36,7 @@ def check_input(path: str | Path, what: str, *, key: str | None = None) -> Path:
     try:
         info = p.stat()
     except FileNotFoundError:
-        raise SpecError(f"no such {what}", file=str(p), key=key, expected=f"an existing {what} file", found="nothing there") from None
+        raise SpecError(f"no such {what}", file=str(p), key=key, expected="an existing file", found="nothing there") from None
     except OSError as exc:
         raise SpecError(f"cannot read the {what}: {exc.strerror}", file=str(p), key=key) from None
     if not stat.S_ISREG(info.st_mode):

@@ -57,6 +57,9 @@ class Located:
         return SpecError(message, file=self.file, line=self.line(path), key=key, expected=expected, found=found)
 
 
+_PLAIN_TAGS = ("tag:yaml.org,2002:map", "tag:yaml.org,2002:seq")
+
+
 class _Budget:
     """Counts the values constructed, aliases expanded: the cap on a document's size."""
 
@@ -76,6 +79,9 @@ def _construct(node: yaml.Node, path: tuple[Any, ...], lines: dict[tuple[Any, ..
                budget: _Budget | None = None) -> Any:
     budget = budget or _Budget(file)
     budget.spend(node)
+    if isinstance(node, (yaml.MappingNode, yaml.SequenceNode)) and node.tag not in _PLAIN_TAGS:
+        raise SpecError("a YAML tag that names a type is not allowed", file=file, line=node.start_mark.line + 1,
+                        expected="plain mappings, lists and values", found=node.tag)
     lines[path] = node.start_mark.line + 1
     if isinstance(node, yaml.MappingNode):
         out: dict[str, Any] = {}
