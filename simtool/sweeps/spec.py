@@ -21,11 +21,10 @@ Config paths are those of ``simtool run --set``: ``world.<path>`` or ``policy.<k
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
-
-import hashlib
 
 from attrs import evolve, frozen
 

@@ -26,10 +26,10 @@ from simtool.errors import SpecError
 from simtool.paths import check_output
 from simtool.run import resolve
 from simtool.sweeps.cells import Cell, cell_config, expand
+from simtool.sweeps.execute import TRACES_DIR
 from simtool.sweeps.executors import Executor, InProcess
 from simtool.sweeps.progress import QuietProgress, SweepProgress
 from simtool.sweeps.spec import SweepSpec
-from simtool.sweeps.execute import TRACES_DIR
 from simtool.sweeps.store import SWEEP_FILE, ResultStore, StoreError, refuse_link
 
 __all__ = ["SweepReport", "run_sweep", "check_spec", "batches", "MAX_BATCH"]
