@@ -204,8 +204,14 @@ def _open_exclusive(partial: Path, target: Path) -> IO[bytes]:
         import fcntl
     except ImportError:  # no advisory locks (Windows): the last writer wins
         return open(partial, "wb")  # noqa: SIM115
+    if partial.is_symlink():
+        raise TraceError(f"{target}: {partial.name} is a symbolic link; a trace is never written through one")
     for _ in range(100):
-        fd = os.open(partial, os.O_WRONLY | os.O_CREAT, 0o644)
+        try:
+            fd = os.open(partial, os.O_WRONLY | os.O_CREAT | getattr(os, "O_NOFOLLOW", 0), 0o644)
+        except OSError as exc:  # ELOOP: a link planted where the trace is written
+            raise TraceError(f"{target}: cannot write {partial.name} ({exc.strerror}); "
+                             "a symbolic link there is not followed") from None
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except OSError:
