@@ -8,9 +8,9 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
+from typing import Any
 
 import re2
-from typing import Any
 
 from simtool.service import Service
 from worlds.strings.safe_regex import compile_safe, text_too_long
