@@ -17,6 +17,7 @@ from attrs import field, frozen
 
 from simtool.callstring import parse_call
 from simtool.errors import SimtoolError, SpecError
+from simtool.goldcheck import check_gold_runs
 from simtool.latency import LatencyModel
 from simtool.limits import current_limits
 from simtool.registry import service_class
@@ -198,7 +199,7 @@ def _gold(texts: Any, tools: Mapping[str, ToolSchema], where: Located, path: tup
 def _turn(spec: Any, tools: Mapping[str, ToolSchema], where: Located, path: tuple[Any, ...]) -> Turn:
     if not isinstance(spec, Mapping):
         raise where.error(path, "a turn must be a mapping", expected="{request, gold}", found=spec)
-    _check_keys(spec, ("request", "gold", "expect"), where, path)
+    _check_keys(spec, ("request", "gold", "expect", "expect_error"), where, path)
     request = _str(spec.get("request"), where, path + ("request",))
     return Turn(request=request, gold=_gold(spec.get("gold", []), tools, where, path + ("gold",)))
 
@@ -235,7 +236,7 @@ def _task(spec: Any, where: Located, path: tuple[Any, ...]) -> TaskSpec:
     if not isinstance(turns_spec, list) or not turns_spec:
         raise where.error(path + ("turns",), "a task needs at least one turn", expected="[{request, gold}, ...]", found=turns_spec)
     turns = tuple(_turn(t, tools, where, path + ("turns", i)) for i, t in enumerate(turns_spec))
-    return TaskSpec(
+    task = TaskSpec(
         task_id=task_id,
         services=tuple(names),
         initial_config=copy.deepcopy(dict(initial)),
@@ -244,6 +245,8 @@ def _task(spec: Any, where: Located, path: tuple[Any, ...]) -> TaskSpec:
         tools=tools,
         title=str(spec.get("title", "")),
     )
+    check_gold_runs(task, turns_spec, where, path)
+    return task
 
 
 _FAULT_FIELDS = {
