@@ -31,8 +31,10 @@ def gold(
 ) -> None:
     """Replay the gold path of every entry through simtool's services, one line per entry
     (the shape of reference_0_99.jsonl)."""
+    from simtool.paths import check_output
     from worlds.bfcl.gold import write_gold
 
+    check_output(out, "gold file", key="--out")
     with Progress(TextColumn("[bold]gold replay"), BarColumn(), MofNCompleteColumn(), TextColumn("{task.description}"),
                   TimeElapsedColumn(), console=console, transient=False) as progress:
         bar = progress.add_task("", total=None)
@@ -54,9 +56,11 @@ def build(
 ) -> None:
     """Compose N multi-task instances (2 or 3 tasks, same domain or across domains) from
     BFCL-imported and authored tasks."""
+    from simtool.paths import check_output
     from worlds.bfcl.corpus import data_dir
     from worlds.suites import build_suite, excluded_tasks, task_pool, write_suite
 
+    check_output(out, "suite", key="--out")
     folder = data_dir(bfcl)
     if folder is None:
         raise SpecError("no BFCL corpus: pass --bfcl DATA_DIR or set SIMTOOL_BFCL_DATA", key="--bfcl", expected="a folder", found=None)

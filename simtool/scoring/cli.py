@@ -11,6 +11,7 @@ from rich.console import Console
 from rich.table import Table
 
 from simtool.errors import SpecError
+from simtool.paths import check_output
 from simtool.scoring.aggregate import GROUP_KEYS, aggregate
 from simtool.scoring.compare import DEFAULT_POLICIES, PROFILES, compare
 from simtool.scoring.score import score_trace
@@ -144,6 +145,8 @@ def compare_command(
     """The same instances at the instant profile (no latency) and delayed, per policy, side by side."""
     if seeds < 1:
         raise SpecError("need at least one seed", key="--seeds", expected="an integer >= 1", found=seeds)
+    if trace_dir is not None:
+        check_output(trace_dir / "trace.jsonl", "trace folder", key="--trace-dir")
     result = compare(worlds, tuple(policy or DEFAULT_POLICIES), tuple(range(first_seed, first_seed + seeds)),
                      tuple(set_ or ()), trace_dir)
     if as_json:

@@ -69,8 +69,8 @@ def sweep(
 ) -> None:
     """Run every cell of a sweep spec missing from OUT; one score row per cell. Rerun to resume.
 
-    A folder holds one spec's rows (only its seeds may change between runs); failed cells
-    are run again on resume unless --keep-failed."""
+    A folder holds one spec's rows (only seeds and swept values may change between runs);
+    failed cells are run again on resume unless --keep-failed."""
     if limit:
         parse_limits(limit)  # a bad item is an error before anything runs
         os.environ[LIMITS_VAR] = ",".join(filter(None, [os.environ.get(LIMITS_VAR, ""), *limit]))  # worker processes inherit it

@@ -64,12 +64,13 @@ class SweepSpec:
 
     @property
     def identity(self) -> str:
-        """What a sweep folder holds rows of: every part of the spec but its seeds (more or fewer
-        seeds resume the same sweep; any other change is another sweep)."""
+        """What a sweep folder holds rows of: the spec's name, worlds, policies, swept paths and
+        fixed values. Seeds and the values of swept paths may change between runs into one
+        folder (a grown spec runs only its new cells); any other change is another sweep."""
         material = {
             "name": self.name, "worlds": list(self.worlds),
             "policies": [{"label": p.label, "name": p.name, "options": dict(p.options)} for p in self.policies],
-            "grid": [[k, list(v)] for k, v in self.grid], "set": [[k, v] for k, v in self.fixed],
+            "grid": [k for k, _ in self.grid], "set": [[k, v] for k, v in self.fixed],
         }
         return hashlib.sha256(canonical(material).encode("utf-8")).hexdigest()[:20]
 

@@ -4,8 +4,9 @@ Rows are stored the moment their batch comes back, one durable line each; nothin
 kept. A sweep stopped at any point and run again with the same spec and folder runs only
 the cells missing from the store, so every cell ends up there exactly once.
 
-A folder belongs to one spec: ``sweep.json`` records the spec's identity (everything but
-its seeds), and a different spec is refused before anything is written. Failed cells are
+A folder belongs to one spec: ``sweep.json`` records the spec's identity (all but its seeds
+and the values of its swept paths, which may grow), and a different spec is refused before
+anything is written. Failed cells are
 run again on resume unless ``retry_failed=False`` (``simtool sweep --keep-failed``); a
 cell's ok row replaces its failure. A spec refused before any cell runs leaves no folder
 behind (nor anything in an existing one).
@@ -119,8 +120,8 @@ def check_folder(spec: SweepSpec, out: Path) -> None:
     identity = known.get("identity") if isinstance(known, dict) else None
     if identity is not None and identity != spec.identity:
         raise StoreError(f"{out} holds the rows of another sweep spec ('{known.get('name')}', identity {identity}; "
-                         f"this spec '{spec.name}' is {spec.identity}): only the seeds of a spec may change between runs "
-                         "into one folder; give --out another folder")
+                         f"this spec '{spec.name}' is {spec.identity}): between runs into one folder only the seeds and "
+                         "the values of swept paths may change; give --out another folder")
 
 
 def run_sweep(spec: SweepSpec, out: str | Path, *, executor: Executor | None = None, keep_traces: bool = False,

@@ -162,6 +162,7 @@ CASES = [
     ("compare-missing-world", "compare {d}/missing.yaml", "missing.yaml"),
     ("compare-no-seeds", "compare {d}/race.yaml --seeds 0", "--seeds"),
     ("compare-unknown-policy", "compare {d}/race.yaml --policy nosuch", "nosuch"),
+    ("compare-trace-dir-is-a-file", "compare {d}/race.yaml --trace-dir {d}/race.yaml", "race.yaml"),
     ("sweep-spec-without-worlds", "sweep {d}/noworlds.yaml --out {d}/out", "worlds"),
     ("sweep-missing-spec", "sweep {d}/missing.yaml --out {d}/out", "missing.yaml"),
     ("sweep-binary-spec", "sweep {d}/bin.dat --out {d}/out", "bin.dat"),
@@ -186,6 +187,8 @@ CASES = [
     ("suite-list-missing", "suite list {d}/missing.jsonl", "missing.jsonl"),
     ("suite-list-binary", "suite list {d}/bin.dat", "UTF-8"),
     ("bfcl-gold-not-a-corpus", "bfcl gold {d}/dir --out {d}/g.jsonl", "dir"),
+    ("bfcl-gold-out-under-a-file", "bfcl gold {d}/dir --out {d}/x.txt/g.jsonl", "x.txt"),
+    ("suite-build-out-is-a-directory", "suite build --out {d}/dir --bfcl {d}/dir", "directory"),
     ("unknown-command", "nosuch", "nosuch"),
     ("policies-unknown-flag", "policies --bogus", "--bogus"),
 ]

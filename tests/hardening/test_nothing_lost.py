@@ -77,7 +77,7 @@ def test_a_trace_is_never_written_through_a_planted_link(tmp_path):
     assert victim.read_text(encoding="utf-8") == "keep me"
 
 
-def test_a_sweep_folder_refuses_another_spec_but_takes_more_seeds(tmp_path):
+def test_a_sweep_folder_refuses_another_spec_but_takes_more_seeds_and_grid_values(tmp_path):
     run_sweep(load_spec(write_spec(tmp_path, "worlds: [race.yaml]\npolicies: [interleave]\nseeds: 2\n")), tmp_path / "out")
     rows = (tmp_path / "out" / "results.jsonl").read_bytes()
     other = load_spec(write_spec(tmp_path, "worlds: [race.yaml]\npolicies: [eager]\nseeds: 2\n", "other.yaml"))
@@ -86,6 +86,9 @@ def test_a_sweep_folder_refuses_another_spec_but_takes_more_seeds(tmp_path):
     assert (tmp_path / "out" / "results.jsonl").read_bytes() == rows
     more = load_spec(write_spec(tmp_path, "worlds: [race.yaml]\npolicies: [interleave]\nseeds: 3\n", "more.yaml"))
     assert run_sweep(more, tmp_path / "out").ran == 1
+    swept = "worlds: [race.yaml]\npolicies: [interleave]\nseeds: 1\ngrid: {world.latency.scale: [1]}\n"
+    with pytest.raises(StoreError, match="another sweep spec"):  # a new swept path is another sweep
+        run_sweep(load_spec(write_spec(tmp_path, swept, "swept.yaml")), tmp_path / "out")
 
 
 @pytest.mark.parametrize("planted", ["results.jsonl", ".lock", "sweep.json", "traces"])
