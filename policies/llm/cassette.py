@@ -63,7 +63,8 @@ class Cassette:
         if self.path.exists():
             self._load()
         elif must_exist:
-            raise CassetteError(f"{self.path}: no such cassette (record one with --set policy.llm_mode=record)")
+            beside = " (a cassette a trace, world or spec names is looked up beside that file)" if self.path != Path(path) else ""
+            raise CassetteError(f"{self.path}: no such cassette{beside} (record one with --set policy.llm_mode=record)")
 
     def __len__(self) -> int:
         return len(self._entries)
