@@ -134,7 +134,7 @@ def check_policy_name(name: Any, where: Located | None = None, path: tuple[Any, 
         except SimtoolError:
             pass
     known = registry.names("policy")
-    message = "unknown policy" if isinstance(name, str) and name else "a policy needs a name"
+    message = f"unknown policy '{name}'" if isinstance(name, str) and name else "a policy needs a name"
     if option is not None:
         raise SpecError(message, key=option, expected=" | ".join(known), found=name)
     raise where.error(path, message, expected=" | ".join(known), found=name)
