@@ -73,6 +73,8 @@ def make_inputs(d: Path, good: Path) -> None:
     (d / "nokind.jsonl").write_text(forge(lines[:2] + ['{"t": 1}'] + lines[2:]))
     (d / "nan.jsonl").write_text(forge(lines[:2] + ['{"kind": "note", "x": NaN}'] + lines[2:]))
     (d / "huge.jsonl").write_text(forge(lines[:2] + ['{"kind": "note", "x": 1e999}'] + lines[2:]))
+    issue = next(i for i, line in enumerate(lines) if '"kind":"issue"' in line)
+    (d / "stripped.jsonl").write_text(forge(lines[:issue] + ['{"kind": "issue", "t": 0, "seq": 1}'] + lines[issue + 1:]))
     (d / "after.jsonl").write_text("\n".join(lines) + "\n" + lines[1] + "\n")
     (d / "empty.jsonl").write_text("")
     edited = dict(header, config={**header["config"], "world": {**header["config"]["world"], "horizon_ms": 99}})
@@ -156,6 +158,7 @@ CASES = [
     ("diff-binary", "diff {d}/good.jsonl {d}/bin.dat", "bin.dat"),
     ("score-missing-file", "score {d}/missing.jsonl", "missing.jsonl"),
     ("score-record-not-an-object", "score {d}/notobject.jsonl", "JSON object"),
+    ("score-event-without-its-fields", "score {d}/stripped.jsonl", "stripped.jsonl: cannot be scored"),
     ("score-unknown-group", "score {d}/good.jsonl --by nothing", "--by"),
     ("score-no-arguments", "score", "traces"),
     ("score-directory", "score {d}/dir", "directory"),
