@@ -9,6 +9,7 @@ from typing import Annotated, Optional
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
@@ -89,9 +90,13 @@ def list_instances(
         table.add_column(col)
     kinds: Counter[str] = Counter()
     for count, instance in enumerate(read_suite(suite)):
-        kinds[instance["kind"]] += 1
+        kind = str(instance.get("kind", "-"))
+        kinds[kind] += 1
         if count < limit:
-            table.add_row(instance["id"], instance["kind"], instance.get("profile", ""), ", ".join(instance["task_ids"]))
+            task_ids = instance.get("task_ids")
+            tasks = ", ".join(str(t) for t in task_ids) if isinstance(task_ids, list) else "-"
+            # values from the file are shown as text, never read as markup
+            table.add_row(*(escape(str(v)) for v in (instance["id"], kind, instance.get("profile", ""), tasks)))
     console.print(table)
     console.print(f"{sum(kinds.values())} instances: " + " · ".join(f"{k} {v}" for k, v in sorted(kinds.items())))
 
