@@ -13,6 +13,7 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from simtool.runtime import PolicyAbort
+from simtool.trust import redact_url
 
 __all__ = ["Transient", "Transport", "connect", "RETRYABLE_STATUS"]
 
@@ -47,7 +48,7 @@ def _retry_after_ms(headers: Any) -> int | None:
 
 
 def _where(options: Mapping[str, Any]) -> str:
-    return options["base_url"] or f"the {options['provider']} API"
+    return redact_url(options["base_url"]) or f"the {options['provider']} API"
 
 
 def connect(options: Mapping[str, Any], key: str) -> Transport:

@@ -31,7 +31,7 @@ from policies.llm.think import Prices, Tally, ThinkModel
 from policies.llm.tools import tool_defs
 from simtool.policy import CallAction, Decision, Observation, Policy, PolicyContext, Wait
 from simtool.runtime import PolicyAbort
-from simtool.trust import NetworkOptions
+from simtool.trust import NetworkOptions, redact_url
 
 __all__ = ["LLMPolicy", "LOCAL_KEY"]
 
@@ -50,7 +50,8 @@ class LLMPolicy(Policy):
         super().__init__(options)
         self.settings = check_options(self.options)
         recorded = "replay" if self.settings["llm_mode"] == "record" else self.settings["llm_mode"]
-        self.options = {**self.settings, "llm_mode": recorded}
+        # credentials in a base_url (user:password@) are used to connect, never recorded
+        self.options = {**self.settings, "llm_mode": recorded, "base_url": redact_url(self.settings["base_url"])}
         self._think = ThinkModel.from_options(self.settings)
         self._prices = Prices.from_options(self.settings)
         self._exchange: Exchange | None = None
@@ -64,7 +65,7 @@ class LLMPolicy(Policy):
         mode = s["llm_mode"]
         cassette = Cassette(Path(s["cassette"]), must_exist=mode == "replay") if mode != "live" else None
         self._format = wire_format(s["provider"])
-        where = f"{s['base_url'] or 'the ' + s['provider'] + ' API'} (model {s['model']})"
+        where = f"{redact_url(s['base_url']) or 'the ' + s['provider'] + ' API'} (model {s['model']})"
         backoff = Backoff(s["max_attempts"], s["retry_base_ms"], s["retry_max_ms"])
         transport = None if mode == "replay" else _Lazy(s)
         self._exchange = Exchange(s["provider"], mode, cassette, transport, backoff, where)

@@ -104,3 +104,12 @@ def test_a_cassette_line_that_is_not_utf8_names_the_line(tmp_path):
     path.write_bytes(b'{"key": "k", "request": {}, "response": {}}\n\xff\xfe\n')
     with pytest.raises(CassetteError, match="c.jsonl:2: not UTF-8"):
         Cassette(path, must_exist=True)
+
+
+def test_a_base_url_with_credentials_given_in_python_is_used_but_never_recorded(tmp_path):
+    from policies.llm import LLMPolicy
+
+    policy = LLMPolicy({"base_url": "http://bob:s3cret@127.0.0.1:9/v1", "llm_mode": "replay",
+                        "cassette": str(tmp_path / "c.jsonl")})
+    assert policy.settings["base_url"] == "http://bob:s3cret@127.0.0.1:9/v1"  # what the client connects with
+    assert policy.options["base_url"] == "http://***@127.0.0.1:9/v1"  # what the trace header records
