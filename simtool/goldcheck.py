@@ -36,19 +36,28 @@ def expected_errors(value: Any, gold_count: int, where: Located, path: tuple[Any
                       found=value)
 
 
-def _services(task_id: str, names: Sequence[str], initial: Mapping[str, Any]) -> dict[str, Service]:
+def _services(task_id: str, names: Sequence[str], initial: Mapping[str, Any], where: Located,
+              path: tuple[Any, ...]) -> dict[str, Service]:
     out = {}
     for name in names:
         ctx = ServiceContext(task_id, lambda stream_name, name=name: stream(CHECK_SEED, "service", task_id, name, stream_name))
         instance = service_class(name)(ctx)
-        instance.load_scenario(normalize(initial.get(name) or {}))
+        scenario = initial.get(name) or {}
+        if not isinstance(scenario, Mapping):
+            raise where.error(path + ("initial_config", name), "a scenario is a mapping of the service's state",
+                              expected="{key: value, ...}", found=scenario)
+        try:
+            instance.load_scenario(normalize(scenario))
+        except Exception as exc:  # noqa: BLE001: whatever a service makes of a bad scenario, it is the world's mistake
+            raise where.error(path + ("initial_config", name), f"{name} cannot load this scenario ({type(exc).__name__}: {exc})",
+                              expected="the state the service documents", found=scenario) from None
         out[name] = instance
     return out
 
 
 def check_gold_runs(task: Any, turn_specs: Sequence[Mapping[str, Any]], where: Located, path: tuple[Any, ...]) -> None:
     """Replay ``task``'s gold (a :class:`simtool.world.TaskSpec`); an unexpected error is a world error."""
-    services = _services(task.task_id, task.services, task.initial_config)
+    services = _services(task.task_id, task.services, task.initial_config, where, path)
     for t, (turn, spec) in enumerate(zip(task.turns, turn_specs)):
         allowed = expected_errors(spec.get("expect_error"), len(turn.gold), where, path + ("turns", t, "expect_error"))
         for i, call in enumerate(turn.gold):

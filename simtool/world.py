@@ -212,6 +212,9 @@ def _task(spec: Any, where: Located, path: tuple[Any, ...]) -> TaskSpec:
     names = spec.get("services")
     if not isinstance(names, list) or not names:
         raise where.error(path + ("services",), "must list the task's services", expected="[ServiceName, ...]", found=names)
+    for i, name in enumerate(names):
+        if not isinstance(name, str) or not name:
+            raise where.error(path + ("services", i), "a service is named by a string", expected="ServiceName", found=name)
     tools: dict[str, ToolSchema] = {}
     all_scopes: list[str] = []
     for i, name in enumerate(names):
@@ -276,12 +279,14 @@ def _fault(spec: Any, tasks: Mapping[str, TaskSpec], where: Located, path: tuple
     allowed = ("kind",) + (() if template else ("at_ms",)) + _FAULT_FIELDS[kind]
     _check_keys(spec, allowed, where, path)
     for key in _REQUIRED[kind] + (() if template else ("at_ms",)):
-        if key not in spec:
-            raise where.error(path, f"a {kind} fault needs '{key}'", expected=key, found=None)
+        if spec.get(key) is None:
+            raise where.error(path + ((key,) if key in spec else ()), f"a {kind} fault needs '{key}'", expected=key, found=None)
     task = spec.get("task")
-    if task is not None and task != "*" and task not in tasks:
+    if task is not None and (not isinstance(task, str) or (task != "*" and task not in tasks)):
         raise where.error(path + ("task",), "unknown task", expected=" | ".join(tasks), found=task)
     service = spec.get("service")
+    if service is not None and not isinstance(service, str):
+        raise where.error(path + ("service",), "a service is named by a string", expected="ServiceName", found=service)
     if service is not None:
         known = sorted({s for t in tasks.values() for s in t.services})
         if service not in known:
@@ -355,6 +360,32 @@ def _check_fault_scope(fault: Fault, tasks: Mapping[str, TaskSpec], where: Locat
         raise where.error(path + ("scope",), f"no service of {whose} has this scope", expected=" | ".join(known), found=fault.scope)
 
 
+MAX_LATENCY_NUMBER = 1e12  # ms (or a factor): about 30 years; a larger number is a mistake that would overflow a draw
+
+
+def _check_magnitude(value: Any, where: Located, path: tuple[Any, ...]) -> None:
+    if isinstance(value, (int, float)) and not isinstance(value, bool) and abs(value) > MAX_LATENCY_NUMBER:
+        raise where.error(path, "a latency number this large would overflow", expected=f"at most {MAX_LATENCY_NUMBER:g}", found=value)
+    if isinstance(value, Mapping):
+        for key, item in value.items():
+            _check_magnitude(item, where, path + (key,))
+    elif isinstance(value, list):
+        for i, item in enumerate(value):
+            _check_magnitude(item, where, path + (i,))
+
+
+def _latency(spec: Any, where: Located) -> LatencyModel:
+    """The latency model; a value the model cannot read at all is an error naming ``latency``, not a crash."""
+    if spec is not None and not isinstance(spec, Mapping):
+        raise where.error(("latency",), "must be a mapping", expected="{default, services, scale}", found=spec)
+    _check_magnitude(spec, where, ("latency",))
+    try:
+        return LatencyModel(spec, where, ("latency",))
+    except (TypeError, ValueError, AttributeError, OverflowError, KeyError) as exc:
+        raise where.error(("latency",), f"cannot be read ({type(exc).__name__}: {exc})",
+                          expected="latency legs as in docs/worlds.md", found=spec) from None
+
+
 def _check_caps(horizon: int, max_decisions: int, faults: Sequence[Fault], processes: Sequence[FaultProcess],
                 where: Located) -> None:
     """The work a world asks for stays under the caps in force (:mod:`simtool.limits`)."""
@@ -392,7 +423,7 @@ def parse_world(data: Any, where: Located | None = None) -> World:
         if task.task_id in tasks:
             raise where.error(("tasks", i, "id"), "duplicate task id", expected="a unique id", found=task.task_id)
         tasks[task.task_id] = task
-    latency = LatencyModel(data.get("latency"), where, ("latency",))
+    latency = _latency(data.get("latency"), where)
     used_services = {s for t in tasks.values() for s in t.services}
     for service, tool in latency.tool_overrides():
         if service not in used_services:
@@ -415,6 +446,9 @@ def parse_world(data: Any, where: Located | None = None) -> World:
         _check_fault_scope(f, tasks, where, ("faults", i))
     horizon = int(_int(resolved["horizon_ms"], where, ("horizon_ms",), minimum=1))  # checked before processes default to it
     processes = []
+    if not isinstance(data.get("fault_processes") or [], list):
+        raise where.error(("fault_processes",), "must be a list", expected="[{kind, mean_interval_ms, choices}, ...]",
+                          found=data.get("fault_processes"))
     for i, p in enumerate(data.get("fault_processes") or []):
         ppath = ("fault_processes", i)
         if not isinstance(p, Mapping):

@@ -78,3 +78,27 @@ def test_a_fault_scope_no_service_of_the_task_has_is_a_world_error():
     text = BASE + "faults:\n  - {at_ms: 5, kind: revoke, scope: trading.write, task: t1}\n"
     with pytest.raises(SpecError, match="world.yaml:9, key 'faults.0.scope'.*ticketing.read \\| ticketing.write"):
         parse(text)
+
+
+@pytest.mark.parametrize(("extra", "key"), [
+    ("latency: 5\n", "latency"),
+    ("latency: {default: {request: {dist: lognormal, median: 1.0e+308, sigma: 0.5}}}\n", "latency.default.request.median"),
+    ("latency: {default: {request: {dist: [lognormal]}}}\n", "latency"),
+    ("fault_processes: 3\n", "fault_processes"),
+    ("faults:\n  - {at_ms: 5, kind: outage, service: null, duration_ms: 3}\n", "faults.0.service"),
+    ("faults:\n  - {at_ms: 5, kind: cancel_task, task: [t1]}\n", "faults.0.task"),
+])
+def test_a_value_of_the_wrong_shape_is_a_world_error_not_a_crash(extra, key):
+    with pytest.raises(SpecError, match=f"key '{key}'"):
+        parse(BASE + extra)
+
+
+@pytest.mark.parametrize(("replace", "key"), [
+    ("services: [TicketAPI]", "tasks.0.services.0"),
+    ("turns:", "initial_config"),
+])
+def test_a_task_of_the_wrong_shape_is_a_world_error_not_a_crash(replace, key):
+    text = BASE.replace("services: [TicketAPI]", "services: [[TicketAPI]]") if key.startswith("tasks") else \
+        BASE.replace("    turns:", "    initial_config: {TicketAPI: 5}\n    turns:")
+    with pytest.raises(SpecError, match=key):
+        parse(text)
