@@ -3,6 +3,11 @@
 Events at the same millisecond run in scheduling order (SimPy's FIFO). With a tie-shuffle
 generator, same-ms events of equal priority run in a seeded random order instead, to flush
 out races that depend on that order.
+
+The public surface: ``now``, ``after`` (a callback some ms from now), SimPy's ``process`` and
+``timeout``, ``pause`` and ``run_until`` (step until a callback pauses the clock, the queue
+runs dry, or the next event lies past a horizon). No other module touches the clock's
+private attributes.
 """
 
 from __future__ import annotations
@@ -17,9 +22,45 @@ from simpy.core import NORMAL, URGENT
 
 __all__ = ["Clock", "Timer", "Wake", "Either", "make_clock"]
 
+_step = simpy.Environment.step
+
 
 class Clock(simpy.Environment):
     """Integer-ms SimPy environment (time starts at 0; all delays are ints)."""
+
+    # The current time, a plain attribute (SimPy's is a property: a call at each of the run's
+    # thousands of reads). ``step`` sets it to the time of the event it is about to run.
+    now: int = 0  # type: ignore[assignment]
+
+    def __init__(self) -> None:
+        super().__init__(0)
+        self._paused = False
+
+    def step(self) -> None:
+        queue = self._queue
+        if queue:
+            self.now = queue[0][0]
+        _step(self)
+
+    def pause(self) -> None:
+        """Make the step now running (or, between steps, none at all) the last that ``run_until`` runs."""
+        self._paused = True
+
+    def run_until(self, horizon: int) -> str | None:
+        """Step until a callback calls ``pause`` (None), or until no event is left (``stalled``) or
+        the next one lies after ``horizon`` ms (``horizon``), leaving it unrun. A pause is used up
+        by the call that sees it."""
+        queue = self._queue  # what ``peek`` reads, read here without a call per step
+        while not self._paused:
+            if not queue:
+                return "stalled"
+            when = queue[0][0]
+            if when > horizon:
+                return "horizon"
+            self.now = when  # what ``step`` does before SimPy's step
+            _step(self)
+        self._paused = False
+        return None
 
     def after(self, delay: int, callback: Callable[[Any], Any], *, urgent: bool = False) -> None:
         """Call ``callback`` ``delay`` ms from now: scheduled as a SimPy timeout (or, ``urgent``,
@@ -31,7 +72,7 @@ class ShuffledClock(Clock):
     """Same-ms ties broken by a seeded random key before SimPy's insertion order."""
 
     def __init__(self, rng: np.random.Generator) -> None:
-        super().__init__(0)
+        super().__init__()
         self._tie_keys = iter(rng.integers(0, 2**62, size=1 << 16).tolist())
         self._rng = rng
 
@@ -89,4 +130,5 @@ class Either:
 
 
 def make_clock(tie_rng: np.random.Generator | None = None) -> Clock:
-    return ShuffledClock(tie_rng) if tie_rng is not None else Clock(0)
+    """The run's clock: FIFO ties, or ties shuffled by ``tie_rng``."""
+    return ShuffledClock(tie_rng) if tie_rng is not None else Clock()

@@ -16,6 +16,7 @@ from typing import Any
 
 from simtool.latency import LatencyDraws
 from simtool.policy import GoldStep
+from simtool.rng import Streams
 from simtool.service import Service, ServiceContext, normalize
 from simtool.world import TaskSpec, Turn, World
 
@@ -41,14 +42,16 @@ def shared_expectations(world: World) -> Shared:
 
 
 class GoldBook:
+    """The gold of one run's tasks as amendments change it, and what replaying it gives."""
+
     def __init__(self, tasks: dict[str, TaskSpec], draws: LatencyDraws, instantiate: Instantiate,
-                 seed: int = 0, shared: Shared | None = None) -> None:
+                 streams: Streams, shared: Shared | None = None) -> None:
         self._tasks = tasks
         self._latency = draws.model
         self._draws = draws  # shared with the runtime: the k-th gold call of a tool reads the k-th draw
         self._drawn: dict[tuple[str, str], int] = {}
         self._instantiate = instantiate
-        self._seed = seed
+        self._seed = streams.seed  # the key of expectations that depend on the run's streams
         self._shared = shared if shared is not None else {}
         self._amendments: dict[tuple[str, int, int], Turn] = {}
         self._steps: dict[tuple[str, int, int], tuple[GoldStep, ...]] = {}

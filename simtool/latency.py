@@ -22,12 +22,13 @@ from typing import Any
 import numpy as np
 from attrs import frozen
 
-from simtool.rng import stream
+from simtool.rng import Streams
 from simtool.yamlspec import Located
 
-__all__ = ["Distribution", "parse_distribution", "LatencyModel", "LatencyDraws", "LEGS", "Legs"]
+__all__ = ["Distribution", "parse_distribution", "LatencyModel", "LatencyDraws", "LEGS", "LATENCY_KEYS", "Legs"]
 
 LEGS = ("request", "service", "response")
+LATENCY_KEYS = ("scale", "default", "services")  # the keys of a world's ``latency`` section, in reading order
 
 Sampler = Callable[[np.random.Generator], float]
 
@@ -183,7 +184,7 @@ def _legs(spec: Mapping[str, Any], where: Located, path: tuple[Any, ...], base: 
 
 
 class LatencyModel:
-    """Resolved per-tool legs, a global scale, and common-random-number streams per run seed.
+    """Resolved per-tool legs and a global scale (a run draws from it with ``LatencyDraws``).
 
     Spec (the world's ``latency`` key)::
 
@@ -199,9 +200,9 @@ class LatencyModel:
     def __init__(self, spec: Mapping[str, Any] | None, where: Located | None = None, path: tuple[Any, ...] = ("latency",)) -> None:
         where = where or Located(None, {})
         spec = spec or {}
-        extra = sorted(set(spec) - {"scale", "default", "services"})
+        extra = sorted(set(spec) - set(LATENCY_KEYS))
         if extra:
-            raise where.error(path + (extra[0],), "unknown latency key", expected="scale | default | services", found=extra[0])
+            raise where.error(path + (extra[0],), "unknown latency key", expected=" | ".join(LATENCY_KEYS), found=extra[0])
         scale = spec.get("scale", 1.0)
         if not isinstance(scale, (int, float)) or isinstance(scale, bool) or scale < 0:
             raise where.error(path + ("scale",), "must be a number >= 0", expected="a number >= 0", found=scale)
@@ -244,9 +245,9 @@ class LatencyDraws:
 
     BATCH = 16
 
-    def __init__(self, model: LatencyModel, seed: int) -> None:
+    def __init__(self, model: LatencyModel, streams: Streams) -> None:
         self.model = model
-        self.seed = seed
+        self._rngs = streams
         self._values: dict[tuple[str, str], list[tuple[int, int, int]]] = {}
         self._streams: dict[tuple[str, str, str], np.random.Generator] = {}
         self._next: dict[tuple[str, str], int] = {}
@@ -257,7 +258,7 @@ class LatencyDraws:
         key = (task_id, tool, leg)
         rng = self._streams.get(key)
         if rng is None:
-            rng = self._streams[key] = stream(self.seed, "latency", task_id, tool, leg)
+            rng = self._streams[key] = self._rngs("latency", task_id, tool, leg)
         return dist.draw_many(rng, n, self.model.scale)
 
     def nth(self, task_id: str, service: str, tool: str, k: int) -> tuple[int, int, int]:

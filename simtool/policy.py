@@ -12,6 +12,10 @@ A decision with no actions and no wait waits for anything.
 
 Actions name results they rely on in ``uses`` (call ids): that is how the trace knows which
 result a decision was bound to (for stale-result and wrong-binding checks).
+
+Everything a policy learns comes back in the observation, as in Gymnasium's ``step``: a
+``CallAction`` carries a ``ref`` the policy chooses, and the next observation's ``issued``
+reports what became of it (the ``call_id`` it got, or the refusal and why).
 """
 
 from __future__ import annotations
@@ -19,17 +23,20 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any, ClassVar
 
+import attrs
 import numpy as np
-from attrs import define, field, fields, frozen
+from attrs import define, field, frozen
 
-from simtool.errors import SpecError
+from simtool.errors import SimtoolError, SpecError
 from simtool.latency import Distribution, parse_distribution
+from simtool.options import ThinkOptions, resolve_options, structure_options
 from simtool.service import ToolSchema
 
 __all__ = [
     "CallView",
     "TaskView",
     "Event",
+    "Issued",
     "Observation",
     "CallAction",
     "Cancel",
@@ -42,8 +49,15 @@ __all__ = [
     "PolicyContext",
     "Oracle",
     "GoldStep",
+    "PolicyAbort",
     "resolve_options",
+    "structure_options",
+    "ThinkOptions",
 ]
+
+
+class PolicyAbort(SimtoolError):
+    """Raised by a policy that cannot go on (e.g. the model cannot be reached): the trace stays incomplete."""
 
 
 @frozen
@@ -84,9 +98,9 @@ class Event:
     """Something that happened since the last decision.
 
     kinds: ``delivered`` (a result, ok or error), ``timed_out``, ``cancelled`` (a call cancelled
-    by the world), ``task_cancelled``, ``amended``, ``revoked``, ``granted``, ``outage``,
-    ``rate_limit``, ``subtask_started``, ``rejected`` (an action the runtime refused),
-    ``wait_timeout``.
+    by the world), ``subtask_started``, ``rejected`` (an action the runtime refused),
+    ``wait_timeout``, and the events of the world's faults, each named by its fault kind
+    (``simtool.faults``): ``task_cancelled``, ``amended``, ``revoked``, ``granted``.
     """
 
     kind: str
@@ -97,7 +111,30 @@ class Event:
 
 
 @frozen
+class Issued:
+    """What became of a ``CallAction`` that carried a ``ref``, reported in the next observation.
+
+    ``call_id`` is the id of the call it started; None when the runtime refused the action
+    outright (no call was made), with ``refused`` the reason (the ``agent_error`` reason:
+    ``unknown_task``, ``unknown_tool``, ``wrong_task_tool``, ``bad_arguments``, ``bad_timeout``)
+    and ``detail`` the explanation. A call that got an id can still be refused later (the task
+    is no longer active, a permission, an outage): its delivery says so.
+    """
+
+    ref: str
+    call_id: str | None
+    refused: str | None = None
+    detail: str | None = None
+
+
+@frozen
 class Observation:
+    """What the policy sees at a decision point.
+
+    ``issued`` maps the ``ref`` of each call action applied since the last decision to its
+    outcome (in the order the actions took effect); actions without a ``ref`` are not reported.
+    """
+
     now: int
     decision: int  # index of this decision, from 0
     tasks: tuple[TaskView, ...]
@@ -105,6 +142,7 @@ class Observation:
     in_flight: tuple[str, ...]  # call ids, in issue order
     events: tuple[Event, ...]  # since the last decision, in order
     schemas: Mapping[str, Mapping[str, ToolSchema]]  # task id -> tool name -> schema
+    issued: Mapping[str, Issued] = field(factory=dict)  # ref -> outcome, since the last decision
 
     def task(self, task_id: str) -> TaskView:
         for t in self.tasks:
@@ -115,15 +153,26 @@ class Observation:
 
 @frozen
 class CallAction:
+    """Call ``tool`` of task ``task_id`` with ``args``.
+
+    ``timeout_ms``: the call's deadline from issue (None: the world's default, if any).
+    ``uses``: the call ids whose results the arguments rely on. ``ref``: a name the policy
+    chooses for this action; the next observation's ``issued[ref]`` tells the call id it got or
+    why it was refused (use a ref not pending in the same decision: a repeated one replaces it).
+    """
+
     task_id: str
     tool: str
     args: Mapping[str, Any] = field(factory=dict)
     timeout_ms: int | None = None
     uses: tuple[str, ...] = ()
+    ref: str | None = None
 
 
 @frozen
 class Cancel:
+    """Cancel call ``call_id`` (see ``simtool.runtime`` for what cancelled means before and after execution)."""
+
     call_id: str
 
 
@@ -138,6 +187,9 @@ class Respond:
 
 @frozen
 class Wait:
+    """Sleep until one of ``call_ids`` ends (any call when empty) or a world event touches the run,
+    or ``timeout_ms`` passes (then the observation has a ``wait_timeout`` event)."""
+
     call_ids: tuple[str, ...] = ()
     timeout_ms: int | None = None
 
@@ -158,6 +210,9 @@ class AgentError:
 
 @frozen
 class Decision:
+    """A policy's answer to an observation: ``actions`` applied in order once ``think_ms`` has
+    passed, then ``wait`` (None: decide again at once, unless there were no actions)."""
+
     actions: tuple[Action, ...] = ()
     think_ms: int = 0
     wait: Wait | None = None
@@ -204,58 +259,39 @@ class PolicyContext:
     trace_dir: str | None = None
 
 
-def _coerce(value: Any, default: Any, key: str) -> Any:
-    if default is None or value is None:
-        return value
-    if isinstance(default, bool):
-        if isinstance(value, bool):
-            return value
-        raise SpecError("wrong type", key=f"policy.{key}", expected="true or false", found=value)
-    if isinstance(default, int):
-        if isinstance(value, int) and not isinstance(value, bool):
-            return value
-        raise SpecError("wrong type", key=f"policy.{key}", expected="an integer", found=value)
-    if isinstance(default, float):
-        if isinstance(value, (int, float)) and not isinstance(value, bool):
-            return float(value)
-        raise SpecError("wrong type", key=f"policy.{key}", expected="a number", found=value)
-    if isinstance(default, str) and not isinstance(value, str):
-        raise SpecError("wrong type", key=f"policy.{key}", expected="a string", found=value)
-    return value
-
-
-def resolve_options(options_cls: type, given: Mapping[str, Any]) -> dict[str, Any]:
-    """Fill a policy's options with defaults; unknown keys and wrong types name the key."""
-    known = {f.name: f for f in fields(options_cls)}
-    for key in given:
-        if key not in known:
-            raise SpecError("unknown policy option", key=f"policy.{key}", expected=" | ".join(sorted(known)), found=key)
-    out: dict[str, Any] = {}
-    for name, f in known.items():
-        default = f.default.factory() if hasattr(f.default, "factory") else f.default
-        out[name] = _coerce(given[name], default, name) if name in given else default
-    return out
-
-
-@frozen
-class ThinkOptions:
-    think: Any = 0
-
-
 class Policy:
     """Base class. Subclasses set ``name``, an attrs ``Options`` class, and implement ``decide``.
 
-    ``options`` is the resolved option mapping (every default filled), recorded in the trace
-    header. ``think`` (every scripted policy has it) is a latency spec: the think time drawn per
-    decision from the policy's own stream.
+    The runtime calls ``reset`` once, then ``decide`` at each decision point, then ``close``.
+
+    ``options`` is the policy's options record, an instance of ``Options`` (every default
+    filled, every value checked: see :mod:`simtool.options`), read as attributes
+    (``self.options.think``); the trace header records ``attrs.asdict`` of it. To change an
+    option, make a new record with ``attrs.evolve(self.options, key=value)``. ``think``
+    (every scripted policy has it) is a latency spec: the think time drawn per decision from
+    the policy's own stream.
     """
 
     name: ClassVar[str] = ""
     Options: ClassVar[type] = ThinkOptions
 
-    def __init__(self, options: Mapping[str, Any] | None = None) -> None:
-        self.options = resolve_options(self.Options, options or {})
+    def __init__(self, options: Mapping[str, Any] | Any | None = None) -> None:
+        """``options``: ``policy.<key>`` values (a mapping), or a ready ``Options`` record."""
+        if isinstance(self.Options, type) and isinstance(options, self.Options) and attrs.has(type(options)):
+            self.options: Any = options
+        else:
+            self.options = structure_options(self.Options, options or {})
         self.ctx: PolicyContext | None = None
+
+    def header_options(self) -> dict[str, Any]:
+        """The options as the trace header records them: ``attrs.asdict`` of the record."""
+        if not (isinstance(self.Options, type) and isinstance(self.options, self.Options) and attrs.has(type(self.options))):
+            raise TypeError(
+                f"{type(self).__name__}.options must be a {getattr(self.Options, '__name__', self.Options)} record, "
+                f"found {type(self.options).__name__}: options are attrs records now (read self.options.<key>; "
+                f"change one with attrs.evolve(self.options, key=value) instead of assigning a mapping)"
+            )
+        return attrs.asdict(self.options)
 
     def reset(self, ctx: PolicyContext) -> None:
         """Called once before the first decision."""
@@ -263,9 +299,6 @@ class Policy:
 
     def decide(self, obs: Observation) -> Decision:
         raise NotImplementedError
-
-    def on_issue(self, action: CallAction, call_id: str | None) -> None:
-        """Told, as each call action takes effect, the call id it got (None: the runtime refused it)."""
 
     def close(self) -> dict[str, Any]:
         """Called when the run ends; returns a summary recorded in the trace's end event."""

@@ -10,7 +10,7 @@ import hashlib
 
 import numpy as np
 
-__all__ = ["stream", "stream_key"]
+__all__ = ["stream", "stream_key", "Streams"]
 
 _SEP = "\x1f"
 
@@ -27,3 +27,23 @@ def stream(seed: int, *names: str) -> np.random.Generator:
         raise ValueError(f"seed must be a non-negative integer, found {seed!r}")
     sequence = np.random.SeedSequence(entropy=seed, spawn_key=stream_key(*names))
     return np.random.Generator(np.random.PCG64(sequence))
+
+
+class Streams:
+    """The random streams of one run: the root seed enters the run here and nowhere else.
+
+    ``streams(*names)`` is the generator named ``names`` (the same as ``stream(seed, *names)``).
+    The run asks for ``("ties",)``, ``("latency", task, tool, leg)``, ``("service", task,
+    service, name)``, ``("faults", index, kind)`` and ``("policy", name)``.
+    """
+
+    __slots__ = ("seed",)
+
+    def __init__(self, seed: int) -> None:
+        if not isinstance(seed, int) or isinstance(seed, bool) or seed < 0:
+            raise ValueError(f"seed must be a non-negative integer, found {seed!r}")
+        self.seed = seed
+
+    def __call__(self, *names: str) -> np.random.Generator:
+        sequence = np.random.SeedSequence(entropy=self.seed, spawn_key=stream_key(*names))  # as ``stream`` does
+        return np.random.Generator(np.random.PCG64(sequence))

@@ -1,7 +1,8 @@
 """What the agent may see of the run, built when first looked at and kept until it changes.
 
-The runtime tells these caches when a call or a task changes (``changed``); a view is rebuilt
-only when a policy next asks for it, so a decision that reads one call pays for one view.
+A view is kept on its record (``CallRun.view``, ``TaskRun.view``) and dropped by the record's
+own methods when it changes (see ``simtool.records``); it is rebuilt only when a policy next
+asks for it, so a decision that reads one call pays for one view.
 """
 
 from __future__ import annotations
@@ -37,19 +38,18 @@ def call_view(call: CallRun, task: TaskRun) -> CallView:
 class CallViews(Mapping[str, CallView]):
     """Every call of the run so far, by id, in issue order (a live, read-only mapping)."""
 
-    __slots__ = ("_calls", "_tasks", "_cache")
+    __slots__ = ("_calls", "_tasks")
 
     def __init__(self, calls: dict[str, CallRun], tasks: dict[str, TaskRun]) -> None:
         self._calls = calls
         self._tasks = tasks
-        self._cache: dict[str, CallView] = {}
 
     def __getitem__(self, call_id: str) -> CallView:
-        view = self._cache.get(call_id)
+        call = self._calls[call_id]
+        view = call.view
         if view is None:
-            call = self._calls[call_id]
-            view = self._cache[call_id] = call_view(call, self._tasks[call.task_id])
-        return view
+            view = call.view = call_view(call, self._tasks[call.task_id])
+        return view  # type: ignore[no-any-return]
 
     def __contains__(self, call_id: object) -> bool:
         return call_id in self._calls
@@ -59,14 +59,6 @@ class CallViews(Mapping[str, CallView]):
 
     def __len__(self) -> int:
         return len(self._calls)
-
-    def changed(self, call_id: str) -> None:
-        self._cache.pop(call_id, None)
-
-    def task_changed(self, task: TaskRun) -> None:
-        """The task's calls may have become stale (amended, cancelled)."""
-        for call_id in task.call_ids:
-            self._cache.pop(call_id, None)
 
 
 class CallIds(Sequence[str]):
@@ -100,28 +92,29 @@ class CallIds(Sequence[str]):
 
 
 class TaskViews:
-    """The tasks as the agent sees them, in world order; one task's view is rebuilt after it changes."""
+    """The tasks as the agent sees them, in world order; the same tuple until a task changes."""
 
-    __slots__ = ("_tasks", "_cache", "_all")
+    __slots__ = ("_tasks", "_all")
 
     def __init__(self, tasks: dict[str, TaskRun]) -> None:
-        self._tasks = tasks
-        self._cache: dict[str, TaskView] = {}
+        self._tasks = tuple(tasks.values())
         self._all: tuple[TaskView, ...] | None = None
 
-    def changed(self, task: TaskRun) -> None:
-        self._cache.pop(task.task_id, None)
-        self._all = None
-
     def all(self) -> tuple[TaskView, ...]:
-        if self._all is None:
-            views = []
-            for task_id, task in self._tasks.items():
-                view = self._cache.get(task_id)
-                if view is None:
-                    view = self._cache[task_id] = _task_view(task)
-                views.append(view)
-            self._all = tuple(views)
+        views = self._all
+        if views is not None:
+            for task in self._tasks:
+                if task.view is None:
+                    break
+            else:
+                return views
+        built = []
+        for task in self._tasks:
+            view = task.view
+            if view is None:
+                view = task.view = _task_view(task)
+            built.append(view)
+        self._all = tuple(built)
         return self._all
 
 

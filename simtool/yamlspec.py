@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -11,7 +11,8 @@ import yaml
 from simtool.errors import SpecError
 from simtool.paths import read_text
 
-__all__ = ["Located", "load_yaml", "load_yaml_text", "MAX_YAML_VALUES", "MAX_YAML_BYTES"]
+__all__ = ["Located", "load_yaml", "load_yaml_text", "MAX_YAML_VALUES", "MAX_YAML_BYTES", "check_int", "check_str",
+           "check_keys"]
 
 # Aliases let a few hundred bytes stand for a billion values ("billion laughs"): a document may
 # expand to at most this many values, counting every alias as the values it repeats.
@@ -148,3 +149,26 @@ def as_mapping(value: Any, where: Located, path: tuple[Any, ...]) -> Mapping[str
     if not isinstance(value, Mapping):
         raise where.error(path, "must be a mapping", expected="a mapping", found=value)
     return value
+
+
+def check_int(value: Any, where: Located, path: tuple[Any, ...], *, minimum: int = 0, optional: bool = False) -> int | None:
+    """A whole number >= ``minimum`` (None allowed when ``optional``); else an error naming ``path``."""
+    if value is None and optional:
+        return None
+    if not isinstance(value, int) or isinstance(value, bool) or value < minimum:
+        raise where.error(path, "must be a whole number", expected=f"an integer >= {minimum}", found=value)
+    return value
+
+
+def check_str(value: Any, where: Located, path: tuple[Any, ...]) -> str:
+    """A non-empty string; else an error naming ``path``."""
+    if not isinstance(value, str) or not value:
+        raise where.error(path, "must be a non-empty string", expected="a string", found=value)
+    return value
+
+
+def check_keys(spec: Mapping[str, Any], allowed: Sequence[str], where: Located, path: tuple[Any, ...]) -> None:
+    """Refuse the first (sorted) key of ``spec`` not in ``allowed``, naming the keys allowed."""
+    extra = sorted(set(spec) - set(allowed))
+    if extra:
+        raise where.error(path + (extra[0],), "unknown key", expected=" | ".join(allowed), found=extra[0])

@@ -19,7 +19,7 @@ from attrs import frozen
 
 from simtool.errors import SimtoolError
 from simtool.paths import check_input
-from simtool.runtime import PolicyAbort
+from simtool.policy import PolicyAbort
 from simtool.trace import canonical
 from simtool.trust import locate_named_file
 

@@ -18,7 +18,7 @@ from attrs import frozen
 
 from policies.llm.cassette import Cassette, CassetteMiss, Recording, request_key
 from policies.llm.clients import Transient, Transport
-from simtool.runtime import PolicyAbort
+from simtool.policy import PolicyAbort
 from simtool.trace import canonical
 
 __all__ = ["Backoff", "Exchange"]

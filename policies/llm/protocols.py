@@ -35,9 +35,6 @@ class Protocol:
     def absorb(self, reply: Reply, plan: Plan, obs: Observation) -> None:
         """Take in the model's reply (the transcript keeps it)."""
 
-    def on_issue(self, action: CallAction, call_id: str | None) -> None:
-        """The runtime gave a call action its id (None: refused)."""
-
     def wait_after(self, plan: Plan) -> Wait | None:
         raise NotImplementedError
 
@@ -66,6 +63,7 @@ class Transcript(Protocol):
         self._obs: Observation | None = None
 
     def prompt(self, obs: Observation) -> Prompt:
+        self._learn_issued(obs)
         timed_out = any(e.kind == "wait_timeout" for e in obs.events)
         answers = tuple(ToolAnswer(a.use.id, self._answer_text(a, obs, timed_out)) for a in self._answers)
         # refusals of malformed output were answered already, in the tool answers or the nudge
@@ -95,15 +93,18 @@ class Transcript(Protocol):
         self._nudge = not plan.actions and plan.wait is None
         self._obs = obs
 
-    def on_issue(self, action: CallAction, call_id: str | None) -> None:
+    def _learn_issued(self, obs: Observation) -> None:
+        """Answer each call of the last reply with the call id it got, or why it was refused."""
         for answer in self._answers:
-            if answer.action is action and answer.text is None:
-                if call_id is not None:
-                    answer.text = f"pending, call_id {call_id}"
-                else:
-                    reason = refusal_reason(self._obs, action) if self._obs is not None else "refused"
-                    answer.text = f"error: refused, no call was made: {reason}"
-                return
+            action = answer.action
+            if action is None or answer.text is not None or action.ref not in obs.issued:
+                continue
+            call_id = obs.issued[action.ref].call_id
+            if call_id is not None:
+                answer.text = f"pending, call_id {call_id}"
+            else:
+                reason = refusal_reason(self._obs, action) if self._obs is not None else "refused"
+                answer.text = f"error: refused, no call was made: {reason}"
 
     def wait_after(self, plan: Plan) -> Wait | None:
         return plan.wait

@@ -142,7 +142,7 @@ class _Reader:
             if use.name not in self.known_tools:
                 return self.fail(use, "unknown_tool", f"no tool '{use.name}'")
             return self.fail(use, "bad_arguments", f"{use.name}: {TASK_PARAM} must name the task the call is for, found {task_id!r}")
-        action = CallAction(task_id, use.name, args)
+        action = CallAction(task_id, use.name, args, ref=f"a{len(self.actions)}")  # the next observation says what it got
         self.actions.append(action)
         self.answers.append(Answer(use, None, action))
 

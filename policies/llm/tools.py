@@ -1,6 +1,5 @@
-"""The tools the model sees: every task's domain tools, each with a required ``task_id`` (so the
-model must say which task a call is for), plus the control tools ``wait``, ``cancel`` and
-``respond``. Definitions derive from the tool schemas (``tools.yaml``), the one source.
+"""The tools the model sees: the agent tools of :mod:`simtool.agent_tools` (every task's domain
+tools with a required ``task_id``, then ``wait``, ``cancel`` and ``respond``), as tool definitions.
 """
 
 from __future__ import annotations
@@ -8,63 +7,20 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from policies.llm.conversation import ToolDef
-from simtool.errors import SimtoolError
+from simtool.agent_tools import CONTROL_TOOLS as AGENT_CONTROL_TOOLS
+from simtool.agent_tools import TASK_PARAM, AgentTool, domain_tools
 from simtool.service import ToolSchema
 
 __all__ = ["CONTROL_TOOLS", "TASK_PARAM", "tool_defs"]
 
-TASK_PARAM = "task_id"
 
-CONTROL_TOOLS = (
-    ToolDef(
-        "wait",
-        "Sleep until one of the given calls ends (or, with no call_ids, until anything happens), "
-        "or until timeout_ms of simulated time has passed.",
-        {"type": "object", "properties": {
-            "call_ids": {"type": "array", "items": {"type": "string"}, "description": "Calls to wait for; empty: any event."},
-            "timeout_ms": {"type": "integer", "description": "Wake up after this many ms at the latest."},
-        }, "required": []},
-    ),
-    ToolDef(
-        "cancel",
-        "Cancel a call in flight. Cancelled before it executed: no effect. After: the effect stands, the result is dropped.",
-        {"type": "object", "properties": {"call_id": {"type": "string", "description": "The call to cancel."}},
-         "required": ["call_id"]},
-    ),
-    ToolDef(
-        "respond",
-        "Answer the user of a task: this ends the task's current request (its next request, if any, follows).",
-        {"type": "object", "properties": {
-            TASK_PARAM: {"type": "string", "description": "The task answered."},
-            "text": {"type": "string", "description": "The answer for the user."},
-        }, "required": [TASK_PARAM, "text"]},
-    ),
-)
+def _definition(tool: AgentTool) -> ToolDef:
+    return ToolDef(tool.name, tool.description, tool.parameters)
+
+
+CONTROL_TOOLS = tuple(_definition(t) for t in AGENT_CONTROL_TOOLS)
 
 
 def tool_defs(schemas: Mapping[str, Mapping[str, ToolSchema]]) -> tuple[ToolDef, ...]:
     """Domain tools in order of first appearance over the tasks, then the control tools."""
-    owners: dict[str, list[str]] = {}
-    first: dict[str, ToolSchema] = {}
-    for task_id, tools in schemas.items():
-        for name, schema in tools.items():
-            owners.setdefault(name, []).append(task_id)
-            first.setdefault(name, schema)
-    control = {t.name for t in CONTROL_TOOLS}
-    out = []
-    for name, schema in first.items():
-        if name in control:
-            raise SimtoolError(f"tool '{name}' of service {schema.service} has the name of a control tool "
-                               f"({', '.join(sorted(control))}): the llm policy cannot tell them apart")
-        if TASK_PARAM in schema.param_names:
-            raise SimtoolError(f"tool '{name}' of service {schema.service} has a parameter '{TASK_PARAM}', "
-                               f"which the llm policy adds to name the task")
-        params = schema.json_schema()
-        task_param = {"type": "string", "enum": owners[name], "description": "The task this call is for."}
-        parameters = {
-            "type": "object",
-            "properties": {TASK_PARAM: task_param, **params["properties"]},
-            "required": [TASK_PARAM, *params["required"]],
-        }
-        out.append(ToolDef(name, f"[{schema.service}] {schema.description}", parameters))
-    return (*out, *CONTROL_TOOLS)
+    return (*(_definition(t) for t in domain_tools(schemas)), *CONTROL_TOOLS)

@@ -38,7 +38,6 @@ class Script(Policy):
         super().__init__({})
         self.steps = list(steps)
         self.seen: list[Observation] = []
-        self.issued: list[str | None] = []
 
     def decide(self, obs: Observation) -> Decision:
         self.seen.append(obs)
@@ -46,9 +45,6 @@ class Script(Policy):
             return Decision((), 0, Wait())
         step = self.steps.pop(0)
         return step(obs) if callable(step) else step
-
-    def on_issue(self, action: Any, call_id: str | None) -> None:
-        self.issued.append(call_id)
 
 
 def run_script(world_spec: dict[str, Any], steps: Sequence[Any], seed: int = 0) -> tuple[RunResult, list[dict[str, Any]], Script]:

@@ -10,8 +10,7 @@ import time
 
 import pytest
 
-from simtool.policy import CallAction, Decision, Wait
-from simtool.runtime import PolicyAbort
+from simtool.policy import CallAction, Decision, PolicyAbort, Wait
 from simtool.trace import read_trace
 
 from .helpers import Script, of, run_script, ticket_task, world

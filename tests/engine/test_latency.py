@@ -9,7 +9,7 @@ import pytest
 
 from simtool.errors import SpecError
 from simtool.latency import LatencyDraws, LatencyModel, parse_distribution
-from simtool.rng import stream
+from simtool.rng import Streams, stream
 from simtool.yamlspec import load_yaml_text
 
 SPECS = {
@@ -44,7 +44,7 @@ def test_scale_multiplies_before_rounding():
 
 def test_common_random_numbers_depend_on_task_tool_and_occurrence_not_on_order():
     model = LatencyModel({"default": {"request": {"dist": "lognormal", "median": 80, "sigma": 0.8}}})
-    a, b = LatencyDraws(model, 3), LatencyDraws(model, 3)
+    a, b = LatencyDraws(model, Streams(3)), LatencyDraws(model, Streams(3))
     first = [a.draw("t1", "S", "x"), a.draw("t2", "S", "y"), a.draw("t1", "S", "x")]
     # the other order of issue: t2's call first, then t1's two
     second = [b.draw("t2", "S", "y"), b.draw("t1", "S", "x"), b.draw("t1", "S", "x")]

@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 
 from simtool.errors import SpecError
 from simtool.latency import LatencyDraws, LatencyModel, parse_distribution
-from simtool.rng import stream
+from simtool.rng import Streams, stream
 from simtool.run import run
 from simtool.trace import TraceWriter, canonical
 from simtool.world import parse_world
@@ -50,7 +50,7 @@ def test_two_draw_kinds_are_drawn_one_by_one_in_the_same_order(spec):
 
 def test_the_kth_draw_does_not_depend_on_which_reader_asks_first():
     model = LatencyModel({"default": {"request": {"dist": "lognormal", "median": 80, "sigma": 0.8}, "response": 20}})
-    a, b = LatencyDraws(model, 5), LatencyDraws(model, 5)
+    a, b = LatencyDraws(model, Streams(5)), LatencyDraws(model, Streams(5))
     forward = [a.nth("t1", "S", "x", k) for k in range(40)]
     backward = [b.nth("t1", "S", "x", k) for k in reversed(range(40))][::-1]
     assert forward == backward

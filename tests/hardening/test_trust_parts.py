@@ -111,5 +111,5 @@ def test_a_base_url_with_credentials_given_in_python_is_used_but_never_recorded(
 
     policy = LLMPolicy({"base_url": "http://bob:s3cret@127.0.0.1:9/v1", "llm_mode": "replay",
                         "cassette": str(tmp_path / "c.jsonl")})
-    assert policy.settings["base_url"] == "http://bob:s3cret@127.0.0.1:9/v1"  # what the client connects with
-    assert policy.options["base_url"] == "http://***@127.0.0.1:9/v1"  # what the trace header records
+    assert policy.settings.base_url == "http://bob:s3cret@127.0.0.1:9/v1"  # what the client connects with
+    assert policy.header_options()["base_url"] == "http://***@127.0.0.1:9/v1"  # what the trace header records

@@ -1,0 +1,28 @@
+"""Trace stamping: every event of a run gets the clock's time, the next sequence number and its kind."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from typing import Any
+
+from simtool.clock import Clock
+
+__all__ = ["TraceStamp"]
+
+
+class TraceStamp:
+    """Writes a run's events in order: ``emit(kind, **fields)`` adds ``t``, ``seq`` and ``kind``."""
+
+    __slots__ = ("_clock", "_write", "_seq")
+
+    def __init__(self, clock: Clock, write: Callable[[Mapping[str, Any]], None]) -> None:
+        self._clock = clock
+        self._write = write
+        self._seq = 0
+
+    def emit(self, kind: str, **fields: Any) -> None:
+        fields["t"] = self._clock.now
+        fields["seq"] = self._seq
+        fields["kind"] = kind
+        self._seq += 1
+        self._write(fields)
