@@ -18,8 +18,8 @@ import yaml
 from attrs import field, frozen
 
 from simtool.errors import SimtoolError
-from simtool.goldcheck import check_gold_runs
 from simtool.faults import PROCESS_KEYS, Fault, FaultProcess, fault_kinds, parse_fault, parse_fault_process
+from simtool.goldcheck import check_gold_runs
 from simtool.latency import LATENCY_KEYS, LEGS, LatencyModel
 from simtool.limits import current_limits
 from simtool.registry import service_class
