@@ -157,8 +157,8 @@ def split_policy(world: Mapping[str, Any], policy_name: str | None) -> tuple[dic
 
 def run_config(world_source: str | None, policy_name: str | None, overrides: Sequence[str] = ()) -> tuple[dict[str, Any], Located]:
     """The run config ``{"world": ..., "policy": {"name": ..., options}}`` before resolution."""
-    if policy_name is not None:
-        check_policy_name(policy_name, option="--policy")
+    if policy_name is not None and not policy_name.strip():
+        check_policy_name(policy_name, option="--policy")  # "" is a mistake, never "the world's own"
     data, where = load_world_source(world_source)
     world, policy = split_policy(data, policy_name)
     config = apply_overrides({"world": world, "policy": policy}, overrides)

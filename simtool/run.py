@@ -172,6 +172,8 @@ def run_source(world: str | None, policy: str | None, seed: int, overrides: Sequ
     """``simtool run``: a world source plus overrides, run once."""
     if trace_path is not None:
         check_output(trace_path, "trace", key="--trace")
+    if policy is not None:
+        check_policy_name(policy, option="--policy")
     config, where = run_config(world, policy, overrides)
     beside = Path(where.file).parent if where.file else None
     with files_beside(beside if _file_names_files(config, overrides) else None):
