@@ -32,6 +32,7 @@ from policies.llm.render import system_prompt
 from policies.llm.think import Prices, Tally, ThinkModel
 from policies.llm.tools import tool_defs
 from simtool.policy import Decision, Observation, Policy, PolicyAbort, PolicyContext, Wait
+from simtool.trust import NetworkOptions, redact_url
 
 __all__ = ["LLMPolicy", "LOCAL_KEY"]
 
@@ -43,6 +44,9 @@ class LLMPolicy(Policy):
     name: ClassVar[str] = "llm"
     Options: ClassVar[type] = LLMOptions
     options: LLMOptions  # as the header records it (a recording run says replay)
+    # what a file may not choose (simtool.trust): the mode, the endpoint, the key variable
+    network: ClassVar[NetworkOptions] = NetworkOptions(mode="llm_mode", offline=("replay",), default="live",
+                                                       endpoints=("base_url", "api_key_env"), urls=("base_url",))
 
     def __init__(self, options: Mapping[str, Any] | LLMOptions | None = None) -> None:
         super().__init__(options)
@@ -51,6 +55,9 @@ class LLMPolicy(Policy):
         self.settings: LLMOptions = self.options
         if self.settings.llm_mode == "record":
             self.options = attrs.evolve(self.settings, llm_mode="replay")
+        # credentials in a base_url (user:password@) are used to connect, never recorded
+        if redact_url(self.settings.base_url) != self.settings.base_url:
+            self.options = attrs.evolve(self.options, base_url=redact_url(self.settings.base_url))
         self._think = ThinkModel.from_options(self.settings)
         self._prices = Prices.from_options(self.settings)
         self._exchange: Exchange | None = None
@@ -64,7 +71,7 @@ class LLMPolicy(Policy):
         mode = s.llm_mode
         cassette = Cassette(Path(s.cassette), must_exist=mode == "replay") if mode != "live" else None
         self._format = wire_format(s.provider)
-        where = f"{s.base_url or 'the ' + s.provider + ' API'} (model {s.model})"
+        where = f"{redact_url(s.base_url) or 'the ' + s.provider + ' API'} (model {s.model})"
         backoff = Backoff(s.max_attempts, s.retry_base_ms, s.retry_max_ms)
         transport = None if mode == "replay" else _Lazy(s)
         self._exchange = Exchange(s.provider, mode, cassette, transport, backoff, where)
@@ -148,6 +155,9 @@ class _Lazy:
 def _api_key(settings: LLMOptions) -> str:
     name = settings.api_key_env
     key = os.environ.get(name, "")
+    if key and (key != key.strip() or any(c.isspace() for c in key)):
+        raise PolicyAbort(f"the key in the environment variable {name} holds whitespace (a stray newline or space?): "
+                          f"remove it; the key itself is not shown")
     if key:
         return key
     if settings.base_url:

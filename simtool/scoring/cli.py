@@ -10,13 +10,14 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from simtool.errors import SpecError
+from simtool.errors import SimtoolError, SpecError
+from simtool.paths import check_output
 from simtool.scoring.aggregate import GROUP_KEYS, aggregate
 from simtool.scoring.compare import DEFAULT_POLICIES, PROFILES, compare
 from simtool.scoring.invariants import short_label
 from simtool.scoring.metrics import METRICS, Metric, summary_metrics
 from simtool.scoring.score import score_trace
-from simtool.trace import canonical
+from simtool.trace import TraceError, canonical
 
 __all__ = ["register", "score_command", "compare_command"]
 
@@ -93,6 +94,17 @@ def _group_table(rows: Sequence[Mapping[str, Any]]) -> Table:
     return table
 
 
+def _score(path: Path) -> dict[str, Any]:
+    """The scores of one trace; a trace whose events do not hold what simtool writes is an error naming it."""
+    try:
+        return score_trace(path)
+    except SimtoolError:
+        raise
+    except (KeyError, TypeError, ValueError, AttributeError, IndexError) as exc:
+        raise TraceError(f"{path}: cannot be scored: an event lacks a field or holds a value of the wrong type "
+                         f"({type(exc).__name__}: {exc}); every trace simtool writes can be scored: was this one edited?") from None
+
+
 def score_command(
     traces: Annotated[list[Path], typer.Argument(help="Trace files (a run's X.jsonl, or X.jsonl.incomplete)")],
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON: {traces: [...], groups: [...]}")] = False,
@@ -101,7 +113,7 @@ def score_command(
     """Score traces: step F1, sub-task/task/instance success, coordination, violations; several aggregate."""
     if by is not None and by not in GROUP_KEYS:
         raise SpecError("cannot group traces by that", key="--by", expected=" | ".join(GROUP_KEYS), found=by)
-    scores = [score_trace(path) for path in traces]
+    scores = [_score(path) for path in traces]
     groups = aggregate(scores, by or "policy") if (by is not None or len(scores) > 1) else []
     if as_json:
         typer.echo(canonical({"traces": scores, "groups": groups}))
@@ -126,6 +138,8 @@ def compare_command(
     """The same instances at the instant profile (no latency) and delayed, per policy, side by side."""
     if seeds < 1:
         raise SpecError("need at least one seed", key="--seeds", expected="an integer >= 1", found=seeds)
+    if trace_dir is not None:
+        check_output(trace_dir / "trace.jsonl", "trace folder", key="--trace-dir")
     result = compare(worlds, tuple(policy or DEFAULT_POLICIES), tuple(range(first_seed, first_seed + seeds)),
                      tuple(set_ or ()), trace_dir)
     if as_json:
