@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -9,6 +10,7 @@ from typing import Any
 import yaml
 
 from simtool.errors import SpecError
+from simtool.filecache import FileCache, file_version
 
 __all__ = ["Located", "load_yaml", "load_yaml_text", "check_int", "check_str", "check_keys"]
 
@@ -80,14 +82,30 @@ def load_yaml_text(text: str, file: str | None = None) -> tuple[Any, Located]:
     return _construct(node, (), lines, file), Located(file, lines)
 
 
-def load_yaml(path: str | Path) -> tuple[Any, Located]:
-    """Load a YAML file; errors name the file."""
-    p = Path(path)
+PARSED = FileCache()  # parsed YAML files by (path, file version): one parse per file version per process
+
+
+def _parse_file(p: Path) -> tuple[Any, Located]:
     try:
         text = p.read_text(encoding="utf-8")
     except OSError as exc:
         raise SpecError(f"cannot read: {exc.strerror}", file=str(p)) from None
     return load_yaml_text(text, str(p))
+
+
+def load_yaml(path: str | Path) -> tuple[Any, Located]:
+    """Load a YAML file; errors name the file.
+
+    Parsed once per file version (path, mtime, size) per process; every caller gets its own
+    deep copy of the data, so changing it never reaches another caller.
+    """
+    p = Path(path)
+    try:
+        version = file_version(p)
+    except OSError as exc:
+        raise SpecError(f"cannot read: {exc.strerror}", file=str(p)) from None
+    data, where = PARSED.get((str(p), version), lambda: _parse_file(p))
+    return copy.deepcopy(data), Located(where.file, where.lines)
 
 
 def as_mapping(value: Any, where: Located, path: tuple[Any, ...]) -> Mapping[str, Any]:
