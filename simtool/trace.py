@@ -22,6 +22,7 @@ from attrs import frozen
 
 from simtool.errors import SimtoolError
 from simtool.events import Footer, Header, Kind, Record
+from simtool.jsonl import loads
 
 __all__ = [
     "FORMAT",
@@ -221,31 +222,52 @@ def _resolve(path: Path) -> Path:
     raise TraceError(f"{path}: no such trace (nor {partial.name})")
 
 
-def read_trace(path: str | Path, *, verify: bool = True) -> Trace:
-    """Read a trace file (or its ``.incomplete`` partner). A complete one has its digest checked."""
+def read_trace(path: str | Path, *, verify: bool = True, keep_lines: bool = True) -> Trace:
+    """Read a trace file (or its ``.incomplete`` partner). A complete one has its digest checked.
+
+    Lines are parsed by :func:`simtool.jsonl.loads` (orjson's speed, the standard library's
+    values). ``keep_lines=False`` streams the file: the text of its lines is not kept
+    (``Trace.lines`` is empty), so memory holds the parsed records only (what scoring needs).
+    A last line without its newline was cut mid-write and is left out.
+    """
     real = _resolve(Path(path))
     try:
-        text = real.read_text(encoding="utf-8")
+        handle = open(real, "rb")  # noqa: SIM115
     except OSError as exc:
         raise TraceError(f"{real}: cannot read: {exc.strerror}") from None
-    raw = text.split("\n")
-    torn = raw[-1] != ""  # a last line without newline was cut mid-write
-    lines = raw[:-1] if not torn else raw[:-1]
-    records = []
-    for number, line in enumerate(lines, 1):
-        try:
-            records.append(json.loads(line))
-        except json.JSONDecodeError as exc:
-            raise TraceError(f"{real}:{number}: not a JSON line ({exc.msg})") from None
-    if not records or records[0].get("kind") != "header":
-        raise TraceError(f"{real}:1: a trace starts with a header line (found {lines[0][:80] if lines else 'nothing'!r})")
-    footer = records[-1] if records[-1].get("kind") == "footer" else None
+    digest = hashlib.sha256()
+    records: list[Any] = []
+    kept: list[str] = []
+    previous: bytes | None = None  # the last whole line, digested once the next one shows it is not the footer
+    number = 0
+    with handle:
+        for line in handle:
+            if not line.endswith(b"\n"):
+                break  # torn
+            number += 1
+            if previous is not None:
+                digest.update(previous)
+            previous = line
+            try:
+                records.append(loads(line))
+            except json.JSONDecodeError as exc:
+                raise TraceError(f"{real}:{number}: not a JSON line ({exc.msg})") from None
+            except UnicodeDecodeError:
+                raise TraceError(f"{real}:{number}: not UTF-8 text") from None
+            if keep_lines:
+                kept.append(line[:-1].decode("utf-8"))
+    if not records or not isinstance(records[0], dict) or records[0].get("kind") != "header":
+        first = "nothing"
+        if records:
+            first = kept[0][:80] if keep_lines else canonical(records[0])[:80]
+        raise TraceError(f"{real}:1: a trace starts with a header line (found {first!r})")
+    last = records[-1]
+    footer = last if isinstance(last, dict) and last.get("kind") == "footer" else None
     body = records[1:-1] if footer else records[1:]
     if footer is not None and verify:
-        digest = hashlib.sha256("".join(line + "\n" for line in lines[:-1]).encode("utf-8")).hexdigest()
-        if digest != footer.get("digest") or footer.get("lines") != len(lines) - 1:
-            raise TraceError(f"{real}: footer digest does not match its {len(lines) - 1} lines: the file was changed after it was written")
-    return Trace(str(real), records[0], tuple(body), footer, tuple(lines))
+        if digest.hexdigest() != footer.get("digest") or footer.get("lines") != number - 1:
+            raise TraceError(f"{real}: footer digest does not match its {number - 1} lines: the file was changed after it was written")
+    return Trace(str(real), records[0], tuple(body), footer, tuple(kept))
 
 
 def first_divergence(a: list[str] | tuple[str, ...], b: list[str] | tuple[str, ...]) -> tuple[int, str | None, str | None] | None:
