@@ -12,7 +12,6 @@ values are always those ``json.loads`` gives, and so are the errors.
 from __future__ import annotations
 
 import json
-import re
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -23,16 +22,16 @@ from simtool.errors import SpecError
 
 __all__ = ["loads", "read_json_lines"]
 
-_LONG_TEXT = re.compile(r"\d{19}")
-_LONG_BYTES = re.compile(rb"\d{19}")
+_DIGITS = bytes(48 if 48 <= i < 58 else 32 for i in range(256))  # every ASCII digit as "0", every other byte as " "
+_LONG = b"0" * 19  # a run of 19 digits (JSON numbers are ASCII digits only)
 _orjson_loads = orjson.loads
 _json_loads = json.loads
 
 
 def loads(line: str | bytes) -> Any:
     """One JSON value, exactly as ``json.loads`` reads it (raises ``json.JSONDecodeError`` likewise)."""
-    long = _LONG_BYTES if isinstance(line, bytes) else _LONG_TEXT
-    if long.search(line) is None:  # type: ignore[arg-type]
+    raw = line if isinstance(line, bytes) else line.encode("utf-8", "surrogatepass")
+    if _LONG not in raw.translate(_DIGITS):  # several times faster than a regular expression
         try:
             return _orjson_loads(line)
         except orjson.JSONDecodeError:

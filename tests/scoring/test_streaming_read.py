@@ -88,3 +88,8 @@ def test_a_bad_line_is_named(tmp_path: Path) -> None:
     path.write_text('{"kind":"header","seed":0,"config":{}}\n{oops\n')
     with pytest.raises(TraceError, match=r"t\.jsonl:2: not a JSON line"):
         read_trace(path, keep_lines=False)
+
+
+@pytest.mark.parametrize("value", [2**63 - 1, 2**63, 2**64 - 1, 2**64, -(2**63), -(2**63) - 1, 10**18, 2**70])
+def test_integers_at_the_64_bit_edges_read_exactly(value: int) -> None:
+    assert loads(f'[{value}]') == [value] and type(loads(f'[{value}]')[0]) is int
