@@ -124,7 +124,7 @@ def write_big_trace(path: Path) -> None:
               "initial_config": {"TicketAPI": {"current_user": "bench", "ticket_counter": 1, "ticket_queue": []}},
               "turns": [{"request": "file tickets", "gold": [f"create_ticket(title='ticket {i}')" for i in range(CALLS)]}]}
              for k in range(TASKS)]
-    world = {"name": "big", "tasks": tasks, "horizon_ms": 10**9, "latency": {"default": {"request": LEG, "response": LEG}}}
+    world = {"name": "big", "tasks": tasks, "horizon_ms": 10**9, "max_decisions": 10**6, "latency": {"default": {"request": LEG, "response": LEG}}}
     run({"world": world, "policy": {"name": "interleave", "think": 5}}, 0, path, keep_lines=False)
 
 
