@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import copy
 from collections.abc import Mapping, Sequence
-from importlib.metadata import entry_points
 from pathlib import Path
 from typing import Any
 
@@ -31,7 +30,7 @@ def load_world_source(source: str | None) -> tuple[dict[str, Any], Located]:
     if "#" in source:
         path, fragment = source.split("#", 1)
         suffix = Path(path).suffix.lstrip(".")
-        resolvers = {ep.name: ep for ep in entry_points(group=WORLD_SOURCES)}
+        resolvers = registry.group_entry_points(WORLD_SOURCES)
         if suffix not in resolvers:
             raise SpecError(f"no world source reads '.{suffix}' files", key=source, expected=" | ".join(f".{k}#id" for k in sorted(resolvers)) or "none registered", found=source)
         try:

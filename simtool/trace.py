@@ -28,6 +28,7 @@ from attrs import frozen
 
 from simtool.errors import SimtoolError
 from simtool.events import Footer, Header, Kind, Record
+from simtool.jsonl import loads
 from simtool.limits import current_limits
 from simtool.paths import check_input
 
@@ -267,20 +268,9 @@ def _resolve(path: Path) -> Path:
     raise TraceError(f"{path}: no such trace (nor {partial.name})")
 
 
-def _refuse_constant(name: str) -> Any:
-    raise ValueError(f"{name} is not a JSON number")
-
-
-def _float(text: str) -> float:
-    value = float(text)
-    if value in (float("inf"), float("-inf")):
-        raise ValueError(f"{text[:40]} is too large for a number")
-    return value
-
-
-def _record(line: str, where: str) -> dict[str, Any]:
+def _record(text: str, where: str) -> dict[str, Any]:
     try:
-        record = json.loads(line, parse_constant=_refuse_constant, parse_float=_float)  # a 4300-digit integer raises ValueError
+        record = loads(text, strict=True)  # NaN, infinities and numbers too large for a float are refused
     except json.JSONDecodeError as exc:
         raise TraceError(f"{where}: not a JSON line ({exc.msg}, column {exc.colno}): the trace is damaged") from None
     except (ValueError, RecursionError) as exc:
@@ -305,46 +295,62 @@ def _check_header(header: Mapping[str, Any], where: str) -> None:
         raise TraceError(f"{where}: the header's config must be {{world: {{...}}, policy: {{...}}}} (found {str(config)[:80]!r})")
 
 
-def read_trace(path: str | Path, *, verify: bool = True) -> Trace:
+def read_trace(path: str | Path, *, verify: bool = True, keep_lines: bool = True) -> Trace:
     """Read a trace file (or its ``.incomplete`` partner). A complete one has its digest checked.
 
-    Errors (:class:`TraceError`) name the file and line: not a regular file, not UTF-8, a line
-    that is not a JSON object with a ``kind``, no header, an unknown format, text after the
-    footer, a digest or line count that does not match.
+    Lines are parsed by :func:`simtool.jsonl.loads` (orjson's speed, the standard library's
+    values) as the file streams by; ``keep_lines=False`` does not keep their text
+    (``Trace.lines`` is empty), so memory holds the parsed records only (what scoring needs).
+    A last line without its newline was cut mid-write and is left out. Errors
+    (:class:`TraceError`) name the file and line: not a regular file, not UTF-8, a line that is
+    not a JSON object with a ``kind``, no header, an unknown format, text after the footer, a
+    digest or line count that does not match.
     """
     real = _resolve(Path(path))
     try:
         check_input(real, "trace")
-        data = real.read_bytes()
+        handle = open(real, "rb")  # noqa: SIM115
     except SimtoolError as exc:
         raise TraceError(str(exc)) from None
     except OSError as exc:
         raise TraceError(f"{real}: cannot read: {exc.strerror}") from None
-    try:
-        text = data.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        line = data[: exc.start].count(b"\n") + 1
-        raise TraceError(f"{real}:{line}: not UTF-8 text (byte 0x{data[exc.start]:02x}): not a trace, or a damaged one") from None
-    raw = text.split("\n")
-    torn = raw[-1] != ""  # a last line without newline was cut mid-write
-    lines = raw[:-1]
-    records = [_record(line, f"{real}:{number}") for number, line in enumerate(lines, 1)]
-    if not records or records[0].get("kind") != "header":
-        first = lines[0][:80] if lines else (raw[-1][:80] or "nothing")
+    digest = hashlib.sha256()
+    records: list[dict[str, Any]] = []
+    kept: list[str] = []
+    previous: bytes | None = None  # the last whole line, digested once the next one shows it is not the footer
+    number = 0
+    torn = False
+    with handle:
+        for line in handle:
+            if not line.endswith(b"\n"):
+                torn = True  # cut mid-write
+                break
+            number += 1
+            where = f"{real}:{number}"
+            if records and records[-1]["kind"] == "footer":
+                raise TraceError(f"{where}: text after the footer (line {number - 1} is the footer): the file was changed after it was written")
+            if previous is not None:
+                digest.update(previous)
+            previous = line
+            try:
+                text = line[:-1].decode("utf-8")
+            except UnicodeDecodeError as exc:
+                raise TraceError(f"{where}: not UTF-8 text (byte 0x{line[exc.start]:02x}): not a trace, or a damaged one") from None
+            records.append(_record(text, where))
+            if keep_lines:
+                kept.append(text)
+    if not records or records[0]["kind"] != "header":
+        first = kept[0][:80] if kept else ("nothing" if not records else canonical(records[0])[:80])
         raise TraceError(f"{real}:1: a trace starts with a header line (found {first!r})")
     _check_header(records[0], f"{real}:1")
-    for number, record in enumerate(records[:-1], 1):
-        if record["kind"] == "footer":
-            raise TraceError(f"{real}:{number + 1}: text after the footer (line {number} is the footer): the file was changed after it was written")
     footer = records[-1] if records[-1]["kind"] == "footer" else None
     if footer is not None and torn:
-        raise TraceError(f"{real}:{len(lines) + 1}: text after the footer: the file was changed after it was written")
+        raise TraceError(f"{real}:{number + 1}: text after the footer: the file was changed after it was written")
     body = records[1:-1] if footer else records[1:]
     if footer is not None and verify:
-        digest = hashlib.sha256("".join(line + "\n" for line in lines[:-1]).encode("utf-8")).hexdigest()
-        if digest != footer.get("digest") or footer.get("lines") != len(lines) - 1:
-            raise TraceError(f"{real}:{len(lines)}: footer digest does not match its {len(lines) - 1} lines: the file was changed after it was written")
-    return Trace(str(real), records[0], tuple(body), footer, tuple(lines))
+        if digest.hexdigest() != footer.get("digest") or footer.get("lines") != number - 1:
+            raise TraceError(f"{real}:{number}: footer digest does not match its {number - 1} lines: the file was changed after it was written")
+    return Trace(str(real), records[0], tuple(body), footer, tuple(kept))
 
 
 def first_divergence(a: list[str] | tuple[str, ...], b: list[str] | tuple[str, ...]) -> tuple[int, str | None, str | None] | None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -9,6 +10,7 @@ from typing import Any
 import yaml
 
 from simtool.errors import SpecError
+from simtool.filecache import FileCache, file_version
 from simtool.paths import read_text
 
 __all__ = ["Located", "load_yaml", "load_yaml_text", "MAX_YAML_VALUES", "MAX_YAML_BYTES", "check_int", "check_str",
@@ -139,10 +141,22 @@ def load_yaml_text(text: str, file: str | None = None) -> tuple[Any, Located]:
                         line=(mark.line + 1) if mark else None) from None
 
 
+PARSED = FileCache()  # parsed YAML files by (path, file version): one parse per file version per process
+
+
 def load_yaml(path: str | Path, what: str = "YAML file") -> tuple[Any, Located]:
-    """Load a YAML file (a regular UTF-8 file); errors name the file."""
+    """Load a YAML file (a regular UTF-8 file of bounded size); errors name the file.
+
+    Parsed once per file version (path, mtime, size) per process; every caller gets its own
+    deep copy of the data, so changing it never reaches another caller.
+    """
     p = Path(path)
-    return load_yaml_text(read_text(p, what), str(p))
+    try:
+        version = file_version(p)
+    except OSError as exc:
+        raise SpecError(f"cannot read: {exc.strerror}", file=str(p)) from None
+    data, where = PARSED.get((str(p), version, what), lambda: load_yaml_text(read_text(p, what), str(p)))
+    return copy.deepcopy(data), Located(where.file, where.lines)
 
 
 def as_mapping(value: Any, where: Located, path: tuple[Any, ...]) -> Mapping[str, Any]:

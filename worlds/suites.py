@@ -49,7 +49,7 @@ from simtool.trace import canonical
 from worlds.authored import load_authored_tasks
 from worlds.bfcl.categories import CATEGORIES
 from worlds.bfcl.importer import import_corpus, importable
-from worlds.profiles import latency_for, load_profile
+from worlds.profiles import latency_for, load_profile, shared_profile
 
 __all__ = [
     "SIZE_NAMES",
@@ -363,7 +363,7 @@ def read_suite(path: str | Path) -> Iterator[dict[str, Any]]:
 def instance_world(instance: Mapping[str, Any], profile: str | None = None, suite: str | None = None) -> dict[str, Any]:
     """The world of one instance: its tasks, and the latency of ``profile`` (default: the instance's)."""
     name = profile or str(instance.get("profile") or DEFAULT_PROFILE)
-    preset = load_profile(name)
+    preset = shared_profile(name)
     services = sorted({s for t in instance["tasks"] for s in t["services"]})
     world: dict[str, Any] = {
         "name": str(instance["id"]),

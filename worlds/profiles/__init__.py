@@ -27,11 +27,12 @@ from pathlib import Path
 from typing import Any
 
 from simtool.errors import SpecError
+from simtool.filecache import FileCache, files_version, path_version
 from simtool.latency import LEGS, LatencyModel
 from simtool.registry import names, service_class
 from simtool.yamlspec import Located, load_yaml
 
-__all__ = ["PROFILES_DIR", "profile_names", "load_profile", "latency_for"]
+__all__ = ["PROFILES_DIR", "profile_names", "load_profile", "shared_profile", "latency_for"]
 
 PROFILES_DIR = Path(__file__).parent
 _KEYS = ("name", "description", "extends", "horizon_ms", "latency", "writes")
@@ -123,8 +124,26 @@ def _expand(data: Mapping[str, Any], where: Located) -> dict[str, Any]:
     return latency
 
 
+LOADED = FileCache()  # resolved profiles by (name, version of every profile file, installed services)
+
+
 def load_profile(name: str) -> dict[str, Any]:
-    """``{"name", "description", "latency"[, "horizon_ms"]}`` with ``latency`` in LatencyModel format."""
+    """``{"name", "description", "latency"[, "horizon_ms"]}`` with ``latency`` in LatencyModel format.
+
+    Resolved once per process for each version of the profile files (a profile may extend
+    any other, so a change to any of them reads them again) and of the installed services;
+    the caller gets its own deep copy.
+    """
+    return copy.deepcopy(shared_profile(name))
+
+
+def shared_profile(name: str) -> Mapping[str, Any]:
+    """The cached profile itself (see :func:`load_profile`): read it, never change it."""
+    key = (name, files_version(PROFILES_DIR.glob("*.yaml")), path_version())
+    return LOADED.get(key, lambda: _load_profile(name))
+
+
+def _load_profile(name: str) -> dict[str, Any]:
     data, where = _raw(name)
     out: dict[str, Any] = {"name": name, "description": str(data.get("description", "")), "latency": _expand(data, where)}
     if data.get("horizon_ms") is not None:
@@ -137,8 +156,9 @@ def load_profile(name: str) -> dict[str, Any]:
 
 def latency_for(profile: Mapping[str, Any], services: list[str] | tuple[str, ...]) -> dict[str, Any]:
     """The profile's latency restricted to ``services`` (a world may only name services its tasks use)."""
-    latency = copy.deepcopy(dict(profile["latency"]))
-    latency["services"] = {s: v for s, v in (latency.get("services") or {}).items() if s in services}
+    latency = {k: ({s: copy.deepcopy(w) for s, w in (v or {}).items() if s in services} if k == "services" else copy.deepcopy(v))
+               for k, v in profile["latency"].items()}
+    latency.setdefault("services", {})
     if not latency["services"]:
         del latency["services"]
     return latency
