@@ -22,7 +22,7 @@ PROVIDERS = {
     "openai": ("gpt-4.1-mini", "OPENAI_API_KEY"),
     "anthropic": ("claude-haiku-4-5", "ANTHROPIC_API_KEY"),
 }
-PROTOCOLS = ("managed", "transcript")
+PROTOCOLS = ("managed", "transcript", "sync")
 MODES = ("live", "record", "replay")
 
 

@@ -1,6 +1,7 @@
-"""``LLMPolicy``: a model decides, through the openai or anthropic SDK, under either protocol.
+"""``LLMPolicy``: a model decides, through the openai or anthropic SDK, under one of three protocols.
 
-One decision is one model request. The think time charged is a token-based model of the
+One decision is one model request (except, under ``sync``, the waits of an agent blocked on
+its calls: no request, no think time, a ``blocked_on`` note). The think time charged is a token-based model of the
 recorded usage; the trace's ``decide`` note holds the request hash (the cassette key), the
 usage, the cost estimate, the stop reason, the model's text, its agent errors and the
 retries; the end event holds the run's totals.
@@ -87,6 +88,9 @@ class LLMPolicy(Policy):
             note = {"stopped": f"max_decisions ({self.settings.max_decisions} model requests) reached: the policy only waits"}
             return Decision(wait=Wait(), note=note)
         protocol = self._protocol_for(obs)
+        blocked = protocol.blocked_on(obs)
+        if blocked:  # the sync protocol: the reply's calls are not all back yet
+            return Decision(wait=Wait(blocked), note={"blocked_on": list(blocked)})
         request = self._format.request(protocol.prompt(obs), self.settings)
         recording = self._exchange.fetch(request, obs.decision)
         try:
