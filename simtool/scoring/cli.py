@@ -144,6 +144,8 @@ def compare_command(
                 _pct(r["pass_hat_k"].get("1")), viol, end_section=profile == list(PROFILES)[-1],
             )
     console.print(table)
+    for warning in result["warnings"]:
+        console.print(f"[yellow]warning:[/yellow] {warning}")
 
 
 def register(app: typer.Typer) -> None:
