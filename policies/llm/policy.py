@@ -25,7 +25,7 @@ import attrs
 from policies.llm.cassette import Cassette
 from policies.llm.clients import Transport, connect
 from policies.llm.exchange import Backoff, Exchange
-from policies.llm.formats import wire_format
+from policies.llm.formats import CHOICES, wire_format
 from policies.llm.options import LLMOptions
 from policies.llm.protocols import Protocol, make_protocol
 from policies.llm.reading import read_reply
@@ -76,7 +76,12 @@ class LLMPolicy(Policy):
     def _protocol_for(self, obs: Observation) -> Protocol:
         if self._protocol is None:
             system = system_prompt(self.settings.protocol, self.settings.max_calls_per_decision, self.settings.instructions)
-            self._protocol = make_protocol(self.settings.protocol, system, tool_defs(obs.schemas))
+            tools = tool_defs(obs.schemas)
+            choice = self.settings.tool_choice
+            if choice is not None and choice not in CHOICES and choice not in {t.name for t in tools}:
+                raise PolicyAbort(f"policy.tool_choice names no tool of this world: '{choice}' (expected auto, required, "
+                                  f"none or one of: {', '.join(t.name for t in tools)})")
+            self._protocol = make_protocol(self.settings.protocol, system, tools)
         return self._protocol
 
     # ---------------------------------------------------------------- decisions
