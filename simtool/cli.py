@@ -54,6 +54,9 @@ def print_summary(events: list[dict], trace_path: str | None, header: dict) -> N
         f"faults {tot['faults']} · cancelled calls {tot['cancelled_calls']} · timeouts {tot['timeouts']} · "
         f"stale deliveries {tot['stale_deliveries']} · leaks {tot['leaks']} · agent errors {tot['agent_errors']} · end: {tot['end']}"
     )
+    ratio = tot["latency_think_ratio"]
+    low = " (below 1: results are back before the agent's next decision; the delays cannot matter)" if ratio is not None and ratio < 1 else ""
+    console.print(f"median tool latency / median think time: {'-' if ratio is None else f'{ratio:.3f}'}{low}")
     counts = [f"{name} {n}" for name, n in tot["violations"].items() if n]
     console.print(f"violations: {' · '.join(counts) if counts else 'none'}")
     if "policy" in tot:

@@ -55,6 +55,7 @@ WORLD_KEYS = {
     "horizon_ms": "simulated time limit",
     "max_decisions": "decision limit",
     "default_timeout_ms": "deadline of calls that give none",
+    "think_ms": "a fixed think time for every decision, whatever the policy says (the turns profile sets it)",
     "policy": "the policy and its options",
     "profile": "the name of the latency profile, informative",
     "instance": "the suite instance this world was built from, informative",
@@ -105,6 +106,7 @@ class World:
     resolved: Mapping[str, Any] = field(repr=False)
     # what runs of this world derive from it and may share (e.g. gold expectations); not part of its value
     memo: dict[str, Any] = field(factory=dict, repr=False, eq=False, hash=False)
+    think_ms: int | None = None  # every decision that thinks or acts takes exactly this long
 
     def task(self, task_id: str) -> TaskSpec:
         for t in self.tasks:
@@ -354,6 +356,7 @@ def parse_world(data: Any, where: Located | None = None) -> World:
         max_decisions=max_decisions,
         default_timeout_ms=check_int(resolved["default_timeout_ms"], where, ("default_timeout_ms",), minimum=1, optional=True),
         resolved=resolved,
+        think_ms=check_int(data.get("think_ms"), where, ("think_ms",), minimum=1, optional=True),
     )
 
 

@@ -1,6 +1,7 @@
-"""``LLMPolicy``: a model decides, through the openai or anthropic SDK, under either protocol.
+"""``LLMPolicy``: a model decides, through the openai or anthropic SDK, under one of three protocols.
 
-One decision is one model request. The think time charged is a token-based model of the
+One decision is one model request (except, under ``sync``, the waits of an agent blocked on
+its calls: no request, no think time, a ``blocked_on`` note). The think time charged is a token-based model of the
 recorded usage; the trace's ``decide`` note holds the request hash (the cassette key), the
 usage, the cost estimate, the stop reason, the model's text, its agent errors and the
 retries; the end event holds the run's totals.
@@ -24,7 +25,7 @@ import attrs
 from policies.llm.cassette import Cassette
 from policies.llm.clients import Transport, connect
 from policies.llm.exchange import Backoff, Exchange
-from policies.llm.formats import wire_format
+from policies.llm.formats import CHOICES, wire_format
 from policies.llm.options import LLMOptions
 from policies.llm.protocols import Protocol, make_protocol
 from policies.llm.reading import read_reply
@@ -82,7 +83,12 @@ class LLMPolicy(Policy):
     def _protocol_for(self, obs: Observation) -> Protocol:
         if self._protocol is None:
             system = system_prompt(self.settings.protocol, self.settings.max_calls_per_decision, self.settings.instructions)
-            self._protocol = make_protocol(self.settings.protocol, system, tool_defs(obs.schemas))
+            tools = tool_defs(obs.schemas)
+            choice = self.settings.tool_choice
+            if choice is not None and choice not in CHOICES and choice not in {t.name for t in tools}:
+                raise PolicyAbort(f"policy.tool_choice names no tool of this world: '{choice}' (expected auto, required, "
+                                  f"none or one of: {', '.join(t.name for t in tools)})")
+            self._protocol = make_protocol(self.settings.protocol, system, tools)
         return self._protocol
 
     # ---------------------------------------------------------------- decisions
@@ -94,6 +100,9 @@ class LLMPolicy(Policy):
             note = {"stopped": f"max_decisions ({self.settings.max_decisions} model requests) reached: the policy only waits"}
             return Decision(wait=Wait(), note=note)
         protocol = self._protocol_for(obs)
+        blocked = protocol.blocked_on(obs)
+        if blocked:  # the sync protocol: the reply's calls are not all back yet
+            return Decision(wait=Wait(blocked), note={"blocked_on": list(blocked)})
         request = self._format.request(protocol.prompt(obs), self.settings)
         recording = self._exchange.fetch(request, obs.decision)
         try:
