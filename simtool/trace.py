@@ -323,7 +323,15 @@ def read_trace(path: str | Path, *, verify: bool = True, keep_lines: bool = True
     with handle:
         for line in handle:
             if not line.endswith(b"\n"):
-                torn = True  # cut mid-write
+                torn = True  # cut mid-write: left out, but it must still be text (or this is no trace at all)
+                try:
+                    line.decode("utf-8")
+                except UnicodeDecodeError as exc:
+                    raise TraceError(f"{real}:{number + 1}: not UTF-8 text (byte 0x{line[exc.start]:02x}): "
+                                     "not a trace, or a damaged one") from None
+                if not records:
+                    first = line.decode("utf-8")[:80]
+                    raise TraceError(f"{real}:1: a trace starts with a header line (found {first!r})")
                 break
             number += 1
             where = f"{real}:{number}"
