@@ -11,7 +11,7 @@ import pytest
 
 from simtool.jsonl import loads
 from simtool.scoring.score import score_trace
-from simtool.trace import Trace, TraceError, read_trace
+from simtool.trace import FORMAT, Trace, TraceError, read_trace
 from tests.conftest import bfcl_path
 from tests.reference.cases import cases, trace_bytes
 
@@ -50,7 +50,7 @@ def test_what_orjson_refuses_reads_as_the_standard_library_reads_it() -> None:
 
 
 def _write_trace(path: Path, events: list[dict]) -> None:
-    lines = [json.dumps({"kind": "header", "seed": 1, "config": {}}, sort_keys=True, separators=(",", ":"))]
+    lines = [json.dumps({"kind": "header", "format": FORMAT, "seed": 1, "config": {"world": {}, "policy": {}}}, sort_keys=True, separators=(",", ":"))]
     lines += [json.dumps(e, sort_keys=True, separators=(",", ":")) for e in events]
     body = "".join(line + "\n" for line in lines)
     footer = json.dumps({"kind": "footer", "lines": len(lines), "digest": hashlib.sha256(body.encode()).hexdigest()}, sort_keys=True, separators=(",", ":"))
