@@ -7,6 +7,7 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
+import orjson
 from attrs import define, frozen
 
 from simtool import __version__, registry
@@ -16,7 +17,7 @@ from simtool.limits import current_limits
 from simtool.paths import check_output
 from simtool.policy import Policy
 from simtool.runtime import Runtime
-from simtool.trace import FORMAT, Trace, TraceError, TraceWriter, canonical, config_hash, first_divergence, read_trace
+from simtool.trace import FORMAT, Trace, TraceError, TraceWriter, config_hash, first_divergence, read_trace
 from simtool.trust import check_policy_origin, files_beside
 from simtool.world import parse_world
 from simtool.yamlspec import Located
@@ -37,12 +38,15 @@ class RunResult:
         return [json.loads(line) for line in self.lines]
 
 
-_worlds: dict[str, Any] = {}
+_worlds: dict[bytes, Any] = {}
 
 
 def _parse_cached(world: Mapping[str, Any], where: Located | None) -> Any:
     """Parsed worlds are immutable: a sweep or a benchmark running one world many times parses it once."""
-    key = canonical([world, repr(current_limits())])  # a world parsed under raised caps is not one under the defaults
+    # Keyed by the world as given, key order included: services see their scenario in that order
+    # (a file system lists its folders so), so two worlds that differ only in key order are two
+    # worlds here; and a world parsed under raised caps is not one under the defaults.
+    key = orjson.dumps([world, repr(current_limits())], option=orjson.OPT_NON_STR_KEYS, default=str)
     parsed = _worlds.get(key)
     if parsed is None:
         parsed = parse_world(world, where)
