@@ -79,6 +79,10 @@ class Transcript(Protocol):
         answers = tuple(ToolAnswer(a.use.id, self._answer_text(a, obs, timed_out)) for a in self._answers)
         # refusals of malformed output were answered already, in the tool answers or the nudge
         lines = event_lines(obs, (e for e in obs.events if e.kind != "rejected"))
+        return self._user_turn(obs, lines, answers)
+
+    def _user_turn(self, obs: Observation, lines: list[str], answers: tuple[ToolAnswer, ...]) -> Prompt:
+        """Close the turn: the task list on the first, the nudge, the answers and news; the prompt."""
         if not self.turns:
             names = ", ".join(t.task_id for t in obs.tasks)
             lines.insert(0, f"You have {len(obs.tasks)} tasks: {names}. Their requests:")
@@ -165,16 +169,8 @@ class Sync(Transcript):
                 text = self._answer_text(a, obs, timed_out)
             answers.append(ToolAnswer(a.use.id, text))
         lines = self._held + event_lines(obs, self._news(obs))
-        if not self.turns:
-            names = ", ".join(t.task_id for t in obs.tasks)
-            lines.insert(0, f"You have {len(obs.tasks)} tasks: {names}. Their requests:")
-        if self._nudge:
-            lines.append(NUDGE)
-        if not lines and not answers:
-            lines.append(f"[{obs.now} ms] nothing new")
-        self.turns.append(UserTurn("\n".join(lines), tuple(answers)))
-        self._answers, self._nudge, self._held = [], False, []
-        return Prompt(self.system, tuple(self.turns), self.tools)
+        self._held = []
+        return self._user_turn(obs, lines, tuple(answers))
 
     def wait_after(self, plan: Plan) -> Wait | None:
         if any(isinstance(a, CallAction) for a in plan.actions):
