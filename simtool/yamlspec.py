@@ -29,14 +29,15 @@ class Located:
                  overrides: dict[tuple[Any, ...], str] | None = None) -> None:
         self.file = file
         self.lines = lines
-        self.overrides = overrides or {}  # key path -> the --set that wrote it
+        self.overrides = overrides or {}  # key path -> the override that wrote it, as the user gave it
 
     def with_overrides(self, overrides: dict[tuple[Any, ...], str]) -> Located:
-        """The same locations, with errors inside these key paths blamed on their ``--set``."""
+        """The same locations, with errors inside these key paths blamed on the override named
+        (``--set world.a=1``, or however the caller took it from the user)."""
         return Located(self.file, self.lines, {**self.overrides, **overrides})
 
     def override_of(self, path: tuple[Any, ...]) -> str | None:
-        """The ``--set`` that wrote ``path`` or one of its ancestors, if any did."""
+        """The override that wrote ``path`` or one of its ancestors, if any did."""
         for n in range(len(path), 0, -1):
             if path[:n] in self.overrides:
                 return self.overrides[path[:n]]
@@ -56,7 +57,7 @@ class Located:
         key = ".".join(str(p) for p in path) if path else None
         given = self.override_of(path)
         if given is not None:
-            return SpecError(f"--set {given}: {message}", expected=expected, found=found)
+            return SpecError(f"{given}: {message}", expected=expected, found=found)
         return SpecError(message, file=self.file, line=self.line(path), key=key, expected=expected, found=found)
 
 
