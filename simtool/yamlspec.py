@@ -79,6 +79,35 @@ class _Budget:
                             found="more")
 
 
+def _check_expansion(node: yaml.Node, file: str | None) -> None:
+    """Refuse a document whose aliases expand to more than the budget, before building any of it.
+
+    A node's expanded size is counted once and reused wherever an alias repeats it, so this costs
+    the size of the document as written, not as expanded. The error names the line of the
+    innermost value that alone is over the budget (where the repetition starts to explode).
+    """
+    sizes: dict[int, int] = {}
+
+    def size(n: yaml.Node) -> int:
+        key = id(n)
+        if key not in sizes:
+            sizes[key] = 1  # a recursive alias counts once here; building it is refused as too deep
+            children = [v for _, v in n.value] if isinstance(n, yaml.MappingNode) else n.value if isinstance(n, yaml.SequenceNode) else []
+            sizes[key] = 1 + sum(size(c) for c in children)
+        return sizes[key]
+
+    if size(node) <= MAX_YAML_VALUES:
+        return
+    while True:
+        children = [v for _, v in node.value] if isinstance(node, yaml.MappingNode) else node.value if isinstance(node, yaml.SequenceNode) else []
+        over = next((c for c in children if sizes.get(id(c), 0) > MAX_YAML_VALUES), None)
+        if over is None:
+            break
+        node = over
+    raise SpecError("the YAML expands to too many values (aliases repeated inside aliases?)", file=file,
+                    line=node.start_mark.line + 1, expected=f"at most {MAX_YAML_VALUES} values", found="more")
+
+
 def _construct(node: yaml.Node, path: tuple[Any, ...], lines: dict[tuple[Any, ...], int], file: str | None,
                budget: _Budget | None = None) -> Any:
     budget = budget or _Budget(file)
@@ -133,6 +162,7 @@ def load_yaml_text(text: str, file: str | None = None) -> tuple[Any, Located]:
     if node is None:
         return None, Located(file, lines)
     try:
+        _check_expansion(node, file)
         return _construct(node, (), lines, file), Located(file, lines)
     except RecursionError:
         raise SpecError("the YAML is nested too deeply", file=file, expected="at most a few hundred levels", found="more") from None
