@@ -87,17 +87,18 @@ def stdio_session(tmp_path_factory):
     """One scripted session over stdio, then the built-in interleave to the end, then ``status``
     and ``wait`` once the run is over: the answers, the final status, the trace."""
     trace = tmp_path_factory.mktemp("stdio") / "s.jsonl"
-
-    async def main():
-        async with Client(stdio(trace, "--seed", "0")) as client:
-            answers = await scripted_session(client)
-            await run_policy_through_mcp(client, "interleave", {"think": 0}, None, 0)
-            final = await client.call_tool("status", {})
-            after = await client.call_tool("wait", {})
-        return answers, final, after
-
-    answers, final, after = anyio.run(main)
+    answers, final, after = anyio.run(full_session, trace)
     return answers, final, after, trace
+
+
+async def full_session(trace):
+    """The scripted requests, then the built-in interleave to the end, then ``status`` and ``wait``."""
+    async with Client(stdio(trace, "--seed", "0")) as client:
+        answers = await scripted_session(client)
+        await run_policy_through_mcp(client, "interleave", {"think": 0}, None, 0)
+        final = await client.call_tool("status", {})
+        after = await client.call_tool("wait", {})
+    return answers, final, after
 
 
 def test_a_session_over_stdio_issues_waits_cancels_responds_and_replays(stdio_session):
@@ -133,28 +134,10 @@ def test_status_after_the_run_is_over_reports_how_it_ended_not_the_last_live_sta
     assert after.is_error and "`status` gives its final figures" in text(after)
 
 
-def test_two_identical_client_sessions_give_identical_traces(tmp_path):
-    async def session(trace):
-        async with Client(stdio(trace, "--seed", "4", "--think-ms", "30")) as client:
-            await scripted_session(client)
-            await run_policy_through_mcp(client, "critical-path", {"think": 0}, None, 4)
-
-    for name in ("a", "b"):
-        anyio.run(session, tmp_path / f"{name}.jsonl")
-    assert (tmp_path / "a.jsonl").read_bytes() == (tmp_path / "b.jsonl").read_bytes()
-
-
-def test_a_client_that_disconnects_mid_run_leaves_an_incomplete_trace(tmp_path):
-    trace = tmp_path / "cut.jsonl"
-
-    async def main():
-        async with Client(stdio(trace)) as client:
-            await client.call_tool("get_stock_info", {"task_id": "rebalance", "symbol": "NVDA"})
-
-    anyio.run(main)
-    assert not trace.exists()
-    partial = trace.with_name(trace.name + ".incomplete")
-    assert partial.exists() and '"kind":"footer"' not in partial.read_text()
+def test_two_identical_client_sessions_give_identical_traces(stdio_session, tmp_path):
+    again = tmp_path / "again.jsonl"
+    anyio.run(full_session, again)  # the same requests as the module's session, in another server process
+    assert again.read_bytes() == stdio_session[3].read_bytes()
 
 
 def test_an_agent_over_mcp_scores_as_the_built_in_policy(tmp_path):
@@ -177,8 +160,10 @@ def test_an_agent_over_mcp_scores_as_the_built_in_policy(tmp_path):
     assert a == b
 
 
-def test_blocking_mode_answers_with_the_result_and_runs_calls_sent_together_concurrently(tmp_path):
-    trace = tmp_path / "b.jsonl"
+@pytest.fixture(scope="module")
+def blocking_session(tmp_path_factory):
+    """A blocking-mode session: one call, then two sent together; the client then disconnects mid-run."""
+    trace = tmp_path_factory.mktemp("blocking") / "b.jsonl"
 
     async def main():
         async with Client(stdio(trace, "--mode", "blocking", "--think-ms", "10")) as client:
@@ -194,11 +179,24 @@ def test_blocking_mode_answers_with_the_result_and_runs_calls_sent_together_conc
             return one, results
 
     one, results = anyio.run(main)
+    return one, results, trace
+
+
+def test_blocking_mode_answers_with_the_result_and_runs_calls_sent_together_concurrently(blocking_session):
+    one, results, trace = blocking_session
     assert text(one).startswith("c0 ok: ") and '"price":220.34' in text(one)
     assert all(not r.is_error for r in results.values())
     events = read_trace(trace.with_name(trace.name + ".incomplete")).events
     decides = [e for e in events if e["kind"] == "decide" and any(a["op"] == "call" for a in e["actions"])]
     assert [len(d["actions"]) for d in decides] == [1, 2]  # the two calls sent together: one decision
+
+
+def test_a_client_that_disconnects_mid_run_leaves_an_incomplete_trace(blocking_session):
+    *_, trace = blocking_session  # the client left before the run was over
+    assert not trace.exists()
+    partial = trace.with_name(trace.name + ".incomplete")
+    assert partial.exists() and '"kind":"footer"' not in partial.read_text()
+    assert '"kind":"end"' not in partial.read_text()
 
 
 def _free_port() -> int:
