@@ -14,6 +14,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from simtool.dependencies import dependencies
 from simtool.latency import LatencyDraws
 from simtool.policy import GoldStep
 from simtool.rng import Streams
@@ -99,12 +100,28 @@ class GoldBook:
             self._shared[key + ((self._seed,) if any(c.seeded for c in contexts) else ())] = (turns, cached)
         return cached
 
-    def chain(self, task_id: str, turn: Turn) -> list[dict[str, Any]]:
-        """The turn's gold calls with their drawn legs (the k-th gold call of a tool draws the k-th value)."""
+    def edges(self, task_id: str, path: tuple[tuple[int, int], ...]) -> tuple[tuple[int, ...], ...]:
+        """The dependency relation of the last turn of ``path`` (``simtool.dependencies``), its data
+        flow read from the gold results replaying ``path`` gives."""
+        spec = self._tasks[task_id]
+        turn = self.turn(task_id, *path[-1])
+        assert turn is not None, (task_id, path)
+        if spec.strict or not turn.gold:
+            return dependencies(turn.gold, spec.tools, None, spec.strict)
+        return dependencies(turn.gold, spec.tools, self.expectation(task_id, path)[1][-1])
+
+    def chain(self, task_id: str, turn: Turn, path: tuple[tuple[int, int], ...] | None = None) -> list[dict[str, Any]]:
+        """The turn's gold calls with their drawn legs (the k-th gold call of a tool draws the k-th value)
+        and, when ``path`` (the sub-task's (turn, epoch) and those before it) is given, the earlier
+        steps each depends on (``after``)."""
+        edges = self.edges(task_id, path) if path is not None else None
         out = []
-        for g in turn.gold:
+        for j, g in enumerate(turn.gold):
             k = self._drawn.get((task_id, g.tool), 0)
             self._drawn[(task_id, g.tool)] = k + 1
             req, svc, resp = self._draws.nth(task_id, g.service, g.tool, k)
-            out.append({"tool": g.tool, "service": g.service, "args": g.args, "req_ms": req, "svc_ms": svc, "resp_ms": resp})
+            step = {"tool": g.tool, "service": g.service, "args": g.args, "req_ms": req, "svc_ms": svc, "resp_ms": resp}
+            if edges is not None:
+                step["after"] = list(edges[j])
+            out.append(step)
         return out

@@ -57,7 +57,7 @@ WORLD_KEYS = {
     "profile": "the name of the latency profile, informative",
     "instance": "the suite instance this world was built from, informative",
 }
-TASK_KEYS = ("id", "title", "services", "initial_config", "permissions", "turns", "domain", "source")
+TASK_KEYS = ("id", "title", "services", "initial_config", "permissions", "strict", "turns", "domain", "source")
 LIMIT_KEYS = ("capacity", "rate_limit", "outages")
 DEFAULTS: dict[str, Any] = {
     "enforcement": "issue",
@@ -77,6 +77,7 @@ class TaskSpec:
     permissions: tuple[str, ...]
     tools: Mapping[str, ToolSchema]  # tool name -> schema, over the task's services
     title: str = ""
+    strict: bool = False  # every gold path a chain: each call waits for the one before
 
 
 @frozen
@@ -150,6 +151,9 @@ def _task(spec: Any, where: Located, path: tuple[Any, ...]) -> TaskSpec:
     if not isinstance(turns_spec, list) or not turns_spec:
         raise where.error(path + ("turns",), "a task needs at least one turn", expected="[{request, gold}, ...]", found=turns_spec)
     turns = tuple(parse_turn(t, tools, where, path + ("turns", i)) for i, t in enumerate(turns_spec))
+    strict = spec.get("strict", False)
+    if not isinstance(strict, bool):
+        raise where.error(path + ("strict",), "strict must be a boolean", expected="true | false", found=strict)
     return TaskSpec(
         task_id=task_id,
         services=tuple(names),
@@ -158,6 +162,7 @@ def _task(spec: Any, where: Located, path: tuple[Any, ...]) -> TaskSpec:
         permissions=tuple(sorted(set(perms))),
         tools=tools,
         title=str(spec.get("title", "")),
+        strict=strict,
     )
 
 
