@@ -3,7 +3,9 @@
 Correct ones:
 - ``sequential``: one call at a time, task after task (the blocking baseline);
 - ``interleave``: one call in flight per task, round-robin over ready tasks;
-- ``critical-path``: like interleave, the task with the longest expected remaining chain first.
+- ``critical-path``: like interleave, the task with the longest expected remaining critical
+  path (through its partial order) first;
+- ``parallel``: every ready step of every task: a step whose dependencies have been delivered.
 Faulty ones, each reproducing one of AsyncTool's failure modes:
 - ``eager``: issues a task's next call without waiting for the previous result;
 - ``unbound``: ignores correlation ids, binding each delivery to its oldest pending call;
@@ -40,7 +42,7 @@ from simtool.policy import (
     Wait,
 )
 
-__all__ = ["Sequential", "Interleave", "CriticalPath", "Eager", "Unbound", "Oblivious", "ScriptedOptions"]
+__all__ = ["Sequential", "Interleave", "CriticalPath", "Parallel", "Eager", "Unbound", "Oblivious", "ScriptedOptions"]
 
 
 @frozen
@@ -65,6 +67,8 @@ class Progress:
     epoch: int = 0
     issued: int = 0  # gold steps issued (not counting retries)
     done: int = 0  # gold steps whose result the policy holds
+    started: set[int] = field(factory=set)  # indices of the gold steps issued
+    finished: set[int] = field(factory=set)  # indices of the gold steps whose result the policy holds
     in_flight: dict[str, int] = field(factory=dict)  # call id -> gold step index
     uses: list[str] = field(factory=list)  # results bound to this sub-task
     retry: deque[int] = field(factory=deque)  # gold steps to issue again
@@ -76,6 +80,7 @@ class Progress:
 
     def restart(self, turn: int, epoch: int) -> None:
         self.turn, self.epoch, self.issued, self.done, self.uses, self.retry, self.retries = turn, epoch, 0, 0, [], deque(), 0
+        self.started, self.finished = set(), set()
         self.answered = False
 
 
@@ -128,6 +133,7 @@ class GoldFollower(Policy):
                 p.not_before = max(p.not_before, obs.now + int(result["retry_after_ms"]))
             return
         p.done += 1
+        p.finished.add(step)
         p.uses.append(delivered)
 
     def on_delivery(self, obs: Observation, call_id: str) -> None:
@@ -182,13 +188,19 @@ class GoldFollower(Policy):
         if p.answered or p.not_before > obs.now or (self.one_in_flight and p.in_flight):
             return False
         steps = self.steps(task.task_id, p)
-        return bool(p.retry) or p.issued < len(steps) or (not p.in_flight and p.done >= len(steps))
+        return bool(p.retry) or self.next_step(steps, p) is not None or (not p.in_flight and p.done >= len(steps))
+
+    def next_step(self, steps: tuple[GoldStep, ...], p: Progress) -> int | None:
+        """The gold step to issue next (None: none may be issued now): the next in gold order."""
+        return p.issued if p.issued < len(steps) else None
 
     def act(self, obs: Observation, task: TaskView) -> Action:
         p = self._progress[task.task_id]
         steps = self.steps(task.task_id, p)
-        if p.retry or p.issued < len(steps):
-            index = p.retry[0] if p.retry else p.issued
+        following = None if p.retry else self.next_step(steps, p)
+        if p.retry or following is not None:
+            index = p.retry[0] if p.retry else following
+            assert index is not None
             step = steps[index]
             scope = obs.schemas[task.task_id][step.tool].scope
             if self.follows_world and scope not in task.permissions:
@@ -200,6 +212,7 @@ class GoldFollower(Policy):
                 p.retry.popleft()
             else:
                 p.issued += 1
+                p.started.add(index)
             self._refs[task.task_id] = index  # one call action per decision: the task names it
             return CallAction(task.task_id, step.tool, step.args, self.options.timeout_ms, tuple(p.uses[-1:]), task.task_id)
         p.answered = True
@@ -212,6 +225,7 @@ class GoldFollower(Policy):
             p = self._progress[task_id]
             if outcome.call_id is None:  # refused outright: count the step as answered
                 p.done += 1
+                p.finished.add(index)
                 continue
             p.in_flight[outcome.call_id] = index
             self._owner[outcome.call_id] = task_id
@@ -294,6 +308,17 @@ class CriticalPath(GoldFollower):
 
         best = max(remaining(t) for t in ready)
         return next(t for t in ready if remaining(t) == best)
+
+
+class Parallel(GoldFollower):
+    """Issues every ready step of every task: a step whose dependencies (its ``after``) have all
+    been delivered, in gold order among the ready ones; round-robin over tasks."""
+
+    name = "parallel"
+    one_in_flight = False
+
+    def next_step(self, steps: tuple[GoldStep, ...], p: Progress) -> int | None:
+        return next((j for j in range(len(steps)) if j not in p.started and p.finished.issuperset(steps[j].after)), None)
 
 
 class Eager(GoldFollower):

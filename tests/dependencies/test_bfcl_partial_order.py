@@ -8,7 +8,6 @@ import random
 
 import pytest
 
-from simtool.callstring import parse_call
 from simtool.dependencies import dependencies, linearisations
 from simtool.service import normalize
 from worlds.bfcl.compare import differences
