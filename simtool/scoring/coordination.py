@@ -25,6 +25,11 @@
 - ``task_switches``: consecutive actions (calls and answers, in decision order) on different
   tasks; ``same_task_streak``: the mean length of maximal runs of actions on one task;
   ``longest_streak``: the longest such run.
+- ``parallel_calls``: calls issued while another call of the same task was in flight (the
+  ``same_task_overlap`` check's offences): a neutral statistic of asynchrony, not a fault.
+- ``neglect_ms``: AsyncTool's task neglect: summed over tasks, the time a task could proceed
+  (active, none of its calls in flight) while the agent's last decision that acted (a call or
+  an answer) acted on other tasks only. Time after a decision that only waited is not neglect.
 """
 
 from __future__ import annotations
@@ -34,6 +39,7 @@ from typing import Any
 
 from simtool.dependencies import critical_path_ms
 from simtool.scoring.history import History
+from simtool.scoring.violations import same_task_overlap
 
 __all__ = ["coordination"]
 
@@ -89,6 +95,40 @@ def _task_chain(h: History, task: str) -> tuple[int, int]:
 def _actions(h: History) -> list[str]:
     return [a["task"] for d in h.decisions for a in d.get("actions") or []
             if isinstance(a, Mapping) and a.get("op") in ("call", "respond") and isinstance(a.get("task"), str)]
+
+
+def _neglect(h: History) -> int:
+    """Time some task could proceed (active, none of its calls in flight) while the agent's last
+    acting decision acted on other tasks only: summed over tasks."""
+    active: dict[str, None] = {}
+    in_flight: dict[str, int] = {}
+    acted: set[str] = set()
+    neglect = 0
+    prev = 0
+    for e in h.events:
+        t = int(e["t"])
+        if t > prev:
+            if acted:
+                neglect += (t - prev) * sum(1 for task in active if in_flight.get(task, 0) == 0 and task not in acted)
+            prev = t
+        kind = e["kind"]
+        if kind == "decide":
+            acted = {a["task"] for a in e.get("actions") or [] if isinstance(a, Mapping) and a.get("op") in ("call", "respond")
+                     and isinstance(a.get("task"), str)}
+        elif kind == "subtask_start" and e.get("reason") == "start":
+            active[e["task"]] = None
+        elif kind == "respond" and e["turn"] >= h.turns.get(e["task"], 0) - 1:
+            active.pop(e["task"], None)
+        elif kind == "fault" and e.get("fault") == "cancel_task" and e.get("effective"):
+            active.pop(e.get("task"), None)
+        elif kind == "issue":
+            in_flight[e["task"]] = in_flight.get(e["task"], 0) + 1
+        elif kind in ("deliver", "timeout", "cancel"):
+            call = h.calls.get(e.get("call_id"))
+            ended = call.ended if call is not None else None
+            if ended is not None and ended["seq"] == e["seq"]:
+                in_flight[call.task] -= 1  # type: ignore[union-attr]
+    return neglect
 
 
 def _idle_ready(h: History) -> int:
@@ -156,5 +196,7 @@ def coordination(h: History) -> dict[str, Any]:
         "task_switches": max(0, len(runs) - 1),
         "same_task_streak": len(tasks) / len(runs) if runs else 0.0,
         "longest_streak": max(runs, default=0),
+        "parallel_calls": len(same_task_overlap(h)),
+        "neglect_ms": _neglect(h),
         "chains_ms": {task: c for task, (c, _) in chains.items()},
     }
