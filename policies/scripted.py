@@ -7,7 +7,10 @@ Correct ones:
   path (through its partial order) first;
 - ``parallel``: every ready step of every task: a step whose dependencies have been delivered.
 Faulty ones, each reproducing one of AsyncTool's failure modes:
-- ``eager``: issues a task's next call without waiting for the previous result;
+- ``eager``: issues a task's next call without waiting for the previous result (ignores
+  dependencies: ``dependency_violation``);
+- ``neglectful``: starves the last task while another has a call in flight (``neglect_ms``);
+- ``confused``: every third call goes to another task's tool (``wrong_task_tool``);
 - ``unbound``: ignores correlation ids, binding each delivery to its oldest pending call;
 - ``oblivious``: ignores cancellations, amendments and revocations.
 
@@ -24,7 +27,7 @@ from __future__ import annotations
 from collections import deque
 from typing import Any, ClassVar
 
-from attrs import define, field, frozen
+from attrs import define, evolve, field, frozen
 
 from simtool.latency import Distribution
 from simtool.options import at_least, think_spec
@@ -42,7 +45,7 @@ from simtool.policy import (
     Wait,
 )
 
-__all__ = ["Sequential", "Interleave", "CriticalPath", "Parallel", "Eager", "Unbound", "Oblivious", "ScriptedOptions"]
+__all__ = ["Sequential", "Interleave", "CriticalPath", "Parallel", "Eager", "Neglectful", "Confused", "Unbound", "Oblivious", "ScriptedOptions"]
 
 
 @frozen
@@ -326,6 +329,58 @@ class Eager(GoldFollower):
 
     name = "eager"
     one_in_flight = False
+
+
+class Neglectful(Interleave):
+    """Starves one task: the last task in world order is served only while no other task has a
+    call in flight (AsyncTool's task neglect; no violation, a high ``neglect_ms``)."""
+
+    name = "neglectful"
+
+    def ready(self, obs: Observation, task: TaskView) -> bool:
+        if self._order and task.task_id == self._order[-1] and len(self._order) > 1:
+            if any(p.in_flight for tid, p in self._progress.items() if tid != task.task_id):
+                return False
+        return super().ready(obs, task)
+
+
+class Confused(Interleave):
+    """Now and then sends a call to another task's tool (AsyncTool's tool confusion): every
+    third call is named for the next task, in world order, that lacks the tool; the runtime
+    refuses it (``wrong_task_tool``) and the policy then issues the step for the right task."""
+
+    name = "confused"
+    EVERY: ClassVar[int] = 3
+
+    def reset(self, ctx: PolicyContext) -> None:
+        super().reset(ctx)
+        self._calls = 0
+        self._misrouted: set[str] = set()  # refs of the call actions sent to the wrong task
+
+    def act(self, obs: Observation, task: TaskView) -> Action:
+        action = super().act(obs, task)
+        if not isinstance(action, CallAction):
+            return action
+        self._calls += 1
+        if self._calls % self.EVERY:
+            return action
+        k = self._order.index(task.task_id)
+        for other in self._order[k + 1:] + self._order[:k]:
+            if action.tool not in obs.schemas.get(other, {}):
+                self._misrouted.add(task.task_id)
+                return CallAction(other, action.tool, action.args, action.timeout_ms, (), task.task_id)
+        return action
+
+    def _learn_issued(self, obs: Observation) -> None:
+        rest = {}
+        for ref, outcome in obs.issued.items():
+            misrouted = ref in self._misrouted
+            self._misrouted.discard(ref)
+            if misrouted and outcome.call_id is None:
+                self._progress[ref].retry.append(self._refs.pop(ref))  # issue the step again, for the right task
+            else:
+                rest[ref] = outcome
+        super()._learn_issued(evolve(obs, issued=rest))
 
 
 class Unbound(GoldFollower):

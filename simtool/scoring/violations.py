@@ -149,30 +149,39 @@ def dependency_violation(h: History) -> list[Offence]:
     """A call issued before a call it depends on was delivered to the agent.
 
     The call performs gold step ``j`` (``gold_steps``); for each step ``i`` in ``j``'s ``after``,
-    some call of the same sub-task with ``i``'s tool and arguments must have been delivered
-    (a ``deliver`` event) before the call's ``issue``. Each offending call counts once.
+    some call of the same turn (of any epoch: relying on a result an amendment made stale is
+    ``stale_result_used``) with ``i``'s tool and arguments must have been delivered (a
+    ``deliver`` event) before the call's ``issue``. Each offending call counts once.
     """
     steps = gold_steps(h)
-    delivered: dict[tuple[str, int, int, str, str], int] = {}  # (task, turn, epoch, tool, args) -> first deliver seq
+    delivered: dict[tuple[str, int, str, str], int] = {}  # (task, turn, tool, args) -> first deliver seq
     for call in h.calls.values():
         if call.deliver is not None:
-            key = (call.task, call.turn, call.epoch, call.tool, repr(sorted(dict(call.args).items())))
+            key = (call.task, call.turn, call.tool, repr(sorted(dict(call.args).items())))
             delivered[key] = min(delivered.get(key, call.deliver["seq"]), call.deliver["seq"])
+    def missing(call: Any, gold: list[Mapping[str, Any]], j: int) -> list[str]:
+        out = []
+        for i in gold[j].get("after", []):
+            g = gold[i]
+            key = (call.task, call.turn, g["tool"], repr(sorted(dict(g.get("args") or {}).items())))
+            if delivered.get(key, call.issue["seq"] + 1) > call.issue["seq"]:
+                out.append(f"step {i} ({g['tool']})")
+        return out
+
     out = []
     for call in h.calls.values():
         j = steps.get(call.call_id)
         if j is None:
             continue
-        gold = _gold_of(h, call.task, call.turn, call.epoch)
-        missing = []
-        for i in gold[j].get("after", []):
-            g = gold[i]
-            key = (call.task, call.turn, call.epoch, g["tool"], repr(sorted(dict(g.get("args") or {}).items())))
-            if delivered.get(key, call.issue["seq"] + 1) > call.issue["seq"]:
-                missing.append(f"step {i} ({g['tool']})")
-        if missing:
+        lacking = missing(call, _gold_of(h, call.task, call.turn, call.epoch), j)
+        if lacking and any(  # the same step of a gold path an amendment replaced, its inputs at hand: stale, not early
+            g.get("tool") == call.tool and dict(g.get("args") or {}) == dict(call.args) and not missing(call, old, k)
+            for e in range(call.epoch) for old in [_gold_of(h, call.task, call.turn, e)] for k, g in enumerate(old)
+        ):
+            lacking = []
+        if lacking:
             out.append(_offence("dependency_violation", call.issue, call.task,
-                                f"{call.call_id} ({call.tool}, step {j}) issued before {', '.join(missing)} was delivered",
+                                f"{call.call_id} ({call.tool}, step {j}) issued before {', '.join(lacking)} was delivered",
                                 call_ids=(call.call_id,)))
     return out
 
