@@ -328,6 +328,7 @@ class Eager(GoldFollower):
     """Issues a task's next call without waiting for the previous one's result."""
 
     name = "eager"
+    faulty = "faulty: does not wait for results"  # plots and reports label it so
     one_in_flight = False
 
 
@@ -387,6 +388,7 @@ class Unbound(GoldFollower):
     """Ignores correlation ids: each delivery is taken as the answer to the oldest pending call."""
 
     name = "unbound"
+    faulty = "faulty: ignores call ids"
 
     def reset(self, ctx: PolicyContext) -> None:
         super().reset(ctx)
@@ -406,4 +408,5 @@ class Oblivious(GoldFollower):
     """Ignores cancellations, amendments and revocations: follows the original gold path regardless."""
 
     name = "oblivious"
+    faulty = "faulty: ignores world events"
     follows_world = False

@@ -15,15 +15,28 @@ from typing import Any
 from attrs import frozen
 
 from simtool.errors import SimtoolError
+from simtool.plots.figure import policy_order
 from simtool.scoring.aggregate import mean_interval
 from simtool.scoring.metrics import METRICS, metric_names
 from simtool.sweeps.store import SWEEP_FILE, load_rows
 from simtool.trace import canonical
 
 __all__ = ["Point", "Series", "Sweep", "load_sweep", "swept_paths", "choose_x", "series", "value_label", "axis_label",
-           "metric_label", "check_metric", "is_numeric", "UNIT_METRICS"]
+           "metric_label", "metric_range", "check_metric", "is_numeric", "UNIT_METRICS"]
 
 UNIT_METRICS: tuple[str, ...] = tuple(m.name for m in METRICS if m.bounded)  # plotted on [0, 1]
+
+
+def metric_range(metric: str) -> tuple[float | None, float | None]:
+    """The values ``metric`` can take, from the metrics table: (0, 1) for rates and flags, (0, None)
+    for the others (times, counts, ratios and factors of them are never negative) and for
+    ``violations.<name>``; (None, None) for a key the table does not know. Bands are clipped to it."""
+    known = {m.name: m for m in METRICS}
+    if metric in known:
+        return (0.0, 1.0) if known[metric].bounded else (0.0, None)
+    if metric.startswith("violations."):
+        return 0.0, None
+    return None, None
 
 
 @frozen
@@ -40,6 +53,7 @@ class Series:
     label: str  # the policy label
     name: str  # the label, plus the other swept values when there are some
     points: tuple[Point, ...]
+    policy: str = ""  # the policy's registered name (a label may rename it)
 
 
 @frozen
@@ -51,8 +65,8 @@ class Sweep:
 
     @property
     def policies(self) -> list[str]:
-        known = list(self.description.get("policies") or [])
-        return known + sorted({str(r["label"]) for r in self.rows} - set(known))
+        """The policy labels in the one order every plot uses (``policy_order``)."""
+        return policy_order([str(r["label"]) for r in self.rows], list(self.description.get("policies") or []))
 
     def grid_order(self, path: str) -> list[Any] | None:
         grid = self.description.get("grid") or {}
@@ -165,6 +179,7 @@ def series(rows: Sequence[Mapping[str, Any]], x: str, metric: str, *, policies: 
     check_metric(metric)
     others = [p for p in swept_paths(rows) if p != x]
     groups: dict[tuple[str, str], dict[str, list[float]]] = {}
+    names: dict[str, str] = {}  # label -> policy name
     xs: dict[str, Any] = {}
     for row in rows:
         if x not in row:
@@ -176,6 +191,7 @@ def series(rows: Sequence[Mapping[str, Any]], x: str, metric: str, *, policies: 
         key = canonical(row[x])
         xs[key] = row[x]
         groups.setdefault((str(row["label"]), name), {}).setdefault(key, []).append(value)
+        names.setdefault(str(row["label"]), str(row.get("policy") or row["label"]))
     if not groups:
         raise SimtoolError(f"no row has both '{x}' and a value for '{metric}'")
     if is_numeric(list(xs.values())):
@@ -186,14 +202,17 @@ def series(rows: Sequence[Mapping[str, Any]], x: str, metric: str, *, policies: 
     else:
         ranked = sorted(xs)
     rank = {k: i for i, k in enumerate(ranked)}
-    policy_rank = {p: i for i, p in enumerate(policies)}
+    policy_rank = {p: i for i, p in enumerate(policy_order([label for label, _ in groups], policies))}
     unit = metric in UNIT_METRICS
+    floor, ceiling = metric_range(metric)
     out = []
     for (label, name), by_x in sorted(groups.items(), key=lambda item: (policy_rank.get(item[0][0], len(policy_rank)), item[0][1])):
         points = []
         for key in sorted(by_x, key=rank.__getitem__):
             stats = mean_interval(by_x[key], unit=unit)
             low, high = stats["ci95"] or (stats["mean"], stats["mean"])
+            low = low if floor is None else max(low, floor)
+            high = high if ceiling is None else min(high, ceiling)
             points.append(Point(xs[key], stats["mean"], low, high, stats["n"]))
-        out.append(Series(label, name, tuple(points)))
+        out.append(Series(label, name, tuple(points), names[label]))
     return [xs[k] for k in ranked], out
