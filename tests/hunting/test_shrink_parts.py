@@ -134,3 +134,18 @@ def test_a_shrunk_world_that_cannot_be_written_is_printed_not_lost(cli, tmp_path
     body = done.output[done.output.index("# Shrunk by simtool shrink"):]
     assert yaml.safe_load(body)["policy"]["name"] == "eager"
     assert not (tmp_path / "m.yaml").exists()
+
+
+def test_a_dropped_gold_call_renumbers_the_stated_after_and_the_dependency_still_fails():
+    # list_users waits for get_ticket only because the world says so (different services, no data
+    # flow); the padding read before them must go, which shifts get_ticket from step 1 to step 0
+    task = {"id": "t", "services": ["TicketAPI", "MessageAPI"],
+            "initial_config": {"TicketAPI": {"current_user": "ana", "ticket_counter": 3,
+                                             "ticket_queue": [{"id": 1, "title": "a", "status": "Open", "created_by": "ana"}]}},
+            "turns": [{"request": "look", "gold": ["get_user_tickets()", "get_ticket(ticket_id=1)",
+                                                   {"call": "list_users()", "after": [1]}]}]}
+    world = {"name": "stated", "tasks": [task], "latency": {"default": {"request": 50, "service": 10, "response": 50}}}
+    result = shrink({"world": world, "policy": {"name": "eager", "think": 0}}, 0, "dependency_violation")
+    assert result.config["world"]["tasks"][0]["turns"][0]["gold"] == ["get_ticket(ticket_id=1)", {"call": "list_users()", "after": [0]}]
+    assert "drop gold call 0 of t turn 0" in result.steps
+    assert "    - get_ticket(ticket_id=1)\n    - call: list_users()\n      after: [0]\n" in result.text  # the world as written
