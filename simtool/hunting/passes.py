@@ -10,7 +10,8 @@ already there (as Hypothesis's ``@defines_shrink_pass``); passes run in registra
 2. ``drop_faults``: drop a scheduled fault, a fault process, one of a process's choices, a service limit;
 3. ``shorten_gold``: drop a task's last turn, a turn's last gold call, then any other gold call
    (``simtool.dependencies.without_step``: later steps' ``after:`` renumbered, and a step that
-   waited for the dropped one waits for what it waited for), and simplify a fault by its kind
+   waited for the dropped one waits for what it waited for; ``expect_error`` positions move
+   too), and simplify a fault by its kind
    (``FaultKind.simplify``: an amendment's last gold call);
 4. ``latencies``: every leg a constant at the median the trace drew for it (all at once, else
    leg by leg at the median, lowest or highest draw); then fewer distinct values (a value set
@@ -166,8 +167,16 @@ def drop_faults(config: Config, seed: int, h: History) -> Iterator[Candidate]:
 
 
 def _drop_step(world: Config, task: int, turn: int, step: int) -> None:
+    """Drop one gold call of a turn; its ``after:`` edges and ``expect_error`` positions follow."""
     spec = world["tasks"][task]["turns"][turn]
     spec["gold"] = without_step(spec["gold"], step)
+    expected = spec.get("expect_error")
+    if isinstance(expected, list):
+        kept = [i - 1 if i > step else i for i in expected if i != step]
+        if kept:
+            spec["expect_error"] = kept
+        else:
+            spec.pop("expect_error")
 
 
 @defines_shrink_pass("shorten_gold")

@@ -135,5 +135,7 @@ def test_every_drop_leaves_a_world_that_parses():
     gold = ["get_user_tickets()", "get_ticket(ticket_id=1)", {"call": "close_ticket(ticket_id=1)", "after": [0, 1]},
             {"call": "get_ticket(ticket_id=2)", "after": [2]}]
     for k in range(len(gold)):
-        task = {"id": "t", "services": ["TicketAPI"], "turns": [{"request": "r", "gold": without_step(gold, k)}]}
+        task = {"id": "t", "services": ["TicketAPI"], "turns": [{"request": "r", "gold": without_step(gold, k)}],
+                "initial_config": {"TicketAPI": {"current_user": "ana", "ticket_counter": 3, "ticket_queue": [
+                    {"id": i, "title": "a", "status": "Open", "created_by": "ana"} for i in (1, 2)]}}}
         parse_world({"name": "w", "tasks": [task]})
