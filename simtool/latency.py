@@ -22,17 +22,17 @@ from typing import Any
 import numpy as np
 from attrs import frozen
 
-from simtool.rng import Streams
+from simtool.rng import CounterStream, Streams
 from simtool.yamlspec import Located
 
 __all__ = ["Distribution", "parse_distribution", "LatencyModel", "LatencyDraws", "LEGS", "Legs"]
 
 LEGS = ("request", "service", "response")
 
-Sampler = Callable[[np.random.Generator], float]
+Sampler = Callable[[CounterStream], float]
 
 
-Batch = Callable[[np.random.Generator, int], np.ndarray]
+Batch = Callable[[CounterStream, int], np.ndarray]
 
 
 @frozen
@@ -54,10 +54,10 @@ class Distribution:
         """Draws nothing from its generator."""
         return self.kind == "constant"
 
-    def draw(self, rng: np.random.Generator, scale: float = 1.0) -> int:
+    def draw(self, rng: CounterStream, scale: float = 1.0) -> int:
         return max(0, int(round(self.sample(rng) * scale)))
 
-    def draw_many(self, rng: np.random.Generator | None, n: int, scale: float = 1.0) -> list[int]:
+    def draw_many(self, rng: CounterStream | None, n: int, scale: float = 1.0) -> list[int]:
         """n successive draws (``rng`` may be None for a constant, which draws nothing)."""
         if self.constant:
             return [self.draw(rng, scale)] * n  # type: ignore[arg-type]
@@ -153,7 +153,7 @@ def parse_distribution(spec: Any, where: Located | None = None, path: tuple[Any,
     cumulative[-1] = 1.0
     samplers = [p.sample for p in parts]
 
-    def sample(rng: np.random.Generator) -> float:
+    def sample(rng: CounterStream) -> float:
         return samplers[int(np.searchsorted(cumulative, rng.random(), side="right"))](rng)
 
     return Distribution(kind, sample, sum(w / total * p.mean for w, p in zip(weights, parts)))
@@ -248,7 +248,7 @@ class LatencyDraws:
         self.model = model
         self._rngs = streams
         self._values: dict[tuple[str, str], list[tuple[int, int, int]]] = {}
-        self._streams: dict[tuple[str, str, str], np.random.Generator] = {}
+        self._streams: dict[tuple[str, str, str], CounterStream] = {}
         self._next: dict[tuple[str, str], int] = {}
 
     def _leg_values(self, task_id: str, tool: str, leg: str, dist: Distribution, n: int) -> list[int]:

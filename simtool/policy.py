@@ -23,11 +23,11 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any, ClassVar
 
-import numpy as np
 from attrs import define, field, fields, frozen
 
 from simtool.errors import SimtoolError, SpecError
 from simtool.latency import Distribution, parse_distribution
+from simtool.rng import CounterStream
 from simtool.service import ToolSchema
 
 __all__ = [
@@ -249,7 +249,7 @@ class PolicyContext:
     """Handed to a policy at reset: its seeded streams, the oracle, the run's seed and world name."""
 
     seed: int
-    rng: Callable[[str], np.random.Generator]
+    rng: Callable[[str], CounterStream]
     oracle: Oracle
     world_name: str
     trace_dir: str | None = None

@@ -24,6 +24,7 @@ from simtool.errors import SimtoolError
 
 __all__ = [
     "FORMAT",
+    "FORMATS",
     "canonical",
     "encode",
     "config_hash",
@@ -35,7 +36,12 @@ __all__ = [
     "INCOMPLETE_SUFFIX",
 ]
 
-FORMAT = 1
+FORMAT = 2
+# What each trace format changed: a trace of another format cannot replay (its draws differ).
+FORMATS = {
+    1: "numpy SeedSequence/PCG64 streams (simtool 0.1.0)",
+    2: "counter-based streams: BLAKE2b-keyed splitmix64 and simtool's own transforms (simtool 0.2.0)",
+}
 INCOMPLETE_SUFFIX = ".incomplete"
 
 
