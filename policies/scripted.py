@@ -25,6 +25,7 @@ from typing import Any, ClassVar
 from attrs import define, field, frozen
 
 from simtool.latency import Distribution
+from simtool.options import at_least, think_spec
 from simtool.policy import (
     Action,
     CallAction,
@@ -44,9 +45,16 @@ __all__ = ["Sequential", "Interleave", "CriticalPath", "Eager", "Unbound", "Obli
 
 @frozen
 class ScriptedOptions:
-    think: Any = field(factory=lambda: {"dist": "lognormal", "median": 25, "sigma": 0.4})
-    timeout_ms: int | None = None
-    max_retries: int = 3
+    """``policy.<key>`` options of every scripted policy.
+
+    ``think``: the think time per decision, a latency spec (ms); ``timeout_ms``: the deadline
+    given to each call (null: none); ``max_retries``: how often a timed-out or refused step
+    is issued again.
+    """
+
+    think: Any = field(factory=lambda: {"dist": "lognormal", "median": 25, "sigma": 0.4}, validator=think_spec)
+    timeout_ms: int | None = field(default=None, validator=at_least(1))
+    max_retries: int = field(default=3, validator=at_least(0))
 
 
 @define
@@ -75,18 +83,18 @@ class GoldFollower(Policy):
     """Shared machinery; subclasses choose which ready task acts next."""
 
     Options = ScriptedOptions
+    options: ScriptedOptions
     follows_world: ClassVar[bool] = True  # reacts to cancellations, amendments, revocations
     one_in_flight: ClassVar[bool] = True  # waits for a task's result before its next call
 
     def reset(self, ctx: PolicyContext) -> None:
         super().reset(ctx)
-        self._think: Distribution = self.think_distribution(self.options["think"])
+        self._think: Distribution = self.think_distribution(self.options.think)
         self._rng = None if self._think.constant else ctx.rng("think")  # a constant draws nothing
         self._progress: dict[str, Progress] = {}
         self._owner: dict[str, str] = {}  # call id -> task id
         self._cancels: list[str] = []
-        self._refs: dict[str, tuple[str, int]] = {}  # ref of a call action -> (task id, gold step index)
-        self._next_ref = 0
+        self._refs: dict[str, int] = {}  # ref of a call action (its task id) -> gold step index
         self._cursor = 0
         self._tasks_seen: tuple[TaskView, ...] | None = None  # the task views last absorbed
         self._order: list[str] = []  # task ids in world order
@@ -113,7 +121,7 @@ class GoldFollower(Policy):
         retryable = view.status == "timeout" or (
             view.status == "error" and isinstance(result, dict) and "retry_after_ms" in result
         )
-        if retryable and p.retries < self.options["max_retries"]:
+        if retryable and p.retries < self.options.max_retries:
             p.retries += 1
             p.retry.append(step)
             if isinstance(result, dict) and "retry_after_ms" in result:
@@ -192,17 +200,15 @@ class GoldFollower(Policy):
                 p.retry.popleft()
             else:
                 p.issued += 1
-            ref = f"r{self._next_ref}"
-            self._next_ref += 1
-            self._refs[ref] = (task.task_id, index)
-            return CallAction(task.task_id, step.tool, step.args, self.options["timeout_ms"], tuple(p.uses[-1:]), ref)
+            self._refs[task.task_id] = index  # one call action per decision: the task names it
+            return CallAction(task.task_id, step.tool, step.args, self.options.timeout_ms, tuple(p.uses[-1:]), task.task_id)
         p.answered = True
         return Respond(task.task_id, f"Done ({len(steps)} steps).", tuple(p.uses))
 
     def _learn_issued(self, obs: Observation) -> None:
         """Take in what became of the call actions taken since the last decision."""
-        for ref, outcome in obs.issued.items():
-            task_id, index = self._refs.pop(ref)
+        for task_id, outcome in obs.issued.items():
+            index = self._refs.pop(task_id)
             p = self._progress[task_id]
             if outcome.call_id is None:  # refused outright: count the step as answered
                 p.done += 1
@@ -231,7 +237,8 @@ class GoldFollower(Policy):
         raise AssertionError("choose() called with no ready task")
 
     def decide(self, obs: Observation) -> Decision:
-        self._learn_issued(obs)
+        if obs.issued:
+            self._learn_issued(obs)
         self._absorb(obs)
         actions: list[Action] = [Cancel(c) for c in self._cancels]
         self._cancels = []
@@ -293,6 +300,7 @@ class Eager(GoldFollower):
     """Issues a task's next call without waiting for the previous one's result."""
 
     name = "eager"
+    faulty = "faulty: does not wait for results"  # plots and reports label it so
     one_in_flight = False
 
 
@@ -300,6 +308,7 @@ class Unbound(GoldFollower):
     """Ignores correlation ids: each delivery is taken as the answer to the oldest pending call."""
 
     name = "unbound"
+    faulty = "faulty: ignores call ids"
 
     def reset(self, ctx: PolicyContext) -> None:
         super().reset(ctx)
@@ -319,4 +328,5 @@ class Oblivious(GoldFollower):
     """Ignores cancellations, amendments and revocations: follows the original gold path regardless."""
 
     name = "oblivious"
+    faulty = "faulty: ignores world events"
     follows_world = False

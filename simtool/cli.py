@@ -16,8 +16,9 @@ from simtool import registry
 from simtool.errors import SimtoolError
 from simtool.run import replay as replay_trace
 from simtool.run import run_source
-from simtool.summary import summarize
-from simtool.trace import first_divergence, read_trace
+from simtool.summary import summarize, why
+from simtool.trace import read_trace
+from simtool.tracediff import diff_traces, render_diff
 
 __all__ = ["app", "main"]
 
@@ -29,7 +30,7 @@ SetOption = Annotated[Optional[list[str]], typer.Option("--set", help="Override:
 
 
 def print_summary(events: list[dict], trace_path: str | None, header: dict) -> None:
-    info = summarize(events)
+    info = summarize(events, header)
     policy = header["config"]["policy"]["name"]
     world = header["config"]["world"].get("name", "world")
     table = Table(title=f"{world} · policy {policy} · seed {header['seed']}")
@@ -44,6 +45,8 @@ def print_summary(events: list[dict], trace_path: str | None, header: dict) -> N
         f"faults {tot['faults']} · cancelled calls {tot['cancelled_calls']} · timeouts {tot['timeouts']} · "
         f"stale deliveries {tot['stale_deliveries']} · leaks {tot['leaks']} · agent errors {tot['agent_errors']} · end: {tot['end']}"
     )
+    counts = [f"{name} {n}" for name, n in tot["violations"].items() if n]
+    console.print(f"violations: {' · '.join(counts) if counts else 'none'}")
     if "policy" in tot:
         console.print(f"policy: {tot['policy']}")
     if trace_path:
@@ -76,6 +79,10 @@ def run(
     result = run_source(world, policy, seed, overrides, trace, durable)
     events = result.events()
     print_summary(events[1:], result.trace_path, events[0])
+    explained = why(result.lines, result.trace_path)
+    if explained:
+        typer.echo("")
+        typer.echo(explained)
 
 
 @app.command()
@@ -94,18 +101,17 @@ def replay(trace: Annotated[Path, typer.Argument(help="A trace written by `simto
 
 
 @app.command()
-def diff(a: Path, b: Path) -> None:
-    """The first divergence between two traces (exit 1 when they differ)."""
-    ta, tb = read_trace(a, verify=False), read_trace(b, verify=False)
-    found = first_divergence(list(ta.lines), list(tb.lines))
-    if found is None:
-        console.print("identical")
-        return
-    line, x, y = found
-    console.print(f"first divergence at line {line}")
-    console.print(f"  {a}: {x}")
-    console.print(f"  {b}: {y}")
-    raise typer.Exit(1)
+def diff(
+    a: Path,
+    b: Path,
+    all_: Annotated[bool, typer.Option("--all", help="Also every differing stretch of events after the first")] = False,
+) -> None:
+    """Configuration differences, then the first diverging event (exit 1 when the traces differ)."""
+    found = diff_traces(read_trace(a, verify=False), read_trace(b, verify=False))
+    for line in render_diff(found, str(a), str(b), show_all=all_):
+        typer.echo(line)
+    if not found.identical:
+        raise typer.Exit(1)
 
 
 @app.command()

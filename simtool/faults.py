@@ -14,7 +14,7 @@ exponential gaps of ``mean_interval_ms`` between ``start_ms`` and ``end_ms``, at
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from typing import TYPE_CHECKING, Any, ClassVar
 
 import simpy
@@ -45,7 +45,10 @@ __all__ = [
     "parse_fault_process",
     "schedule_faults",
     "unregister",
+    "PROCESS_KEYS",
 ]
+
+PROCESS_KEYS = ("kind", "mean_interval_ms", "start_ms", "end_ms", "max_count", "choices")  # a fault process's keys, in order
 
 
 @frozen
@@ -95,8 +98,8 @@ class FaultScene:
     board: TaskBoard
     calls: CallLife
     gate: ServiceGate
-    emit: Any  # emit(kind, **fields): a trace event
-    notify: Any  # notify(Event): tell the agent
+    emit: Callable[..., None]  # emit(kind, **fields): a trace event
+    notify: Callable[[Event], None]  # tell the agent
     horizon_ms: int
 
     @property
@@ -216,7 +219,7 @@ def parse_fault_process(spec: Any, tasks: Mapping[str, TaskSpec], where: Located
     """One seeded fault process; ``end_ms`` defaults to the horizon."""
     if not isinstance(spec, Mapping):
         raise where.error(path, "must be a mapping", expected="{kind, mean_interval_ms, choices}", found=spec)
-    check_keys(spec, ("kind", "mean_interval_ms", "start_ms", "end_ms", "max_count", "choices"), where, path)
+    check_keys(spec, PROCESS_KEYS, where, path)
     kind = _check_kind(spec.get("kind"), where, path + ("kind",)).name
     mean = spec.get("mean_interval_ms")
     if not isinstance(mean, (int, float)) or isinstance(mean, bool) or mean <= 0:

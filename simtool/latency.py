@@ -25,9 +25,10 @@ from attrs import frozen
 from simtool.rng import CounterStream, Streams
 from simtool.yamlspec import Located
 
-__all__ = ["Distribution", "parse_distribution", "LatencyModel", "LatencyDraws", "LEGS", "Legs"]
+__all__ = ["Distribution", "parse_distribution", "LatencyModel", "LatencyDraws", "LEGS", "LATENCY_KEYS", "Legs"]
 
 LEGS = ("request", "service", "response")
+LATENCY_KEYS = ("scale", "default", "services")  # the keys of a world's ``latency`` section, in reading order
 
 Sampler = Callable[[CounterStream], float]
 
@@ -199,9 +200,9 @@ class LatencyModel:
     def __init__(self, spec: Mapping[str, Any] | None, where: Located | None = None, path: tuple[Any, ...] = ("latency",)) -> None:
         where = where or Located(None, {})
         spec = spec or {}
-        extra = sorted(set(spec) - {"scale", "default", "services"})
+        extra = sorted(set(spec) - set(LATENCY_KEYS))
         if extra:
-            raise where.error(path + (extra[0],), "unknown latency key", expected="scale | default | services", found=extra[0])
+            raise where.error(path + (extra[0],), "unknown latency key", expected=" | ".join(LATENCY_KEYS), found=extra[0])
         scale = spec.get("scale", 1.0)
         if not isinstance(scale, (int, float)) or isinstance(scale, bool) or scale < 0:
             raise where.error(path + ("scale",), "must be a number >= 0", expected="a number >= 0", found=scale)

@@ -23,10 +23,12 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any, ClassVar
 
-from attrs import define, field, fields, frozen
+import attrs
+from attrs import define, field, frozen
 
 from simtool.errors import SimtoolError, SpecError
 from simtool.latency import Distribution, parse_distribution
+from simtool.options import ThinkOptions, resolve_options, structure_options
 from simtool.rng import CounterStream
 from simtool.service import ToolSchema
 
@@ -49,6 +51,8 @@ __all__ = [
     "GoldStep",
     "PolicyAbort",
     "resolve_options",
+    "structure_options",
+    "ThinkOptions",
 ]
 
 
@@ -255,60 +259,39 @@ class PolicyContext:
     trace_dir: str | None = None
 
 
-def _coerce(value: Any, default: Any, key: str) -> Any:
-    if default is None or value is None:
-        return value
-    if isinstance(default, bool):
-        if isinstance(value, bool):
-            return value
-        raise SpecError("wrong type", key=f"policy.{key}", expected="true or false", found=value)
-    if isinstance(default, int):
-        if isinstance(value, int) and not isinstance(value, bool):
-            return value
-        raise SpecError("wrong type", key=f"policy.{key}", expected="an integer", found=value)
-    if isinstance(default, float):
-        if isinstance(value, (int, float)) and not isinstance(value, bool):
-            return float(value)
-        raise SpecError("wrong type", key=f"policy.{key}", expected="a number", found=value)
-    if isinstance(default, str) and not isinstance(value, str):
-        raise SpecError("wrong type", key=f"policy.{key}", expected="a string", found=value)
-    return value
-
-
-def resolve_options(options_cls: type, given: Mapping[str, Any]) -> dict[str, Any]:
-    """Fill a policy's options with defaults; unknown keys and wrong types name the key."""
-    known = {f.name: f for f in fields(options_cls)}
-    for key in given:
-        if key not in known:
-            raise SpecError("unknown policy option", key=f"policy.{key}", expected=" | ".join(sorted(known)), found=key)
-    out: dict[str, Any] = {}
-    for name, f in known.items():
-        default = f.default.factory() if hasattr(f.default, "factory") else f.default
-        out[name] = _coerce(given[name], default, name) if name in given else default
-    return out
-
-
-@frozen
-class ThinkOptions:
-    think: Any = 0
-
-
 class Policy:
     """Base class. Subclasses set ``name``, an attrs ``Options`` class, and implement ``decide``.
 
     The runtime calls ``reset`` once, then ``decide`` at each decision point, then ``close``.
 
-    ``options`` is the resolved option mapping (every default filled), recorded in the trace
-    header. ``think`` (every scripted policy has it) is a latency spec: the think time drawn per
-    decision from the policy's own stream.
+    ``options`` is the policy's options record, an instance of ``Options`` (every default
+    filled, every value checked: see :mod:`simtool.options`), read as attributes
+    (``self.options.think``); the trace header records ``attrs.asdict`` of it. To change an
+    option, make a new record with ``attrs.evolve(self.options, key=value)``. ``think``
+    (every scripted policy has it) is a latency spec: the think time drawn per decision from
+    the policy's own stream.
     """
 
     name: ClassVar[str] = ""
     Options: ClassVar[type] = ThinkOptions
 
-    def __init__(self, options: Mapping[str, Any] | None = None) -> None:
-        self.options = resolve_options(self.Options, options or {})
+    def __init__(self, options: Mapping[str, Any] | Any | None = None) -> None:
+        """``options``: ``policy.<key>`` values (a mapping), or a ready ``Options`` record."""
+        if isinstance(self.Options, type) and isinstance(options, self.Options) and attrs.has(type(options)):
+            self.options: Any = options
+        else:
+            self.options = structure_options(self.Options, options or {})
         self.ctx: PolicyContext | None = None
+
+    def header_options(self) -> dict[str, Any]:
+        """The options as the trace header records them: ``attrs.asdict`` of the record."""
+        if not (isinstance(self.Options, type) and isinstance(self.options, self.Options) and attrs.has(type(self.options))):
+            raise TypeError(
+                f"{type(self).__name__}.options must be a {getattr(self.Options, '__name__', self.Options)} record, "
+                f"found {type(self.options).__name__}: options are attrs records now (read self.options.<key>; "
+                f"change one with attrs.evolve(self.options, key=value) instead of assigning a mapping)"
+            )
+        return attrs.asdict(self.options)
 
     def reset(self, ctx: PolicyContext) -> None:
         """Called once before the first decision."""

@@ -59,7 +59,7 @@ def resolve(config: Mapping[str, Any], where: Located | None = None, policy: Pol
             policy = cls(policy_spec)
         except SpecError as exc:
             raise SpecError(exc.detail, file=where.file if where else None, key=exc.key, expected=exc.expected, found=exc.found) from None
-    resolved = {"world": dict(world.resolved), "policy": {"name": policy.name or type(policy).__name__, **policy.options}}
+    resolved = {"world": dict(world.resolved), "policy": {"name": policy.name or type(policy).__name__, **policy.header_options()}}
     return world, policy, resolved
 
 

@@ -1,15 +1,34 @@
-"""A short run summary read off trace events: what ``simtool run`` prints."""
+"""A short run summary read off trace events (``simtool.events``): what ``simtool run`` prints.
+
+``summarize`` counts per task and per run, violations included (as a score counts them, by
+the scoring invariants); ``why`` is what ``simtool run`` ends with when the run broke an
+invariant: the violations explained, races first (``simtool.explain``).
+"""
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
-__all__ = ["summarize"]
+from simtool.events import Event
+
+__all__ = ["summarize", "why", "WHY_LIMIT"]
+
+WHY_LIMIT = 3  # violations a run's summary explains; `simtool explain` tells them all
 
 
-def summarize(events: Iterable[Mapping[str, Any]]) -> dict[str, Any]:
-    """Per-task status and sub-tasks passed, plus run totals."""
+def _violations(header: Mapping[str, Any], events: Sequence[Mapping[str, Any]]) -> dict[str, int]:
+    from simtool.scoring.history import history_of
+    from simtool.scoring.violations import count_violations
+    from simtool.trace import Trace
+
+    return count_violations(history_of(Trace("<run>", header, tuple(events), None, ())))
+
+
+def summarize(events: Iterable[Event | Mapping[str, Any]], header: Mapping[str, Any] | None = None) -> dict[str, Any]:
+    """Per-task status and sub-tasks passed, plus run totals; with the trace's ``header``, also
+    ``totals["violations"]``: a count per registered invariant."""
+    events = list(events)
     tasks: dict[str, dict[str, Any]] = {}
     totals = {"calls": 0, "agent_errors": 0, "leaks": 0, "stale_deliveries": 0, "timeouts": 0,
               "cancelled_calls": 0, "faults": 0, "makespan_ms": 0, "decisions": 0, "think_ms": 0, "end": None}
@@ -45,4 +64,21 @@ def summarize(events: Iterable[Mapping[str, Any]]) -> dict[str, Any]:
                 t["turns"] = info["turns"]
             if e.get("policy"):
                 totals["policy"] = e["policy"]
+    if header is not None:
+        totals["violations"] = _violations(header, [e for e in events if e.get("kind") != "footer"])
     return {"tasks": tasks, "totals": totals}
+
+
+def why(lines: Sequence[str], trace_path: str | None = None, limit: int = WHY_LIMIT) -> str | None:
+    """The violations of a run (its trace's lines) explained, races first, at most ``limit`` (or one
+    per race invariant broken, when more); None when it broke no invariant."""
+    from simtool.explain import as_history, explain
+    from simtool.scoring.violations import count_violations
+
+    history = as_history(lines)
+    if not any(count_violations(history).values()):  # a clean run is not told (its answers are not replayed)
+        return None
+    explanation = explain(history)
+    limit = max(limit, len({v.invariant for v in explanation.violations if v.race}))
+    more = f"simtool explain {trace_path} tells them all" if trace_path else "run with --trace FILE, then simtool explain FILE"
+    return explanation.text(violations_only=True, limit=limit, more=more)

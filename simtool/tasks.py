@@ -8,8 +8,8 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
 
+from simtool.clock import Clock
 from simtool.gold import GoldBook
 from simtool.policy import Event
 from simtool.records import TaskRun
@@ -39,7 +39,7 @@ class TaskBoard:
     """Every task of the run in world order, with the count of those still active."""
 
     def __init__(self, specs: tuple[TaskSpec, ...], services: Callable[[TaskSpec], dict[str, Service]], gold: GoldBook,
-                 clock: Any, emit: Callable[..., None], notify: Callable[[Event], None]) -> None:
+                 clock: Clock, emit: Callable[..., None], notify: Callable[[Event], None]) -> None:
         self.tasks: dict[str, TaskRun] = {
             spec.task_id: TaskRun(spec=spec, services=services(spec), permissions=set(spec.permissions),
                                   epochs=[0] * len(spec.turns), current=spec.turns[0])
@@ -50,11 +50,6 @@ class TaskBoard:
         self._emit = emit
         self._notify = notify
         self.active = len(self.tasks)  # tasks neither done nor cancelled
-
-    @property
-    def finished(self) -> bool:
-        """No task is active any more."""
-        return self.active == 0
 
     def set_status(self, task: TaskRun, status: str) -> None:
         if task.status == "active" and status != "active":

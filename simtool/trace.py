@@ -21,6 +21,7 @@ import orjson
 from attrs import frozen
 
 from simtool.errors import SimtoolError
+from simtool.events import Footer, Header, Kind, Record
 
 __all__ = [
     "FORMAT",
@@ -126,7 +127,8 @@ class TraceWriter:
         assert self.path is not None
         return self.path.with_name(self.path.name + INCOMPLETE_SUFFIX)
 
-    def write(self, record: Mapping[str, Any]) -> None:
+    def write(self, record: Record | Mapping[str, Any]) -> None:
+        """Append one line: a header, an event or (via ``finish``) the footer; kinds in ``simtool.events``."""
         self.write_bytes(encode(record))
 
     def write_line(self, line: str) -> None:
@@ -156,7 +158,8 @@ class TraceWriter:
     def finish(self) -> None:
         """Write the footer; for a file trace, flush (and fsync when durable) and rename into place atomically."""
         self._flush_block()
-        footer = encode({"kind": "footer", "lines": self.count, "digest": self._digest.hexdigest()}) + b"\n"
+        record: Footer = {"kind": "footer", "lines": self.count, "digest": self._digest.hexdigest()}
+        footer = encode(record) + b"\n"
         if self._keep:
             self._kept += footer
         if self._handle is not None:
@@ -194,9 +197,9 @@ class Trace:
     """A read trace: header, events, footer (None when incomplete)."""
 
     path: str
-    header: Mapping[str, Any]
-    events: tuple[Mapping[str, Any], ...]
-    footer: Mapping[str, Any] | None
+    header: Header | Mapping[str, Any]
+    events: tuple[Mapping[str, Any], ...]  # each one of simtool.events.Event
+    footer: Footer | Mapping[str, Any] | None
     lines: tuple[str, ...]
 
     @property
@@ -211,7 +214,7 @@ class Trace:
     def config(self) -> Mapping[str, Any]:
         return self.header["config"]
 
-    def of_kind(self, *kinds: str) -> Iterator[Mapping[str, Any]]:
+    def of_kind(self, *kinds: Kind) -> Iterator[Mapping[str, Any]]:
         return (e for e in self.events if e["kind"] in kinds)
 
 

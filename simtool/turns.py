@@ -12,7 +12,9 @@ from simtool.errors import SpecError
 from simtool.service import ToolSchema, check_args
 from simtool.yamlspec import Located, check_keys, check_str
 
-__all__ = ["GoldCall", "Turn", "parse_turn"]
+__all__ = ["GoldCall", "Turn", "parse_turn", "TURN_KEYS"]
+
+TURN_KEYS = ("request", "gold", "expect")  # a turn's keys, in reading order
 
 
 @frozen
@@ -55,6 +57,6 @@ def parse_turn(spec: Any, tools: Mapping[str, ToolSchema], where: Located, path:
     """A turn ``{request, gold}``; gold calls must fit the task's tools (errors name file, line, key)."""
     if not isinstance(spec, Mapping):
         raise where.error(path, "a turn must be a mapping", expected="{request, gold}", found=spec)
-    check_keys(spec, ("request", "gold", "expect"), where, path)
+    check_keys(spec, TURN_KEYS, where, path)
     request = check_str(spec.get("request"), where, path + ("request",))
     return Turn(request=request, gold=_gold(spec.get("gold", []), tools, where, path + ("gold",)))

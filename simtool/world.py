@@ -3,24 +3,26 @@
 ``parse_world(data, where)`` checks a world mapping (usually loaded from YAML) and returns a
 ``World``; every error names the file, line and key. ``World.resolved`` is the same mapping
 with every default filled in: the fully resolved config that a trace header records and that
-a replay runs from.
+a replay runs from. ``dump_world(data)`` goes the other way: a world mapping as YAML, its keys
+in the order the spec declares them (the key lists ``parse_world`` checks against).
 """
 
 from __future__ import annotations
 
 import copy
 import math
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
+import yaml
 from attrs import field, frozen
 
 from simtool.errors import SimtoolError
-from simtool.faults import Fault, FaultProcess, parse_fault, parse_fault_process
-from simtool.latency import LatencyModel
+from simtool.faults import PROCESS_KEYS, Fault, FaultProcess, fault_kinds, parse_fault, parse_fault_process
+from simtool.latency import LATENCY_KEYS, LEGS, LatencyModel
 from simtool.registry import service_class
 from simtool.service import Service, ToolSchema
-from simtool.turns import GoldCall, Turn, parse_turn
+from simtool.turns import TURN_KEYS, GoldCall, Turn, parse_turn
 from simtool.yamlspec import Located, check_int, check_keys, check_str
 
 __all__ = [
@@ -33,6 +35,7 @@ __all__ = [
     "ServiceLimits",
     "World",
     "parse_world",
+    "dump_world",
     "ENFORCEMENT_MODES",
 ]
 
@@ -54,6 +57,8 @@ WORLD_KEYS = {
     "profile": "the name of the latency profile, informative",
     "instance": "the suite instance this world was built from, informative",
 }
+TASK_KEYS = ("id", "title", "services", "initial_config", "permissions", "turns", "domain", "source")
+LIMIT_KEYS = ("capacity", "rate_limit", "outages")
 DEFAULTS: dict[str, Any] = {
     "enforcement": "issue",
     "tie_shuffle": False,
@@ -113,7 +118,7 @@ def scopes_of(service: type[Service]) -> tuple[str, str]:
 def _task(spec: Any, where: Located, path: tuple[Any, ...]) -> TaskSpec:
     if not isinstance(spec, Mapping):
         raise where.error(path, "a task must be a mapping", expected="{id, services, turns}", found=spec)
-    check_keys(spec, ("id", "title", "services", "initial_config", "permissions", "turns", "domain", "source"), where, path)
+    check_keys(spec, TASK_KEYS, where, path)
     task_id = check_str(spec.get("id"), where, path + ("id",))
     names = spec.get("services")
     if not isinstance(names, list) or not names:
@@ -126,6 +131,9 @@ def _task(spec: Any, where: Located, path: tuple[Any, ...]) -> TaskSpec:
             schemas = cls.schemas()
         except SimtoolError as exc:
             raise where.error(path + ("services", i), str(exc), found=name) from None
+        if getattr(cls, "name", name) != name:  # calls find their instance by the class's name
+            raise where.error(path + ("services", i), f"service '{name}' is registered under a key that differs from its "
+                              f"class's name (`simtool check service {name}` says how to fix it)", expected=cls.name, found=name)
         all_scopes.extend(scopes_of(cls))
         for tool, schema in schemas.items():
             tools[tool] = schema
@@ -156,7 +164,7 @@ def _task(spec: Any, where: Located, path: tuple[Any, ...]) -> TaskSpec:
 def _limits(spec: Any, where: Located, path: tuple[Any, ...]) -> ServiceLimits:
     if not isinstance(spec, Mapping):
         raise where.error(path, "must be a mapping", expected="{capacity, rate_limit, outages}", found=spec)
-    check_keys(spec, ("capacity", "rate_limit", "outages"), where, path)
+    check_keys(spec, LIMIT_KEYS, where, path)
     rate = spec.get("rate_limit")
     rate_calls = rate_per = None
     if rate is not None:
@@ -255,3 +263,83 @@ def parse_world(data: Any, where: Located | None = None) -> World:
         default_timeout_ms=check_int(resolved["default_timeout_ms"], where, ("default_timeout_ms",), minimum=1, optional=True),
         resolved=resolved,
     )
+
+
+# ---------------------------------------------------------------------------- dump
+def _ordered(mapping: Mapping[str, Any], order: Sequence[str]) -> dict[str, Any]:
+    """The keys of ``order`` first, in that order, then any others sorted."""
+    first = [k for k in order if k in mapping]
+    return {k: mapping[k] for k in first + sorted(k for k in mapping if k not in order)}
+
+
+def _fault_keys(kind: Any) -> tuple[str, ...]:
+    """``at_ms``, ``kind``, then the kind's own keys in the order its ``FaultKind`` declares them."""
+    known = fault_kinds().get(kind) if isinstance(kind, str) else None
+    return ("at_ms", "kind") + (known.keys if known is not None else ())
+
+
+def _legs_ordered(spec: Any) -> Any:
+    return _ordered(spec, LEGS + ("tools",)) if isinstance(spec, Mapping) else spec
+
+
+def _latency_ordered(latency: Mapping[str, Any]) -> dict[str, Any]:
+    out = _ordered(latency, LATENCY_KEYS)
+    if "default" in out:
+        out["default"] = _legs_ordered(out["default"])
+    if isinstance(out.get("services"), Mapping):
+        services = {}
+        for name, sspec in out["services"].items():
+            sspec = _legs_ordered(sspec)
+            if isinstance(sspec, Mapping) and isinstance(sspec.get("tools"), Mapping):
+                sspec["tools"] = {tool: _legs_ordered(t) for tool, t in sspec["tools"].items()}
+            services[name] = sspec
+        out["services"] = services
+    return out
+
+
+def _task_ordered(task: Any) -> Any:
+    if not isinstance(task, Mapping):
+        return task
+    if isinstance(task.get("turns"), list):
+        task = {**task, "turns": [_ordered(u, TURN_KEYS) if isinstance(u, Mapping) else u for u in task["turns"]]}
+    return _ordered(task, TASK_KEYS)
+
+
+def _process_ordered(proc: Any) -> Any:
+    if not isinstance(proc, Mapping):
+        return proc
+    choices = [_ordered(c, _fault_keys(proc.get("kind"))) if isinstance(c, Mapping) else c for c in proc.get("choices") or []]
+    return _ordered({**proc, "choices": choices} if "choices" in proc else proc, PROCESS_KEYS)
+
+
+def _readable(world: Mapping[str, Any]) -> dict[str, Any]:
+    """A world mapping with its keys in the spec's order at every level parse_world checks."""
+    doc = _ordered(world, tuple(WORLD_KEYS))
+    if isinstance(doc.get("tasks"), list):
+        doc["tasks"] = [_task_ordered(t) for t in doc["tasks"]]
+    if isinstance(doc.get("faults"), list):
+        doc["faults"] = [_ordered(f, _fault_keys(f.get("kind"))) if isinstance(f, Mapping) else f for f in doc["faults"]]
+    if isinstance(doc.get("fault_processes"), list):
+        doc["fault_processes"] = [_process_ordered(p) for p in doc["fault_processes"]]
+    if isinstance(doc.get("services"), Mapping):
+        doc["services"] = {k: _ordered(v, LIMIT_KEYS) if isinstance(v, Mapping) else v for k, v in doc["services"].items()}
+    if isinstance(doc.get("latency"), Mapping):
+        doc["latency"] = _latency_ordered(doc["latency"])
+    return doc
+
+
+def dump_world(data: Mapping[str, Any], *, strip_defaults: bool = False, comment: str = "") -> str:
+    """A world mapping (a spec, or ``World.resolved``; its ``policy`` section included) as YAML.
+
+    Keys come in the order the spec declares them (``WORLD_KEYS``, ``TASK_KEYS``, a fault
+    kind's ``keys``, ...), not sorted, so the file reads like a hand-written world.
+    ``strip_defaults`` leaves out the run options whose value is the default ``parse_world``
+    would fill in again. ``comment`` lines go first, each prefixed with ``# ``. What
+    ``parse_world`` reads back from the text equals ``data`` (defaults aside).
+    """
+    world = copy.deepcopy(dict(data))
+    if strip_defaults:
+        world = {k: v for k, v in world.items() if not (k in DEFAULTS and v == DEFAULTS[k])}
+    head = "".join(f"# {line}\n" if line else "#\n" for line in comment.splitlines())
+    body = yaml.safe_dump(_readable(world), sort_keys=False, allow_unicode=True, width=100, default_flow_style=None)
+    return head + body

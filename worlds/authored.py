@@ -10,14 +10,27 @@ checked after the turn's gold calls have run; it is the same in every domain:
 - ``state``: ``{"<Service>[.<path>][|len|keys]": value}``, ``Service.state()`` of one of the
   task's services after the turn.
 
-``<path>`` is dot-separated steps, object keys or list indexes (digits). The suffix ``|len``
-compares the length of the value found, ``|keys`` its sorted keys. Values compare as JSON, so
-tuples equal lists and YAML's integer keys equal their strings.
+``<path>`` is dot-separated steps, object keys or list indexes (digits); the step ``*``
+stands for every item of a list (or value of an object) and makes the value found a list.
+Suffixes:
+
+- ``|len`` compares the length of the value found, ``|keys`` its sorted keys, ``|distinct``
+  how many different items a list holds;
+- ``|within: [low, high]``: every item (or the value itself, when it is not a list) lies
+  between low and high inclusive (numbers, or strings such as ISO dates);
+- ``|among: [...]``: every item (or the value) is one of the given values;
+- ``|matches: "<regex>"``: every item (or the value) is a string the regex fully matches;
+- ``|sorted: true``: the list is in ascending order (``false``: it is not).
+
+These check a drawn value without knowing it, so a DataGenerator task's expectations hold
+for every run seed. Other values compare as JSON, so tuples equal lists and YAML's integer
+keys equal their strings.
 """
 
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -25,7 +38,7 @@ from typing import Any
 from simtool.errors import SpecError
 from simtool.yamlspec import Located, load_yaml
 
-__all__ = ["DOMAINS", "authored_domains", "tasks_path", "load_authored_tasks", "check_expect", "lookup"]
+__all__ = ["DOMAINS", "SUFFIXES", "authored_domains", "tasks_path", "load_authored_tasks", "check_expect", "lookup"]
 
 DOMAINS = ("records", "datagen", "strings", "formats")
 _FILE_KEYS = {"tasks", "scenarios"}
@@ -33,6 +46,7 @@ _TASK_KEYS = {"id", "title", "services", "initial_config", "turns"}
 _TURN_KEYS = {"request", "gold", "expect"}
 _EXPECT_KEYS = {"results", "state"}
 MAX_TURNS = 4
+SUFFIXES = ("len", "keys", "distinct", "within", "among", "matches", "sorted")
 
 
 def authored_domains() -> list[str]:
@@ -64,6 +78,11 @@ def _check_turn(turn: Any, where: Located, path: tuple[Any, ...]) -> None:
     for part in expect:
         _need(isinstance(expect[part], Mapping), where, path + ("expect", part), f"expect.{part} must be a mapping",
               "key -> value", expect[part])
+    for part in expect:
+        for key in expect[part]:
+            suffix = key.partition("|")[2]
+            _need(not suffix or suffix in SUFFIXES, where, path + ("expect", part, key), "unknown expect suffix",
+                  " | ".join("|" + s for s in SUFFIXES), "|" + suffix)
     for key in expect.get("results", {}):
         head = key.split("|", 1)[0].split(".", 1)[0]
         _need(head.isdigit() and int(head) < len(gold), where, path + ("expect", "results", key),
@@ -139,8 +158,20 @@ def load_authored_tasks(domain: str | None = None) -> list[dict[str, Any]]:
 # -- expect ------------------------------------------------------------------------------
 
 def lookup(value: Any, steps: Sequence[str]) -> tuple[bool, Any]:
-    """``(True, value at steps)`` (steps are object keys or list indexes), or ``(False, None)``."""
-    for step in steps:
+    """``(True, value at steps)`` (steps are object keys, list indexes or ``*`` for every item),
+    or ``(False, None)``."""
+    for position, step in enumerate(steps):
+        if step == "*":
+            if isinstance(value, Mapping):
+                items = list(value.values())
+            elif isinstance(value, (list, tuple)):
+                items = list(value)
+            else:
+                return False, None
+            found = [lookup(item, steps[position + 1 :]) for item in items]
+            if not all(ok for ok, _ in found):
+                return False, None
+            return True, [inner for _, inner in found]
         if isinstance(value, Mapping) and step in value:
             value = value[step]
         elif isinstance(value, (list, tuple)) and step.isdigit() and int(step) < len(value):
@@ -154,8 +185,48 @@ def _as_json(value: Any) -> Any:
     return json.loads(json.dumps(value, sort_keys=True, default=str))
 
 
+def _items(found: Any) -> list[Any]:
+    return list(found) if isinstance(found, (list, tuple)) else [found]
+
+
+def _comparable(a: Any, b: Any) -> bool:
+    numbers = all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in (a, b))
+    return numbers or (isinstance(a, str) and isinstance(b, str))
+
+
+def _compare(suffix: str, found: Any, wanted: Any) -> str | None:
+    """Why ``found`` fails the check ``|suffix: wanted``, or None."""
+    if suffix == "within":
+        if not (isinstance(wanted, list) and len(wanted) == 2):
+            return "|within needs [low, high]"
+        low, high = wanted
+        outside = [v for v in _items(found) if not (_comparable(v, low) and _comparable(v, high) and low <= v <= high)]
+        return f"{outside[0]!r} is not within [{low!r}, {high!r}]" if outside else None
+    if suffix == "among":
+        if not isinstance(wanted, list):
+            return "|among needs a list of values"
+        allowed = [_as_json(w) for w in wanted]
+        outside = [v for v in _items(found) if _as_json(v) not in allowed]
+        return f"{outside[0]!r} is not among {wanted!r}" if outside else None
+    if suffix == "matches":
+        if not isinstance(wanted, str):
+            return "|matches needs a regular expression"
+        outside = [v for v in _items(found) if not (isinstance(v, str) and re.fullmatch(wanted, v))]
+        return f"{outside[0]!r} does not match {wanted!r}" if outside else None
+    # sorted
+    if not isinstance(found, (list, tuple)):
+        return "value is not a list"
+    items = list(found)
+    try:
+        ordered = all(a <= b for a, b in zip(items, items[1:]))
+    except TypeError:
+        return "items are not comparable"
+    return None if ordered == bool(wanted) else f"the list is {'not ' if not ordered else ''}sorted"
+
+
 def _resolve(root: Any, key: str) -> tuple[Any, str | None]:
-    """``(found value, None)`` or ``(None, why not)`` for a key ``<head>[.<path>][|len|keys]``."""
+    """``(found value, None)`` or ``(None, why not)`` for a key ``<head>[.<path>][|suffix]``
+    (the value found before a comparing suffix: within, among, matches, sorted)."""
     spec, _, suffix = key.partition("|")
     steps = spec.split(".")[1:]
     exists, found = lookup(root, steps)
@@ -165,8 +236,12 @@ def _resolve(root: Any, key: str) -> tuple[Any, str | None]:
         return (len(found), None) if hasattr(found, "__len__") else (None, "value has no length")
     if suffix == "keys":
         return (sorted(found), None) if isinstance(found, Mapping) else (None, "value is not an object")
-    if suffix:
-        return None, f"unknown suffix '|{suffix}' (expected |len or |keys)"
+    if suffix == "distinct":
+        if not isinstance(found, (list, tuple)):
+            return None, "value is not a list"
+        return len({json.dumps(v, sort_keys=True, default=str) for v in found}), None
+    if suffix and suffix not in SUFFIXES:
+        return None, f"unknown suffix '|{suffix}' (expected one of {', '.join('|' + s for s in SUFFIXES)})"
     return found, None
 
 
@@ -189,8 +264,11 @@ def check_expect(expect: Mapping[str, Any], results: Sequence[Any], states: Mapp
                 failures.append(f"{part} {key}: no such {'call' if part == 'results' else 'service'}")
                 continue
             found, problem = _resolve(root, key)
+            suffix = key.partition("|")[2]
+            if not problem and suffix in ("within", "among", "matches", "sorted"):
+                problem = _compare(suffix, found, wanted)
+            elif not problem and _as_json(found) != _as_json(wanted):
+                problem = f"expected {wanted!r}, found {found!r}"
             if problem:
                 failures.append(f"{part} {key}: {problem}")
-            elif _as_json(found) != _as_json(wanted):
-                failures.append(f"{part} {key}: expected {wanted!r}, found {found!r}")
     return failures

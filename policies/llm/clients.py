@@ -12,6 +12,7 @@ import inspect
 from collections.abc import Callable, Mapping
 from typing import Any
 
+from policies.llm.options import LLMOptions
 from simtool.policy import PolicyAbort
 
 __all__ = ["Transient", "Transport", "connect", "RETRYABLE_STATUS"]
@@ -46,23 +47,23 @@ def _retry_after_ms(headers: Any) -> int | None:
         return None
 
 
-def _where(options: Mapping[str, Any]) -> str:
-    return options["base_url"] or f"the {options['provider']} API"
+def _where(options: LLMOptions) -> str:
+    return options.base_url or f"the {options.provider} API"
 
 
-def connect(options: Mapping[str, Any], key: str) -> Transport:
+def connect(options: LLMOptions, key: str) -> Transport:
     """A function sending one request body through the provider's SDK."""
-    provider = options["provider"]
-    base_url = options["base_url"] or None
+    provider = options.provider
+    base_url = options.base_url or None
     if provider == "openai":
         import openai as sdk
 
-        client: Any = sdk.OpenAI(api_key=key, base_url=base_url, max_retries=0, timeout=options["timeout_s"])
+        client: Any = sdk.OpenAI(api_key=key, base_url=base_url, max_retries=0, timeout=options.timeout_s)
         create = client.chat.completions.with_raw_response.create
     else:
         import anthropic as sdk  # type: ignore[no-redef]
 
-        client = sdk.Anthropic(api_key=key, base_url=base_url, max_retries=0, timeout=options["timeout_s"])
+        client = sdk.Anthropic(api_key=key, base_url=base_url, max_retries=0, timeout=options.timeout_s)
         create = client.messages.with_raw_response.create
 
     # body fields this SDK version has no argument for (e.g. temperature) go as extra_body
@@ -81,10 +82,10 @@ def connect(options: Mapping[str, Any], key: str) -> Transport:
                 raise Transient(status, message, _retry_after_ms(exc.response.headers)) from None
             hint = ""
             if status in (401, 403):
-                hint = f" (check the key in the environment variable {options['api_key_env']})"
+                hint = f" (check the key in the environment variable {options.api_key_env})"
             raise PolicyAbort(f"{_where(options)} refused the request: HTTP {status}: {message}{hint}") from None
         except sdk.APITimeoutError:
-            raise Transient(None, f"timed out after {options['timeout_s']} s") from None
+            raise Transient(None, f"timed out after {options.timeout_s} s") from None
         except sdk.APIConnectionError as exc:
             cause = exc.__cause__ or exc
             raise Transient(None, _scrub(f"connection error: {cause}", key)) from None

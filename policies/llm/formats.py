@@ -13,6 +13,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from policies.llm.conversation import AssistantTurn, Prompt, Reply, ToolUse, Usage, UserTurn
+from policies.llm.options import LLMOptions
 from simtool.trace import canonical
 
 __all__ = ["WireFormat", "OpenAIChat", "AnthropicMessages", "wire_format"]
@@ -29,7 +30,7 @@ def _int(value: Any) -> int | None:
 class WireFormat:
     provider: str = ""
 
-    def request(self, prompt: Prompt, options: Mapping[str, Any]) -> dict[str, Any]:
+    def request(self, prompt: Prompt, options: LLMOptions) -> dict[str, Any]:
         raise NotImplementedError
 
     def reply(self, response: Mapping[str, Any], request: Mapping[str, Any]) -> Reply:
@@ -39,7 +40,7 @@ class WireFormat:
 class OpenAIChat(WireFormat):
     provider = "openai"
 
-    def request(self, prompt: Prompt, options: Mapping[str, Any]) -> dict[str, Any]:
+    def request(self, prompt: Prompt, options: LLMOptions) -> dict[str, Any]:
         messages: list[dict[str, Any]] = [{"role": "system", "content": prompt.system}]
         for turn in prompt.turns:
             if isinstance(turn, UserTurn):
@@ -56,16 +57,16 @@ class OpenAIChat(WireFormat):
                     ]
                 messages.append(message)
         body: dict[str, Any] = {
-            "model": options["model"],
+            "model": options.model,
             "messages": messages,
             "tools": [{"type": "function", "function": {"name": t.name, "description": t.description,
                                                          "parameters": dict(t.parameters)}} for t in prompt.tools],
         }
-        if options["temperature"] is not None:
-            body["temperature"] = options["temperature"]
-        if options["max_tokens"] is not None:
+        if options.temperature is not None:
+            body["temperature"] = options.temperature
+        if options.max_tokens is not None:
             # OpenAI's own API wants the newer name; compatible servers know the older one best
-            body["max_completion_tokens" if not options["base_url"] else "max_tokens"] = options["max_tokens"]
+            body["max_completion_tokens" if not options.base_url else "max_tokens"] = options.max_tokens
         return body
 
     def reply(self, response: Mapping[str, Any], request: Mapping[str, Any]) -> Reply:
@@ -95,7 +96,7 @@ class OpenAIChat(WireFormat):
 class AnthropicMessages(WireFormat):
     provider = "anthropic"
 
-    def request(self, prompt: Prompt, options: Mapping[str, Any]) -> dict[str, Any]:
+    def request(self, prompt: Prompt, options: LLMOptions) -> dict[str, Any]:
         messages: list[dict[str, Any]] = []
         for turn in prompt.turns:
             blocks: list[dict[str, Any]] = []
@@ -114,15 +115,15 @@ class AnthropicMessages(WireFormat):
                     blocks.append({"type": "text", "text": "(empty reply)"})
                 messages.append({"role": "assistant", "content": blocks})
         body: dict[str, Any] = {
-            "model": options["model"],
+            "model": options.model,
             "system": prompt.system,
             "messages": messages,
             "tools": [{"name": t.name, "description": t.description, "input_schema": dict(t.parameters)}
                       for t in prompt.tools],
-            "max_tokens": options["max_tokens"],
+            "max_tokens": options.max_tokens,
         }
-        if options["temperature"] is not None:
-            body["temperature"] = options["temperature"]
+        if options.temperature is not None:
+            body["temperature"] = options.temperature
         return body
 
     def reply(self, response: Mapping[str, Any], request: Mapping[str, Any]) -> Reply:

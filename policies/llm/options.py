@@ -1,20 +1,21 @@
-"""The LLM policy's options (``policy.<key>``), their defaults, and their checks.
+"""The LLM policy's options (``policy.<key>``): an attrs record, its defaults, and its checks.
 
 Every option is recorded in the trace header. Two are filled in from the provider when left
-empty (``model``, ``api_key_env``), so the header names what was actually used. The key
-itself is never an option: ``api_key_env`` holds the NAME of the environment variable.
+empty (``model``, ``api_key_env``, by their converters), so the header names what was
+actually used. The key itself is never an option: ``api_key_env`` holds the NAME of the
+environment variable.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from typing import Any
 
-from attrs import frozen
+from attrs import Converter, field, frozen
 
 from simtool.errors import SpecError
+from simtool.options import at_least, one_of
 
-__all__ = ["LLMOptions", "PROVIDERS", "PROTOCOLS", "MODES", "check_options"]
+__all__ = ["LLMOptions", "PROVIDERS", "PROTOCOLS", "MODES"]
 
 PROVIDERS = {
     # provider -> (default model, default key variable)
@@ -25,67 +26,48 @@ PROTOCOLS = ("managed", "transcript")
 MODES = ("live", "record", "replay")
 
 
+def _provider_default(index: int) -> Converter:
+    """Converter: an empty value becomes the provider's default (model or key variable)."""
+
+    def fill(value: str, options: Any) -> str:
+        return value or PROVIDERS.get(options.provider, ("", ""))[index]
+
+    return Converter(fill, takes_self=True)
+
+
 @frozen
 class LLMOptions:
-    provider: str = "openai"
-    model: str = ""  # empty: the provider's default
+    """``policy.<key>`` options of the LLM policy; each field's validator is its one check."""
+
+    provider: str = field(default="openai", validator=one_of(PROVIDERS))
+    model: str = field(default="", converter=_provider_default(0))  # empty: the provider's default
     base_url: str = ""  # empty: the provider's endpoint; set it for any OpenAI-compatible server
-    api_key_env: str = ""  # NAME of the variable holding the key; empty: the provider's usual one
+    api_key_env: str = field(default="", converter=_provider_default(1))  # NAME of the key's variable; empty: the provider's usual one
     temperature: float | None = None  # null: not sent (the model's default)
-    max_tokens: int | None = 1024  # null: not sent (openai only; anthropic requires it)
-    timeout_s: float = 60.0  # per request
-    protocol: str = "managed"
+    max_tokens: int | None = field(default=1024, validator=at_least(1))  # null: not sent (openai only; anthropic requires it)
+    timeout_s: float = field(default=60.0, validator=at_least(0.001))  # per request
+    protocol: str = field(default="managed", validator=one_of(PROTOCOLS))
     cassette: str = ""  # JSON lines of request/response pairs
-    llm_mode: str = "live"
-    max_decisions: int = 200  # model requests per run; then the policy only waits
-    max_calls_per_decision: int = 8  # tool uses acted on per reply; the rest are refused
-    think_fixed_ms: int = 300
-    think_ms_per_prompt_token: float = 0.2
-    think_ms_per_output_token: float = 20.0
-    price_input_per_mtok: float = 0.0  # USD per million input tokens, for the cost estimate
-    price_output_per_mtok: float = 0.0
-    max_attempts: int = 5  # per request, counting the first
-    retry_base_ms: int = 1000  # backoff: base * 2**(attempt-1), capped
-    retry_max_ms: int = 30_000
+    llm_mode: str = field(default="live", validator=one_of(MODES))
+    max_decisions: int = field(default=200, validator=at_least(1))  # model requests per run; then the policy only waits
+    max_calls_per_decision: int = field(default=8, validator=at_least(1))  # tool uses acted on per reply; the rest are refused
+    think_fixed_ms: int = field(default=300, validator=at_least(0))
+    think_ms_per_prompt_token: float = field(default=0.2, validator=at_least(0))
+    think_ms_per_output_token: float = field(default=20.0, validator=at_least(0))
+    price_input_per_mtok: float = field(default=0.0, validator=at_least(0))  # USD per million input tokens, for the cost estimate
+    price_output_per_mtok: float = field(default=0.0, validator=at_least(0))
+    max_attempts: int = field(default=5, validator=at_least(1))  # per request, counting the first
+    retry_base_ms: int = field(default=1000, validator=at_least(0))  # backoff: base * 2**(attempt-1), capped
+    retry_max_ms: int = field(default=30_000, validator=at_least(0))
     instructions: str = ""  # appended to the system prompt
 
-
-def _one_of(options: Mapping[str, Any], key: str, allowed: tuple[str, ...]) -> None:
-    if options[key] not in allowed:
-        raise SpecError("unknown value", key=f"policy.{key}", expected=" | ".join(allowed), found=options[key])
-
-
-def _at_least(options: Mapping[str, Any], key: str, low: float) -> None:
-    value = options[key]
-    if value is not None and value < low:
-        raise SpecError("out of range", key=f"policy.{key}", expected=f">= {low}", found=value)
-
-
-def check_options(options: dict[str, Any]) -> dict[str, Any]:
-    """Check values, fill the provider's defaults; returns the options as the header records them."""
-    _one_of(options, "provider", tuple(PROVIDERS))
-    _one_of(options, "protocol", PROTOCOLS)
-    _one_of(options, "llm_mode", MODES)
-    temperature = options["temperature"]
-    if temperature is not None and (not isinstance(temperature, (int, float)) or isinstance(temperature, bool)):
-        raise SpecError("wrong type", key="policy.temperature", expected="a number or null", found=temperature)
-    for key, low in (("max_decisions", 1), ("max_calls_per_decision", 1), ("max_attempts", 1), ("timeout_s", 0.001),
-                     ("think_fixed_ms", 0), ("think_ms_per_prompt_token", 0), ("think_ms_per_output_token", 0),
-                     ("price_input_per_mtok", 0), ("price_output_per_mtok", 0), ("retry_base_ms", 0),
-                     ("retry_max_ms", 0), ("max_tokens", 1)):
-        _at_least(options, key, low)
-    if options["provider"] == "anthropic" and options["max_tokens"] is None:
-        raise SpecError("the anthropic API needs max_tokens", key="policy.max_tokens", expected="an integer >= 1", found=None)
-    model, key_env = PROVIDERS[options["provider"]]
-    out = dict(options)
-    if temperature is not None:
-        out["temperature"] = float(temperature)
-    out["model"] = options["model"] or model
-    out["api_key_env"] = options["api_key_env"] or key_env
-    if out["llm_mode"] in ("record", "replay") and not out["cassette"]:
-        raise SpecError(f"llm_mode {out['llm_mode']} needs a cassette file", key="policy.cassette",
-                        expected="a path (JSON lines)", found="")
-    if out["llm_mode"] == "live" and out["cassette"]:
-        raise SpecError("a cassette is given but llm_mode is live (which neither reads nor writes it)",
-                        key="policy.llm_mode", expected="record (call the model, store) or replay (offline)", found="live")
-    return out
+    def __attrs_post_init__(self) -> None:
+        """Checks across options (each field's own check is its validator)."""
+        if self.provider == "anthropic" and self.max_tokens is None:
+            raise SpecError("the anthropic API needs max_tokens", key="policy.max_tokens", expected="an integer >= 1", found=None)
+        if self.llm_mode in ("record", "replay") and not self.cassette:
+            raise SpecError(f"llm_mode {self.llm_mode} needs a cassette file", key="policy.cassette",
+                            expected="a path (JSON lines)", found="")
+        if self.llm_mode == "live" and self.cassette:
+            raise SpecError("a cassette is given but llm_mode is live (which neither reads nor writes it)",
+                            key="policy.llm_mode", expected="record (call the model, store) or replay (offline)", found="live")

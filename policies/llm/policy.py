@@ -19,11 +19,13 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, ClassVar
 
+import attrs
+
 from policies.llm.cassette import Cassette
 from policies.llm.clients import Transport, connect
 from policies.llm.exchange import Backoff, Exchange
 from policies.llm.formats import wire_format
-from policies.llm.options import LLMOptions, check_options
+from policies.llm.options import LLMOptions
 from policies.llm.protocols import Protocol, make_protocol
 from policies.llm.reading import read_reply
 from policies.llm.render import system_prompt
@@ -40,12 +42,15 @@ TEXT_CHARS = 2000
 class LLMPolicy(Policy):
     name: ClassVar[str] = "llm"
     Options: ClassVar[type] = LLMOptions
+    options: LLMOptions  # as the header records it (a recording run says replay)
 
-    def __init__(self, options: Mapping[str, Any] | None = None) -> None:
+    def __init__(self, options: Mapping[str, Any] | LLMOptions | None = None) -> None:
         super().__init__(options)
-        self.settings = check_options(self.options)
-        recorded = "replay" if self.settings["llm_mode"] == "record" else self.settings["llm_mode"]
-        self.options = {**self.settings, "llm_mode": recorded}
+        # ``settings``: what this run uses; ``options``: what the header records, which says how
+        # to reproduce the run (a recording replays from its cassette)
+        self.settings: LLMOptions = self.options
+        if self.settings.llm_mode == "record":
+            self.options = attrs.evolve(self.settings, llm_mode="replay")
         self._think = ThinkModel.from_options(self.settings)
         self._prices = Prices.from_options(self.settings)
         self._exchange: Exchange | None = None
@@ -56,30 +61,30 @@ class LLMPolicy(Policy):
     def reset(self, ctx: PolicyContext) -> None:
         super().reset(ctx)
         s = self.settings
-        mode = s["llm_mode"]
-        cassette = Cassette(Path(s["cassette"]), must_exist=mode == "replay") if mode != "live" else None
-        self._format = wire_format(s["provider"])
-        where = f"{s['base_url'] or 'the ' + s['provider'] + ' API'} (model {s['model']})"
-        backoff = Backoff(s["max_attempts"], s["retry_base_ms"], s["retry_max_ms"])
+        mode = s.llm_mode
+        cassette = Cassette(Path(s.cassette), must_exist=mode == "replay") if mode != "live" else None
+        self._format = wire_format(s.provider)
+        where = f"{s.base_url or 'the ' + s.provider + ' API'} (model {s.model})"
+        backoff = Backoff(s.max_attempts, s.retry_base_ms, s.retry_max_ms)
         transport = None if mode == "replay" else _Lazy(s)
-        self._exchange = Exchange(s["provider"], mode, cassette, transport, backoff, where)
+        self._exchange = Exchange(s.provider, mode, cassette, transport, backoff, where)
         self._protocol = None
         self._tally = Tally()
         self._stopped = False
 
     def _protocol_for(self, obs: Observation) -> Protocol:
         if self._protocol is None:
-            system = system_prompt(self.settings["protocol"], self.settings["max_calls_per_decision"], self.settings["instructions"])
-            self._protocol = make_protocol(self.settings["protocol"], system, tool_defs(obs.schemas))
+            system = system_prompt(self.settings.protocol, self.settings.max_calls_per_decision, self.settings.instructions)
+            self._protocol = make_protocol(self.settings.protocol, system, tool_defs(obs.schemas))
         return self._protocol
 
     # ---------------------------------------------------------------- decisions
     def decide(self, obs: Observation) -> Decision:
         if self._exchange is None:
             raise PolicyAbort("the llm policy decides only after reset()")
-        if self._tally.requests >= self.settings["max_decisions"]:
+        if self._tally.requests >= self.settings.max_decisions:
             self._stopped = True
-            note = {"stopped": f"max_decisions ({self.settings['max_decisions']} model requests) reached: the policy only waits"}
+            note = {"stopped": f"max_decisions ({self.settings.max_decisions} model requests) reached: the policy only waits"}
             return Decision(wait=Wait(), note=note)
         protocol = self._protocol_for(obs)
         request = self._format.request(protocol.prompt(obs), self.settings)
@@ -88,8 +93,8 @@ class LLMPolicy(Policy):
             reply = self._format.reply(recording.response, recording.request)
         except (AttributeError, IndexError, KeyError, TypeError) as exc:
             raise PolicyAbort(f"the response to request {recording.key} (decision {obs.decision}) is not a "
-                              f"response of the {self.settings['provider']} API: {type(exc).__name__}: {exc}") from None
-        plan = read_reply(reply, obs, self.settings["max_calls_per_decision"])
+                              f"response of the {self.settings.provider} API: {type(exc).__name__}: {exc}") from None
+        plan = read_reply(reply, obs, self.settings.max_calls_per_decision)
         protocol.absorb(reply, plan, obs)
         think_ms = self._think.think_ms(reply.usage)
         self._tally.add(reply.usage, think_ms, len(recording.failures), len(plan.errors))
@@ -112,9 +117,9 @@ class LLMPolicy(Policy):
             self._exchange.cassette.close()
         t = self._tally
         return {
-            "provider": self.settings["provider"],
-            "model": self.settings["model"],
-            "protocol": self.settings["protocol"],
+            "provider": self.settings.provider,
+            "model": self.settings.model,
+            "protocol": self.settings.protocol,
             "requests": t.requests,
             "input_tokens": t.input_tokens,
             "output_tokens": t.output_tokens,
@@ -130,7 +135,7 @@ class LLMPolicy(Policy):
 class _Lazy:
     """Connects on the first request the cassette cannot answer: a full cassette needs no key."""
 
-    def __init__(self, settings: Mapping[str, Any]) -> None:
+    def __init__(self, settings: LLMOptions) -> None:
         self._settings = settings
         self._send: Transport | None = None
 
@@ -140,12 +145,12 @@ class _Lazy:
         return self._send(request)
 
 
-def _api_key(settings: Mapping[str, Any]) -> str:
-    name = settings["api_key_env"]
+def _api_key(settings: LLMOptions) -> str:
+    name = settings.api_key_env
     key = os.environ.get(name, "")
     if key:
         return key
-    if settings["base_url"]:
+    if settings.base_url:
         return LOCAL_KEY
-    raise PolicyAbort(f"the environment variable {name} is not set: it should hold the {settings['provider']} "
+    raise PolicyAbort(f"the environment variable {name} is not set: it should hold the {settings.provider} "
                       f"API key (policy.api_key_env names the variable; for a local server set policy.base_url)")

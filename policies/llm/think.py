@@ -7,12 +7,10 @@ simulated clock depend on the network.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Any
-
 from attrs import define, frozen
 
 from policies.llm.conversation import Usage
+from policies.llm.options import LLMOptions
 
 __all__ = ["ThinkModel", "Prices", "Tally"]
 
@@ -24,8 +22,8 @@ class ThinkModel:
     ms_per_output_token: float
 
     @classmethod
-    def from_options(cls, options: Mapping[str, Any]) -> ThinkModel:
-        return cls(options["think_fixed_ms"], options["think_ms_per_prompt_token"], options["think_ms_per_output_token"])
+    def from_options(cls, options: LLMOptions) -> ThinkModel:
+        return cls(options.think_fixed_ms, options.think_ms_per_prompt_token, options.think_ms_per_output_token)
 
     def think_ms(self, usage: Usage) -> int:
         spent = self.fixed_ms + usage.input_tokens * self.ms_per_prompt_token + usage.output_tokens * self.ms_per_output_token
@@ -38,8 +36,8 @@ class Prices:
     output_per_mtok: float
 
     @classmethod
-    def from_options(cls, options: Mapping[str, Any]) -> Prices:
-        return cls(options["price_input_per_mtok"], options["price_output_per_mtok"])
+    def from_options(cls, options: LLMOptions) -> Prices:
+        return cls(options.price_input_per_mtok, options.price_output_per_mtok)
 
     def cost_usd(self, input_tokens: int, output_tokens: int) -> float:
         return round((input_tokens * self.input_per_mtok + output_tokens * self.output_per_mtok) / 1_000_000, 8)

@@ -17,6 +17,7 @@ from attrs import evolve, field, frozen
 from simtool.errors import SimtoolError
 from simtool.external.actions import read_submission
 from simtool.external.think import ThinkModel, parse_think
+from simtool.options import one_of
 from simtool.policy import Decision, Observation, Policy
 
 __all__ = ["ExternalAgent", "EXTERNAL", "submission_note", "agent_options"]
@@ -24,18 +25,18 @@ __all__ = ["ExternalAgent", "EXTERNAL", "submission_note", "agent_options"]
 EXTERNAL = "external"
 
 
-def _driver(value: Any) -> str:
-    if value not in ("env", "mcp", "script"):
-        raise ValueError(f"driver must be env, mcp or script, found {value!r}")
-    return value
+def _think_model(_instance: Any, attribute: Any, value: Any) -> None:
+    """Validator: the value is a think model (whole ms per decision, or the three figures)."""
+    parse_think(value, f"policy.{attribute.name}")
 
 
 @frozen
 class ExternalOptions:
     """``driver``: what drove the run (env, mcp). ``think``: the declared think model."""
 
-    driver: str = "env"
-    think: Any = field(factory=lambda: {"fixed_ms": 0, "ms_per_input_token": 0.0, "ms_per_output_token": 0.0})
+    driver: str = field(default="env", validator=one_of(("env", "mcp", "script")))
+    think: Any = field(factory=lambda: {"fixed_ms": 0, "ms_per_input_token": 0.0, "ms_per_output_token": 0.0},
+                       validator=_think_model)
     mode: str | None = None  # the MCP server's mode (handle | blocking); None for the env
 
 
@@ -57,7 +58,7 @@ class ExternalAgent(Policy):
 
     def __init__(self, options: Mapping[str, Any] | None = None, submissions: Iterable[Any] | None = None) -> None:
         super().__init__(options)
-        self.think: ThinkModel = parse_think(self.options["think"], "policy.think")
+        self.think: ThinkModel = parse_think(self.options.think, "policy.think")
         self._submissions = list(submissions) if submissions is not None else None
         self._next = 0
 

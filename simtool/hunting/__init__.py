@@ -10,9 +10,12 @@ from simtool.hunting.invariants import (
     invariant_names,
     register_invariant,
 )
+from simtool.hunting.outcomes import InvariantSummary
+from simtool.hunting.passes import defines_shrink_pass, shrink_passes, simplify_fault
 from simtool.hunting.repro import repro_line
-from simtool.hunting.shrink import ShrinkResult, shrink, shrink_trace, world_size
+from simtool.hunting.shrink import ShrinkResult, shrink, shrink_trace
 from simtool.hunting.signatures import signature
+from simtool.hunting.size import world_size
 from simtool.hunting.swarm import swarm_choice
 
 __all__ = [
@@ -20,9 +23,13 @@ __all__ = [
     "HUNT_INVARIANTS",
     "FailureGroup",
     "HuntReport",
+    "InvariantSummary",
     "SeedOutcome",
     "ShrinkResult",
     "check_trace",
+    "defines_shrink_pass",
+    "shrink_passes",
+    "simplify_fault",
     "default_invariants",
     "hunt",
     "invariant",

@@ -1,27 +1,37 @@
 """``simtool hunt``: run a policy on many seeds, check invariants, group the failures, print repros.
 
 Every seed is one deterministic run of the same world and policy (with ``tie_shuffle`` and a
-swarm subset of fault kinds when asked). Failures are grouped by (invariant, signature); for
-each group the smallest failing run (fewest calls, then fewest trace lines, then lowest seed)
-gives the repro line: the exact ``simtool run`` command that replays it.
+swarm subset of fault kinds when asked). The seeds run in batches on a sweep executor
+(``simtool.sweeps.executors``: in this process, a local pool started once for the whole hunt,
+or a Dask cluster), so the report does not depend on where they ran. Failures are grouped
+(``simtool.hunting.grouping``) by invariant and tools, or by signature with ``detail``; for
+each group the smallest failing run gives the repro line: the exact ``simtool run`` command
+that replays it. ``keep`` writes each group's smallest failing trace, ready for ``simtool
+shrink``. Interrupted (Ctrl-C), a hunt stops its workers and reports the seeds that finished.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+import itertools
+from collections.abc import Iterator, Mapping, Sequence
+from concurrent.futures import BrokenExecutor
+from pathlib import Path
 from typing import Any
 
-from attrs import frozen
+from attrs import evolve, frozen
 
 from simtool.config import apply_overrides, run_config
 from simtool.errors import SpecError
+from simtool.hunting.grouping import group_failures, summarize_invariants
 from simtool.hunting.invariants import Check, check_trace, default_invariants, invariant
-from simtool.hunting.pool import map_jobs
-from simtool.hunting.repro import repro_line
-from simtool.hunting.signatures import signature
+from simtool.hunting.outcomes import RUN_ERROR, Failure, FailureGroup, HuntReport, SeedOutcome
+from simtool.hunting.output import check_writable
+from simtool.hunting.progress import HuntProgress, QuietProgress
+from simtool.hunting.signatures import offence_tools, signature
 from simtool.hunting.swarm import swarm_choice
 from simtool.run import resolve, run
 from simtool.scoring.history import history_of, trace_from_lines
+from simtool.sweeps.executors import Executor, make_executor
 
 __all__ = [
     "RUN_ERROR",
@@ -32,10 +42,12 @@ __all__ = [
     "HuntReport",
     "parse_seeds",
     "run_seed",
+    "run_seeds",
     "hunt",
+    "kept_name",
 ]
 
-RUN_ERROR = "run_error"  # the pseudo-invariant of a run that raised instead of finishing
+MAX_BATCH = 8  # seeds per unit of work: few enough that an interrupted hunt stops at once
 
 
 def parse_seeds(text: str) -> range:
@@ -62,32 +74,8 @@ class SeedJob:
     checks: Mapping[str, Check]
 
 
-@frozen
-class Failure:
-    """One invariant broken one way in one run."""
-
-    invariant: str
-    signature: str
-    count: int
-    why: str  # the first offence, in words
-
-
-@frozen
-class SeedOutcome:
-    seed: int
-    overrides: tuple[str, ...]
-    calls: int
-    lines: int
-    end_reason: str
-    failures: tuple[Failure, ...]
-
-    @property
-    def failed(self) -> bool:
-        return bool(self.failures)
-
-
 def run_seed(job: SeedJob) -> SeedOutcome:
-    """One run and its invariant checks (a worker's unit of work)."""
+    """One run and its invariant checks."""
     try:
         result = run(job.config, job.seed)
     except Exception as exc:  # a crash is a finding too: report it, do not stop the hunt
@@ -101,66 +89,66 @@ def run_seed(job: SeedJob) -> SeedOutcome:
         for offence in found[name]:
             groups.setdefault(signature(h, offence), []).append(offence)
         for sig in sorted(groups):
-            failures.append(Failure(name, sig, len(groups[sig]), groups[sig][0].why))
+            tools = tuple(sorted({t for o in groups[sig] for t in offence_tools(h, o)}))
+            failures.append(Failure(name, sig, len(groups[sig]), groups[sig][0].why, tools))
     return SeedOutcome(job.seed, job.overrides, len(h.calls), len(result.lines), result.end_reason, tuple(failures))
 
 
-@frozen
-class FailureGroup:
-    invariant: str
-    signature: str
-    seeds: tuple[int, ...]
-    smallest: SeedOutcome
-    repro: str
-    why: str
-
-    def as_dict(self) -> dict[str, Any]:
-        return {"invariant": self.invariant, "signature": self.signature, "seeds": list(self.seeds),
-                "smallest": {"seed": self.smallest.seed, "calls": self.smallest.calls, "lines": self.smallest.lines},
-                "repro": self.repro, "why": self.why}
+def run_seeds(jobs: Sequence[SeedJob]) -> list[SeedOutcome]:
+    """Several seeds, in order: the unit of work an executor ships to a worker."""
+    return [run_seed(job) for job in jobs]
 
 
-@frozen
-class HuntReport:
-    world: str | None
-    policy: str
-    seeds: range
-    invariants: tuple[str, ...]
-    tie_shuffle: bool
-    swarm: bool
-    outcomes: tuple[SeedOutcome, ...]
-    groups: tuple[FailureGroup, ...]
-
-    @property
-    def failed_seeds(self) -> tuple[int, ...]:
-        return tuple(o.seed for o in self.outcomes if o.failed)
-
-    def as_dict(self) -> dict[str, Any]:
-        return {"world": self.world, "policy": self.policy, "seeds": [self.seeds.start, self.seeds.stop],
-                "invariants": list(self.invariants), "tie_shuffle": self.tie_shuffle, "swarm": self.swarm,
-                "runs": len(self.outcomes), "failed_seeds": list(self.failed_seeds),
-                "groups": [g.as_dict() for g in self.groups]}
+def _batches(jobs: Sequence[SeedJob], workers: int) -> Iterator[tuple[SeedJob, ...]]:
+    size = max(1, min(MAX_BATCH, len(jobs) // (workers * 8)))
+    source = iter(jobs)
+    while chunk := tuple(itertools.islice(source, size)):
+        yield chunk
 
 
-def _group(outcomes: Sequence[SeedOutcome], order: Sequence[str], world: str | None, policy: str,
-           overrides: Sequence[str]) -> tuple[FailureGroup, ...]:
-    members: dict[tuple[str, str], list[tuple[SeedOutcome, Failure]]] = {}
-    for outcome in outcomes:
-        for f in outcome.failures:
-            members.setdefault((f.invariant, f.signature), []).append((outcome, f))
-    rank = {name: i for i, name in enumerate([RUN_ERROR, *order])}
-    groups = []
-    for (name, sig), hits in sorted(members.items(), key=lambda kv: (rank.get(kv[0][0], len(rank)), kv[0][1])):
-        smallest, failure = min(hits, key=lambda h: (h[0].calls, h[0].lines, h[0].seed))
-        line = repro_line(world, policy, smallest.seed, [*overrides, *smallest.overrides])
-        groups.append(FailureGroup(name, sig, tuple(o.seed for o, _ in hits), smallest, line, failure.why))
-    return tuple(groups)
+def kept_name(index: int, group: FailureGroup) -> str:
+    """The file name of a group's kept trace: ``01-wrong_binding-seed5.jsonl``."""
+    return f"{index:02d}-{group.invariant}-seed{group.smallest.seed}.jsonl"
+
+
+def _keep(groups: Sequence[FailureGroup], configs: Mapping[int, Mapping[str, Any]], folder: Path,
+          ) -> tuple[tuple[FailureGroup, ...], tuple[str, ...]]:
+    """Write each group's smallest failing run's trace into ``folder`` (re-run: the same bytes)."""
+    kept, errors = [], []
+    for i, g in enumerate(groups, 1):
+        if g.invariant == RUN_ERROR:
+            kept.append(g)
+            continue
+        path = folder / kept_name(i, g)
+        try:
+            run(configs[g.smallest.seed], g.smallest.seed, path)
+        except OSError as exc:
+            errors.append(f"{path}: {exc.strerror or exc}")
+            kept.append(g)
+            continue
+        kept.append(evolve(g, kept=str(path)))
+    return tuple(kept), tuple(errors)
+
+
+def _executor(workers: int, scheduler: str | None, seeds: int) -> Executor:
+    if scheduler:
+        return make_executor(scheduler=scheduler)
+    return make_executor(workers=max(1, min(workers, seeds)))
 
 
 def hunt(world: str | None, policy: str | None, seeds: range, *, tie_shuffle: bool = False, swarm: bool = False,
          invariants: Sequence[str] = (), overrides: Sequence[str] = (), workers: int = 1,
-         scheduler: str | None = None) -> HuntReport:
-    """Run ``policy`` on ``world`` for every seed; group failing seeds by invariant and signature."""
+         scheduler: str | None = None, executor: Executor | None = None, detail: bool = False,
+         keep: str | Path | None = None, progress: HuntProgress | None = None) -> HuntReport:
+    """Run ``policy`` on ``world`` for every seed; group failing seeds by invariant and tools (or signature).
+
+    ``executor``: where the seeds run (the caller's, reused and left open); otherwise one is
+    made from ``workers`` / ``scheduler`` for this hunt and closed after it. ``keep``: a folder
+    for each group's smallest failing trace. Ctrl-C stops the hunt: the report then holds the
+    seeds that finished, with ``interrupted`` set.
+    """
+    if keep is not None:
+        check_writable(keep, "--keep", directory=True)
     base, where = run_config(world, policy, overrides)
     resolve(base, where)  # a bad world or policy fails here, naming its file and key, not in a worker
     names = tuple(invariants) or default_invariants()
@@ -173,6 +161,32 @@ def hunt(world: str | None, policy: str | None, seeds: range, *, tie_shuffle: bo
             extra += swarm_choice(base["world"], seed).overrides
         config = apply_overrides(base, extra) if extra else base
         jobs.append(SeedJob(config, seed, tuple(extra), names, checks))
-    outcomes = tuple(map_jobs(run_seed, jobs, workers=workers, scheduler=scheduler))
-    groups = _group(outcomes, names, world, policy_name, overrides)
-    return HuntReport(world, policy_name, seeds, names, tie_shuffle, swarm, outcomes, groups)
+    progress = progress or QuietProgress()
+    own = executor is None
+    pool = executor if executor is not None else _executor(workers, scheduler, len(jobs))
+    done: dict[int, SeedOutcome] = {}
+    interrupted = False
+    stopped: str | None = None
+    progress.start(len(jobs))
+    stream = pool.imap(run_seeds, _batches(jobs, pool.workers))
+    try:
+        for batch in stream:
+            for outcome in batch:
+                done[outcome.seed] = outcome
+                progress.outcome(outcome)
+    except KeyboardInterrupt:  # Ctrl-C: report what finished
+        interrupted = True
+    except BrokenExecutor as exc:  # a worker process died (killed, or os._exit in a plug-in): keep what finished
+        stopped = f"a worker process died ({type(exc).__name__}: {exc})"
+    finally:
+        stream.close()  # cancels the batches not yet started
+        progress.stop()
+        if own:
+            pool.close()
+    outcomes = tuple(done[s] for s in seeds if s in done)
+    groups = group_failures(outcomes, names, world, policy_name, overrides, detail=detail)
+    keep_errors: tuple[str, ...] = ()
+    if keep is not None and groups:
+        groups, keep_errors = _keep(groups, {job.seed: job.config for job in jobs}, Path(keep))
+    return HuntReport(world, policy_name, seeds, names, tie_shuffle, swarm, outcomes, groups, detail,
+                      summarize_invariants(groups), interrupted or len(outcomes) < len(jobs), keep_errors, stopped)

@@ -1,20 +1,23 @@
 """The invariants a hunt checks: named functions over a trace that return the offending events.
 
-One registry, shared with scoring: the checks live in ``simtool.scoring.violations`` (one
-source of truth) and a user's own check, added with ``register_invariant`` or declared in the
-``simtool.invariants`` entry point group, is reported by scores and hunts alike. A check takes
-a ``History`` (the trace indexed; ``history.events`` are its events) and returns ``Offence``
-records or the offending events themselves.
+One table, shared with scoring (``simtool.scoring.invariants``): the score's checks live in
+``simtool.scoring.violations``, and a user's own check, added with ``register_invariant`` or
+declared in the ``simtool.invariants`` entry point group, is reported by scores and hunts
+alike. A check takes a ``History`` (the trace indexed; ``history.events`` are its events) and
+returns ``Offence`` records or the offending events themselves.
 
-Three names mean something narrower here than in a score, because a hunt looks for races the
-agent fell into, not for every event a score counts:
-- ``stale_result_used``: a stale result an action only saw (it names no ``uses``) does not
-  count when the same decision cancels that call: the agent discarded it.
-- ``out_of_order_execution``: only those whose sub-task was then answered with a wrong service
-  state (its ``respond`` says ``state_ok: false``). A score counts every one.
-- ``revoked_leak``: only leaked results the agent then relied on (named in a later action's
-  ``uses``). A score counts every leaked delivery, which can reach even a correct agent whose
-  cancel was still in its think time when the result arrived.
+A hunt looks for races the agent fell into, not for every event a score counts, so three of
+its default checks are narrower variants of score checks, each under a name of its own
+(registered here, hunted, not scored):
+- ``stale_result_relied_on`` (of ``stale_result_used``): a stale result an action only saw
+  (it names no ``uses``) does not count when the same decision cancels that call: the agent
+  discarded it.
+- ``out_of_order_wrong_state`` (of ``out_of_order_execution``): only those whose sub-task was
+  then answered with a wrong service state (its ``respond`` says ``state_ok: false``).
+- ``leaked_result_relied_on`` (of ``revoked_leak``): only leaked results the agent then relied
+  on (named in a later action's ``uses``). A score counts every leaked delivery, which can
+  reach even a correct agent whose cancel was still in its think time when the result arrived.
+The score's own names (``out_of_order_execution``, ...) can be hunted too, with ``--invariant``.
 """
 
 from __future__ import annotations
@@ -26,7 +29,8 @@ from typing import Any
 from simtool.errors import SpecError
 from simtool.scoring import violations
 from simtool.scoring.history import History, history_of
-from simtool.scoring.violations import Offence, register_invariant
+from simtool.scoring.invariants import defines_invariant, hunted_names, invariants, register_invariant
+from simtool.scoring.violations import Offence
 from simtool.trace import Trace
 
 __all__ = [
@@ -35,9 +39,9 @@ __all__ = [
     "Offence",
     "Check",
     "register_invariant",
-    "out_of_order_execution",
-    "revoked_leak",
-    "stale_result_used",
+    "out_of_order_wrong_state",
+    "leaked_result_relied_on",
+    "stale_result_relied_on",
     "invariant",
     "invariant_names",
     "default_invariants",
@@ -46,19 +50,12 @@ __all__ = [
 
 ENTRY_POINT_GROUP = "simtool.invariants"
 
-HUNT_INVARIANTS: tuple[str, ...] = (
-    "stale_result_used",
-    "revoked_leak",
-    "call_on_cancelled_task",
-    "out_of_order_execution",
-    "premature_respond",
-    "wrong_binding",
-)
-
 Check = Callable[[History], Sequence[Any]]
 
 
-def out_of_order_execution(h: History) -> list[Offence]:
+@defines_invariant("out_of_order_wrong_state", short="out-of-order, wrong state", scored=False,
+                   narrows="out_of_order_execution")
+def out_of_order_wrong_state(h: History) -> list[Offence]:
     """An out-of-order execution within a task whose sub-task was answered with a wrong state.
 
     The sub-task is the overtaking call's (task, turn); it counts when a ``respond`` of that
@@ -69,13 +66,14 @@ def out_of_order_execution(h: History) -> list[Offence]:
     for offence in violations.out_of_order_execution(h):
         call = h.calls.get(offence.call_ids[0]) if offence.call_ids else None
         if call is not None and (call.task, call.turn) in wrong:
-            out.append(Offence("out_of_order_execution", offence.seq, offence.t, offence.task,
+            out.append(Offence("out_of_order_wrong_state", offence.seq, offence.t, offence.task,
                                offence.why + f"; turn {call.turn} answered with a wrong state",
                                offence.event, offence.action, offence.call_ids))
     return out
 
 
-def revoked_leak(h: History) -> list[Offence]:
+@defines_invariant("leaked_result_relied_on", short="leak relied on", scored=False, narrows="revoked_leak")
+def leaked_result_relied_on(h: History) -> list[Offence]:
     """A result delivered after its permission was revoked that the agent then relied on.
 
     Relied on: the call is in the ``uses`` of a later action (or ``respond``) of its task. A
@@ -96,13 +94,14 @@ def revoked_leak(h: History) -> list[Offence]:
     for offence in violations.revoked_leak(h):
         call_id = offence.call_ids[0] if offence.call_ids else None
         if call_id in relied and relied[call_id] > offence.seq:
-            out.append(Offence("revoked_leak", offence.seq, offence.t, offence.task,
+            out.append(Offence("leaked_result_relied_on", offence.seq, offence.t, offence.task,
                                offence.why + f"; relied on at seq {relied[call_id]}", offence.event, offence.action,
                                offence.call_ids))
     return out
 
 
-def stale_result_used(h: History) -> list[Offence]:
+@defines_invariant("stale_result_relied_on", short="stale relied on", scored=False, narrows="stale_result_used")
+def stale_result_relied_on(h: History) -> list[Offence]:
     """An action relying on a stale result of its task, not counting results its decision discards.
 
     As the score's check, except that a result the action only saw (it names no ``uses``) and
@@ -114,22 +113,18 @@ def stale_result_used(h: History) -> list[Offence]:
         event = offence.event
         actions = event.get("actions") or []
         action = actions[offence.action] if offence.action is not None and offence.action < len(actions) else {}
-        if action.get("uses"):
-            out.append(offence)
-            continue
-        cancelled = {a.get("call_id") for a in actions if isinstance(a, Mapping) and a.get("op") == "cancel"}
+        cancelled = set() if action.get("uses") else {
+            a.get("call_id") for a in actions if isinstance(a, Mapping) and a.get("op") == "cancel"}
         kept = tuple(c for c in offence.call_ids if c not in cancelled)
         if kept:
-            out.append(Offence(offence.invariant, offence.seq, offence.t, offence.task, offence.why, event,
+            out.append(Offence("stale_result_relied_on", offence.seq, offence.t, offence.task, offence.why, event,
                                offence.action, kept))
     return out
 
 
-_NARROWED: dict[str, Check] = {
-    "stale_result_used": stale_result_used,
-    "revoked_leak": revoked_leak,
-    "out_of_order_execution": out_of_order_execution,
-}
+# what a hunt checks by default, in table order: the hunted entries (this module's three and
+# the score's call_on_cancelled_task, wrong_binding, premature_respond), as registered now
+HUNT_INVARIANTS: tuple[str, ...] = hunted_names()
 
 
 def _entry_points() -> dict[str, Any]:
@@ -137,27 +132,23 @@ def _entry_points() -> dict[str, Any]:
 
 
 def invariant_names() -> list[str]:
-    """Every name a hunt accepts: the hunt's own six, then registered and entry-point ones."""
-    names = list(HUNT_INVARIANTS)
-    for name in list(violations.invariants()) + sorted(_entry_points()):
+    """Every name a hunt accepts: the hunted ones first, then every other registered and entry-point one."""
+    names = list(hunted_names())
+    for name in list(invariants()) + sorted(_entry_points()):
         if name not in names:
             names.append(name)
     return names
 
 
 def default_invariants() -> tuple[str, ...]:
-    """What a hunt checks when no ``--invariant`` is given: the six races plus users' own checks."""
-    builtin = set(violations.VIOLATIONS)
-    extra = [n for n in violations.invariants() if n not in builtin and n not in HUNT_INVARIANTS]
-    extra += [n for n in sorted(_entry_points()) if n not in HUNT_INVARIANTS and n not in extra]
-    return HUNT_INVARIANTS + tuple(extra)
+    """What a hunt checks when no ``--invariant`` is given: the hunted entries, then entry-point checks."""
+    names = hunted_names()
+    return names + tuple(n for n in sorted(_entry_points()) if n not in names)
 
 
 def invariant(name: str) -> Check:
-    """The check registered under ``name`` (hunt meaning first, then the registry, then entry points)."""
-    if name in _NARROWED:
-        return _NARROWED[name]
-    registered = violations.invariants()
+    """The check registered under ``name`` (the table first, then entry points)."""
+    registered = invariants()
     if name in registered:
         return registered[name]
     eps = _entry_points()

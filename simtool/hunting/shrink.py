@@ -1,48 +1,46 @@
 """``simtool shrink``: the smallest world in which the same invariant still fails.
 
 Starting from a failing trace (its header holds the fully resolved world and policy config and
-the seed), greedy passes each try one reduction and keep it when the run still breaks the
-invariant and the world got strictly smaller (``world_size``; at equal size, a lower seed):
+the seed), the registered passes (``simtool.hunting.passes``) each propose reductions; the
+search keeps one when the run still breaks the invariant and the world got strictly smaller
+(``world_size``; at equal size, a lower seed). The passes repeat until a round changes
+nothing; then informative text and latency entries of tools never called are dropped. Each
+step is a deterministic run and the order of candidates is fixed, so shrinking the same trace
+twice gives the same bytes.
 
-1. drop a task (with the faults, limits and latency entries that only concern it);
-2. drop a scheduled fault, a fault process, one of a process's choices, a service limit;
-3. shorten a gold path: drop a task's last turn, a turn's (or an amendment's) last call;
-4. latencies: every leg a constant at the median the trace drew for it (all at once, else
-   leg by leg at the median, lowest or highest draw); then fewer distinct values (a value
-   set to 0, or merged into its neighbour); the policy's think time likewise;
-5. tie order: ``tie_shuffle`` off; if the race needs it, a lower seed (another tie order).
-
-The passes repeat until a round changes nothing. Each step is a deterministic run, the order
-of candidates is fixed, so shrinking the same trace twice gives the same bytes.
+What a failed candidate means: a ``SimtoolError`` (the reduction made the world invalid, or a
+policy refused it) means the race is gone, and the candidate is dropped. Any other exception is
+the engine's own failure: the candidate is dropped too, but it is counted and reported
+(``ShrinkResult.engine_errors``), never taken for a vanished race in silence.
 """
 
 from __future__ import annotations
 
 import copy
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-import yaml
-from attrs import frozen
+from attrs import evolve, frozen
 
 from simtool import registry
 from simtool.errors import SimtoolError, SpecError
 from simtool.hunting.invariants import Check, check_trace, invariant
+from simtool.hunting.output import check_writable, write_text
+from simtool.hunting.passes import Config, shrink_passes
 from simtool.hunting.repro import repro_line
+from simtool.hunting.size import world_size
 from simtool.latency import LEGS
 from simtool.policy import resolve_options
 from simtool.run import run
 from simtool.scoring.history import History, history_of, trace_from_lines
 from simtool.trace import canonical, read_trace
-from simtool.world import DEFAULTS
+from simtool.world import dump_world
 
-__all__ = ["ShrinkResult", "world_size", "shrink", "shrink_trace", "default_output"]
-
-Config = dict[str, Any]
-Candidate = tuple[str, Config, int]  # what was tried, the config, the seed
+__all__ = ["ShrinkResult", "world_size", "shrink", "shrink_trace", "default_output", "render"]
 
 _INFORMATIVE = ("description", "profile", "instance")
+ERRORS_KEPT = 5  # engine error messages kept (all are counted)
 
 
 @frozen
@@ -57,233 +55,11 @@ class ShrinkResult:
     text: str  # the world YAML (its policy section included)
     path: str | None
     repro: str | None
+    engine_errors: int = 0  # candidate runs that raised something other than a SimtoolError
+    engine_error_messages: tuple[str, ...] = ()  # the first few, in the order they happened
+    write_error: str | None = None  # the world could not be written (the text is all there is)
 
 
-# ---------------------------------------------------------------------------- size
-def _constant(spec: Any) -> float | None:
-    """The ms of a constant latency spec (a number or ``{dist: constant}``), else None."""
-    if isinstance(spec, (int, float)) and not isinstance(spec, bool):
-        return float(spec)
-    if isinstance(spec, Mapping) and spec.get("dist") == "constant" and isinstance(spec.get("ms"), (int, float)):
-        return float(spec["ms"])
-    return None
-
-
-def _leg_slots(latency: Mapping[str, Any]) -> list[tuple[tuple[str, ...], Any]]:
-    """(path in the latency spec, spec) of every leg: default, per service, per tool."""
-    out = []
-    for leg in LEGS:
-        if leg in (latency.get("default") or {}):
-            out.append((("default", leg), latency["default"][leg]))
-    for service, sspec in sorted((latency.get("services") or {}).items()):
-        for leg in LEGS:
-            if leg in sspec:
-                out.append((("services", service, leg), sspec[leg]))
-        for tool, tspec in sorted((sspec.get("tools") or {}).items()):
-            for leg in LEGS:
-                if leg in tspec:
-                    out.append((("services", service, "tools", tool, leg), tspec[leg]))
-    return out
-
-
-def _think(config: Mapping[str, Any]) -> tuple[bool, Any]:
-    policy = config.get("policy") or {}
-    return ("think" in policy, policy.get("think"))
-
-
-def world_size(config: Mapping[str, Any]) -> int:
-    """How big a run config is: tasks, turns, gold calls, faults, limits, sampled latencies, distinct values.
-
-    A sampled (non-constant) latency counts 2, each distinct non-zero constant 1, so turning a
-    distribution into one constant, or two constants into one, makes the world smaller.
-    """
-    world = config["world"]
-    size = 0
-    for task in world.get("tasks") or []:
-        size += 1
-        for turn in task.get("turns") or []:
-            size += 1 + len(turn.get("gold") or [])
-    for fault in world.get("faults") or []:
-        size += 1 + len(fault.get("gold") or [])
-    for proc in world.get("fault_processes") or []:
-        size += 1 + len(proc.get("choices") or [])
-    for limits in (world.get("services") or {}).values():
-        size += max(1, len(limits or {}))
-    specs = [spec for _, spec in _leg_slots(world.get("latency") or {})]
-    has_think, think = _think(config)
-    if has_think:
-        specs.append(think)
-    constants = {c for c in (_constant(s) for s in specs) if c is not None}
-    size += 2 * sum(1 for s in specs if _constant(s) is None)
-    size += len(constants - {0.0})
-    size += int(bool(world.get("tie_shuffle")))
-    return size
-
-
-# ---------------------------------------------------------------------------- reductions
-def _services_used(world: Mapping[str, Any]) -> set[str]:
-    return {s for t in world.get("tasks") or [] for s in t.get("services") or []}
-
-
-def _prune(world: Config) -> Config:
-    """Remove faults, limits and latency entries that name tasks or services no longer there."""
-    tasks = {t["id"] for t in world.get("tasks") or []}
-    services = _services_used(world)
-
-    def fits(f: Mapping[str, Any]) -> bool:
-        task, service = f.get("task"), f.get("service")
-        return (task is None or task == "*" or task in tasks) and (service is None or service in services)
-
-    if world.get("faults"):
-        world["faults"] = [f for f in world["faults"] if fits(f)]
-    if world.get("fault_processes"):
-        procs = []
-        for p in world["fault_processes"]:
-            choices = [c for c in p.get("choices") or [] if fits(c)]
-            if choices:
-                procs.append({**p, "choices": choices})
-        world["fault_processes"] = procs
-    if world.get("services"):
-        world["services"] = {k: v for k, v in world["services"].items() if k in services}
-    latency = world.get("latency")
-    if isinstance(latency, Mapping) and latency.get("services"):
-        latency["services"] = {k: v for k, v in latency["services"].items() if k in services}
-    return world
-
-
-def _with_world(config: Config, change: Callable[[Config], None]) -> Config:
-    out = copy.deepcopy(config)
-    change(out["world"])
-    _prune(out["world"])
-    return out
-
-
-def _drop_tasks(config: Config, seed: int, h: History) -> Iterator[Candidate]:
-    tasks = config["world"]["tasks"]
-    if len(tasks) < 2:
-        return
-    for i, task in enumerate(tasks):
-        yield f"drop task {task['id']}", _with_world(config, lambda w, i=i: w["tasks"].pop(i)), seed
-
-
-def _drop_faults(config: Config, seed: int, h: History) -> Iterator[Candidate]:
-    world = config["world"]
-    for i, f in enumerate(world.get("faults") or []):
-        yield f"drop fault {i} ({f.get('kind')} at {f.get('at_ms')} ms)", _with_world(config, lambda w, i=i: w["faults"].pop(i)), seed
-    for i, p in enumerate(world.get("fault_processes") or []):
-        yield f"drop fault process {i} ({p.get('kind')})", _with_world(config, lambda w, i=i: w["fault_processes"].pop(i)), seed
-        for j in range(len(p.get("choices") or []) if len(p.get("choices") or []) > 1 else 0):
-            yield (f"drop choice {j} of fault process {i}",
-                   _with_world(config, lambda w, i=i, j=j: w["fault_processes"][i]["choices"].pop(j)), seed)
-    for service, limits in sorted((world.get("services") or {}).items()):
-        yield f"drop the limits of {service}", _with_world(config, lambda w, s=service: w["services"].pop(s)), seed
-        for key in sorted(limits or {}) if len(limits or {}) > 1 else []:
-            yield f"drop {service}.{key}", _with_world(config, lambda w, s=service, k=key: w["services"][s].pop(k)), seed
-
-
-def _shorten_gold(config: Config, seed: int, h: History) -> Iterator[Candidate]:
-    world = config["world"]
-    for i, task in enumerate(world["tasks"]):
-        turns = task.get("turns") or []
-        if len(turns) > 1:
-            yield f"drop the last turn of {task['id']}", _with_world(config, lambda w, i=i: w["tasks"][i]["turns"].pop()), seed
-        for k, turn in enumerate(turns):
-            if turn.get("gold"):
-                yield (f"drop the last gold call of {task['id']} turn {k}",
-                       _with_world(config, lambda w, i=i, k=k: w["tasks"][i]["turns"][k]["gold"].pop()), seed)
-    for i, fault in enumerate(world.get("faults") or []):
-        if fault.get("gold"):
-            yield f"drop the last gold call of fault {i}", _with_world(config, lambda w, i=i: w["faults"][i]["gold"].pop()), seed
-
-
-def _drawn(h: History) -> dict[tuple[str, str, str], list[int]]:
-    """(service, tool, leg) -> the ms drawn for it in this run, in issue order."""
-    out: dict[tuple[str, str, str], list[int]] = {}
-    for call in h.calls.values():
-        for leg, key in zip(LEGS, ("req_ms", "svc_ms", "resp_ms")):
-            out.setdefault((call.issue["service"], call.tool, leg), []).append(int(call.issue[key]))
-    return out
-
-
-def _median(values: list[int]) -> int:
-    ordered = sorted(values)
-    return ordered[(len(ordered) - 1) // 2]
-
-
-def _slot_of(latency: Mapping[str, Any], service: str, tool: str, leg: str) -> tuple[str, ...]:
-    sspec = (latency.get("services") or {}).get(service) or {}
-    if leg in ((sspec.get("tools") or {}).get(tool) or {}):
-        return ("services", service, "tools", tool, leg)
-    if leg in sspec:
-        return ("services", service, leg)
-    return ("default", leg)
-
-
-def _set_path(root: Config, path: tuple[str, ...], value: Any) -> None:
-    node = root
-    for part in path[:-1]:
-        node = node.setdefault(part, {})
-    node[path[-1]] = value
-
-
-def _latencies(config: Config, seed: int, h: History) -> Iterator[Candidate]:
-    world = config["world"]
-    latency = world.get("latency") or {}
-    drawn = _drawn(h)
-    slots = _leg_slots(latency)
-    if any(_constant(spec) is None for _, spec in slots) or latency.get("scale", 1.0) != 1.0:
-        flat: Config = {"default": {leg: 0 for leg in LEGS}}
-        for (service, tool, leg), values in sorted(drawn.items()):
-            _set_path(flat, ("services", service, "tools", tool, leg), _median(values))
-        yield "every latency leg constant at its median draw", _with_world(config, lambda w: w.__setitem__("latency", flat)), seed
-    scale = float(latency.get("scale", 1.0)) or 1.0
-    for path, spec in slots:
-        if _constant(spec) is not None:
-            continue
-        values = sorted(v for (s, t, leg), vs in drawn.items() if _slot_of(latency, s, t, leg) == path for v in vs)
-        picks = [_median(values), values[0], values[-1]] if values else [0]
-        for v in dict.fromkeys(int(round(p / scale)) for p in picks):
-            yield (f"latency {'.'.join(path)} constant {v} ms",
-                   _with_world(config, lambda w, p=path, v=v: _set_path(w["latency"], p, v)), seed)
-    constants = sorted({c for _, spec in slots if (c := _constant(spec)) is not None} - {0.0}, reverse=True)
-    for value in constants:
-        others = [c for c in constants if c != value]
-        targets = [0.0] + sorted(others, key=lambda c: (abs(c - value), c))[:2]
-        for target in targets:
-            def merge(w: Config, value: float = value, target: float = target) -> None:
-                for path, spec in _leg_slots(w["latency"]):
-                    if _constant(spec) == value:
-                        _set_path(w["latency"], path, int(target) if target == int(target) else target)
-            yield f"latency {value:g} ms -> {target:g} ms", _with_world(config, merge), seed
-
-
-def _think_time(config: Config, seed: int, h: History) -> Iterator[Candidate]:
-    has_think, think = _think(config)
-    if not has_think:
-        return
-    current = _constant(think)
-    values = [int(d.get("think_ms", 0)) for d in h.decisions]
-    picks = ([_median(values)] if values and current is None else []) + ([0] if current != 0.0 else [])
-    for v in dict.fromkeys(picks):
-        out = copy.deepcopy(config)
-        out["policy"]["think"] = v
-        yield f"policy think constant {v} ms", out, seed
-
-
-def _ties(config: Config, seed: int, h: History) -> Iterator[Candidate]:
-    if not config["world"].get("tie_shuffle"):
-        return
-    yield "tie_shuffle off", _with_world(config, lambda w: w.__setitem__("tie_shuffle", False)), seed
-    for other in range(min(seed, 8)):
-        yield f"seed {other} (another tie order)", config, other
-
-
-PASSES: tuple[Callable[[Config, int, History], Iterator[Candidate]], ...] = (
-    _drop_tasks, _drop_faults, _shorten_gold, _latencies, _think_time, _ties,
-)
-
-
-# ---------------------------------------------------------------------------- the search
 class _Judge:
     """Runs candidates (each once) and says whether the invariant still fails."""
 
@@ -291,6 +67,8 @@ class _Judge:
         self.name = name
         self.check = check
         self.runs = 0
+        self.engine_errors = 0
+        self.messages: list[str] = []
         self._seen: dict[str, History | None] = {}
 
     def failing(self, config: Config, seed: int) -> History | None:
@@ -300,7 +78,12 @@ class _Judge:
         self.runs += 1
         try:
             result = run(config, seed)
-        except Exception:  # the reduction made the world invalid, or broke the policy: not this race
+        except SimtoolError:  # the reduction made the world invalid, or a policy refused it: the race is gone
+            found = None
+        except Exception as exc:  # the engine broke: not a vanished race; count it and say so
+            self.engine_errors += 1
+            if len(self.messages) < ERRORS_KEPT:
+                self.messages.append(f"{type(exc).__name__}: {exc}".splitlines()[0][:300])
             found = None
         else:
             h = history_of(trace_from_lines(result.lines))
@@ -310,15 +93,15 @@ class _Judge:
 
 
 def _strip_defaults(config: Mapping[str, Any]) -> Config:
-    world = {k: v for k, v in config["world"].items() if not (k in DEFAULTS and v == DEFAULTS[k])}
+    """The policy section without the options that equal the policy's defaults (the world's are left to dump_world)."""
     policy = dict(config["policy"])
     try:
         cls = registry.load("policy", policy["name"])
         defaults = resolve_options(cls.Options, {})
         policy = {"name": policy["name"], **{k: v for k, v in policy.items() if k != "name" and defaults.get(k, object()) != v}}
-    except (SimtoolError, AttributeError):
+    except (SimtoolError, AttributeError, TypeError):
         pass
-    return {"world": world, "policy": policy}
+    return {"world": dict(config["world"]), "policy": policy}
 
 
 def _tidy(config: Config, h: History | None = None) -> Config:
@@ -357,53 +140,11 @@ def _unused_latency(config: Config, h: History) -> Config:
     return out
 
 
-_ORDER = {
-    "world": ("name", "description", "tasks", "latency", "services", "faults", "fault_processes", "enforcement",
-              "tie_shuffle", "horizon_ms", "max_decisions", "default_timeout_ms", "policy"),
-    "task": ("id", "title", "services", "initial_config", "permissions", "turns"),
-    "turn": ("request", "gold"),
-    "fault": ("at_ms", "kind", "task", "scope", "service"),
-    "legs": ("request", "service", "response", "tools"),
-}
-
-
-def _ordered(mapping: Mapping[str, Any], order: tuple[str, ...]) -> dict[str, Any]:
-    first = [k for k in order if k in mapping]
-    return {k: mapping[k] for k in first + sorted(k for k in mapping if k not in order)}
-
-
-def _readable(doc: Mapping[str, Any]) -> dict[str, Any]:
-    """Key order a person expects (name, tasks, latency, faults, ...) instead of the header's sorted order."""
-    doc = _ordered(doc, _ORDER["world"])
-    if isinstance(doc.get("tasks"), list):
-        doc["tasks"] = [_ordered({**t, "turns": [_ordered(u, _ORDER["turn"]) for u in t.get("turns") or []]}, _ORDER["task"])
-                        for t in doc["tasks"]]
-    if isinstance(doc.get("faults"), list):
-        doc["faults"] = [_ordered(f, _ORDER["fault"]) for f in doc["faults"]]
-    latency = doc.get("latency")
-    if isinstance(latency, Mapping):
-        latency = _ordered(latency, ("scale", "default", "services"))
-        if isinstance(latency.get("default"), Mapping):
-            latency["default"] = _ordered(latency["default"], _ORDER["legs"])
-        services = {}
-        for name, sspec in (latency.get("services") or {}).items():
-            sspec = _ordered(sspec, _ORDER["legs"])
-            if isinstance(sspec.get("tools"), Mapping):
-                sspec["tools"] = {t: _ordered(v, _ORDER["legs"]) for t, v in sspec["tools"].items()}
-            services[name] = sspec
-        if services:
-            latency["services"] = services
-        doc["latency"] = latency
-    return doc
-
-
 def render(config: Mapping[str, Any], seed: int, name: str, origin: str | None) -> str:
     """The world YAML of a shrunk config, its policy section included, the seed in a comment."""
     plain = _strip_defaults(config)
-    doc = _readable({**plain["world"], "policy": plain["policy"]})
-    head = f"# Shrunk by simtool shrink{f' from {origin}' if origin else ''}: {name} still fails with seed {seed}.\n"
-    body = yaml.safe_dump(doc, sort_keys=False, allow_unicode=True, width=100, default_flow_style=None)
-    return head + f"# seed: {seed}\n" + body
+    comment = f"Shrunk by simtool shrink{f' from {origin}' if origin else ''}: {name} still fails with seed {seed}.\nseed: {seed}"
+    return dump_world({**plain["world"], "policy": plain["policy"]}, strip_defaults=True, comment=comment)
 
 
 def shrink(config: Mapping[str, Any], seed: int, name: str, *, max_runs: int = 3000, max_rounds: int = 20,
@@ -414,13 +155,16 @@ def shrink(config: Mapping[str, Any], seed: int, name: str, *, max_runs: int = 3
     current: Config = {"world": copy.deepcopy(dict(config["world"])), "policy": copy.deepcopy(dict(config["policy"]))}
     h = judge.failing(current, seed)
     if h is None:
+        if judge.engine_errors:
+            raise SimtoolError(f"the run to shrink raised an engine error: {judge.messages[0]}")
         raise SpecError(f"the run does not fail '{name}': nothing to shrink", key="invariant",
                         expected=f"a run where {name} fails", found=f"seed {seed}, no {name} offence")
     before = world_size(current)
     steps: list[str] = []
+    passes = shrink_passes()
     for _round in range(max_rounds):
         changed = False
-        for make in PASSES:
+        for _pass_name, make in passes:
             progress = True
             while progress and judge.runs < max_runs:
                 progress = False
@@ -443,10 +187,12 @@ def shrink(config: Mapping[str, Any], seed: int, name: str, *, max_runs: int = 3
         if candidate != current and (found := judge.failing(candidate, seed)) is not None:
             current, h = candidate, found
     text = render(current, seed, name, origin)
-    return ShrinkResult(current, seed, name, before, world_size(current), tuple(steps), judge.runs, text, None, None)
+    return ShrinkResult(current, seed, name, before, world_size(current), tuple(steps), judge.runs, text, None, None,
+                        judge.engine_errors, tuple(judge.messages))
 
 
 def default_output(trace_path: str | Path) -> Path:
+    """Where ``simtool shrink TRACE`` writes the world by default: TRACE's name with ``.shrunk.yaml``."""
     path = Path(trace_path)
     stem = path.name[: -len(".jsonl")] if path.name.endswith(".jsonl") else path.stem
     return path.with_name(stem + ".shrunk.yaml")
@@ -454,7 +200,15 @@ def default_output(trace_path: str | Path) -> Path:
 
 def shrink_trace(trace_path: str | Path, name: str, out: str | Path | None = None, *, max_runs: int = 3000,
                  trace_out: str | Path | None = None) -> ShrinkResult:
-    """Shrink the run a trace recorded (from its header's config and seed); write the world YAML."""
+    """Shrink the run a trace recorded (from its header's config and seed); write the world YAML.
+
+    The outputs are checked before the search; a write that fails after it leaves the result
+    whole in ``ShrinkResult.text`` with ``write_error`` saying why (the command prints it).
+    """
+    target = Path(out) if out is not None else default_output(trace_path)
+    check_writable(target, "--out")
+    if trace_out is not None:
+        check_writable(trace_out, "--trace")
     trace = read_trace(trace_path, verify=False)
     config = trace.header.get("config")
     if not isinstance(config, Mapping) or "world" not in config or "policy" not in config:
@@ -464,11 +218,15 @@ def shrink_trace(trace_path: str | Path, name: str, out: str | Path | None = Non
         raise SpecError(f"the trace does not show '{name}': nothing to shrink", file=str(trace_path), key="invariant",
                         expected=f"a trace where {name} fails", found="no offence")
     result = shrink(config, trace.seed, name, max_runs=max_runs, origin=Path(trace_path).name)
-    target = Path(out) if out is not None else default_output(trace_path)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    target.write_text(result.text, encoding="utf-8")
-    if trace_out is not None:
-        run(result.config, result.seed, trace_out)
     repro = repro_line(str(target), str(result.config["policy"]["name"]), result.seed)
-    return ShrinkResult(result.config, result.seed, name, result.size_before, result.size_after, result.steps,
-                        result.runs, result.text, str(target), repro)
+    try:
+        write_text(target, result.text)
+    except OSError as exc:
+        return evolve(result, path=None, repro=None, write_error=f"cannot write {target}: {exc.strerror or exc}")
+    result = evolve(result, path=str(target), repro=repro)
+    if trace_out is not None:
+        try:
+            run(result.config, result.seed, trace_out)
+        except OSError as exc:
+            return evolve(result, write_error=f"cannot write the trace {trace_out}: {exc.strerror or exc}")
+    return result

@@ -11,9 +11,19 @@ from collections.abc import Mapping
 from typing import Any
 
 from simtool.scoring.history import History
+from simtool.scoring.invariants import family
 from simtool.scoring.violations import Offence
 
-__all__ = ["signature"]
+__all__ = ["signature", "offence_tools"]
+
+
+def offence_tools(h: History, offence: Offence) -> tuple[str, ...]:
+    """The tools an offence involves, sorted: those of the calls it names and of the call it acts with."""
+    tools = {h.calls[c].tool for c in offence.call_ids if c in h.calls}
+    action = _action(offence)
+    if action.get("op") == "call" and isinstance(action.get("tool"), str):
+        tools.add(action["tool"])
+    return tuple(sorted(tools))
 
 
 def _tools(h: History, call_ids: tuple[str, ...] | list[str]) -> str:
@@ -37,8 +47,11 @@ def _acting(offence: Offence, *, tool: bool = True) -> str:
 
 
 def signature(h: History, offence: Offence) -> str:
-    """A short text naming the race: the tools involved and how, never a seed, time or call id."""
-    name = offence.invariant
+    """A short text naming the race: the tools involved and how, never a seed, time or call id.
+
+    A narrower variant of a check (``out_of_order_wrong_state``) is signed as the check it narrows.
+    """
+    name = family(offence.invariant)
     ids = offence.call_ids
     if name == "stale_result_used":
         reasons = sorted({str(h.calls[c].deliver.get("stale_reason")) for c in ids

@@ -6,6 +6,7 @@ matplotlib would add, and with a fixed SVG id salt: the same rows give the same 
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 
 import matplotlib
@@ -13,7 +14,8 @@ from matplotlib.figure import Figure
 
 from simtool.errors import SimtoolError
 
-__all__ = ["new_figure", "save_figure", "FORMATS", "POLICY_COLOURS", "WARNING", "LEAK", "Palette"]
+__all__ = ["new_figure", "save_figure", "plain", "policy_order", "faulty_note", "FORMATS", "POLICY_COLOURS", "WARNING", "LEAK",
+           "Palette", "KNOWN"]
 
 FORMATS = ("png", "svg")
 # the tab10 palette: distinct for the six scripted policies plus a few more
@@ -23,8 +25,40 @@ LEAK = "#d62728"  # results delivered after their permission was revoked
 DPI = 120
 
 
-# the scripted policies keep their colour from plot to plot
+# the scripted policies keep their colour (and their place in every list) from plot to plot
 KNOWN = {"sequential": 0, "interleave": 1, "critical-path": 2, "eager": 3, "unbound": 4, "oblivious": 5, "llm": 6}
+
+
+def plain(text: object) -> str:
+    """``text`` as matplotlib shows it literally: no mathtext.
+
+    Matplotlib reads a label with two unescaped ``$`` as mathtext (a task id ``$\\undefined{$``
+    fails the whole draw); an escaped ``\\$`` is drawn as ``$`` and backslashes outside
+    mathtext are drawn as they are, so escaping each ``$`` is enough. Every label that comes
+    from a file (task ids, world, policy and service names, swept values) goes through here.
+    """
+    return str(text).replace("$", r"\$")
+
+
+def policy_order(labels: Iterable[str], declared: Sequence[str] = ()) -> list[str]:
+    """One order for policies everywhere: as a sweep declares them, then the scripted ones in
+    ``KNOWN`` order (sequential first, the faulty ones after), then the rest by name."""
+    seen = list(dict.fromkeys(labels))
+    first = [p for p in declared if p in seen]
+    rest = [p for p in seen if p not in first]
+    return first + sorted(rest, key=lambda p: (KNOWN.get(p, len(KNOWN)), p))
+
+
+def faulty_note(policy: str) -> str | None:
+    """What a faulty-on-purpose policy gets wrong (its class's ``faulty``), or None."""
+    from simtool import registry
+
+    try:
+        cls = registry.load("policy", policy)
+    except SimtoolError:
+        return None
+    note = getattr(cls, "faulty", None)
+    return note if isinstance(note, str) and note else None
 
 
 class Palette:

@@ -15,29 +15,28 @@ from typing import Any
 from attrs import frozen
 
 from simtool.errors import SimtoolError
+from simtool.plots.figure import policy_order
 from simtool.scoring.aggregate import mean_interval
+from simtool.scoring.metrics import METRICS, metric_names
 from simtool.sweeps.store import SWEEP_FILE, load_rows
 from simtool.trace import canonical
 
 __all__ = ["Point", "Series", "Sweep", "load_sweep", "swept_paths", "choose_x", "series", "value_label", "axis_label",
-           "metric_label", "is_numeric", "UNIT_METRICS"]
+           "metric_label", "metric_range", "check_metric", "is_numeric", "UNIT_METRICS"]
 
-UNIT_METRICS = ("task_success_rate", "subtask_success_rate", "instance_success", "step_f1_name", "step_f1_args",
-                "step_precision", "step_recall")
-_METRIC_LABELS = {
-    "coordination_efficiency": "coordination efficiency (lower bound / makespan)",
-    "task_success_rate": "task success rate",
-    "subtask_success_rate": "sub-task success rate",
-    "instance_success": "instance success rate",
-    "makespan_ms": "makespan (ms)",
-    "lower_bound_ms": "lower bound (ms)",
-    "sequential_ms": "sequential reference (ms)",
-    "idle_ready_ms": "idle while work was ready (ms)",
-    "think_ms": "think time (ms)",
-    "speedup_vs_sequential": "speed-up over the sequential reference (×)",
-    "step_f1_args": "step F1 (name and arguments)",
-    "step_f1_name": "step F1 (name)",
-}
+UNIT_METRICS: tuple[str, ...] = tuple(m.name for m in METRICS if m.bounded)  # plotted on [0, 1]
+
+
+def metric_range(metric: str) -> tuple[float | None, float | None]:
+    """The values ``metric`` can take, from the metrics table: (0, 1) for rates and flags, (0, None)
+    for the others (times, counts, ratios and factors of them are never negative) and for
+    ``violations.<name>``; (None, None) for a key the table does not know. Bands are clipped to it."""
+    known = {m.name: m for m in METRICS}
+    if metric in known:
+        return (0.0, 1.0) if known[metric].bounded else (0.0, None)
+    if metric.startswith("violations."):
+        return 0.0, None
+    return None, None
 
 
 @frozen
@@ -54,6 +53,7 @@ class Series:
     label: str  # the policy label
     name: str  # the label, plus the other swept values when there are some
     points: tuple[Point, ...]
+    policy: str = ""  # the policy's registered name (a label may rename it)
 
 
 @frozen
@@ -65,8 +65,8 @@ class Sweep:
 
     @property
     def policies(self) -> list[str]:
-        known = list(self.description.get("policies") or [])
-        return known + sorted({str(r["label"]) for r in self.rows} - set(known))
+        """The policy labels in the one order every plot uses (``policy_order``)."""
+        return policy_order([str(r["label"]) for r in self.rows], list(self.description.get("policies") or []))
 
     def grid_order(self, path: str) -> list[Any] | None:
         grid = self.description.get("grid") or {}
@@ -144,9 +144,18 @@ def axis_label(path: str) -> str:
 
 
 def metric_label(metric: str) -> str:
+    """An axis title for a score key (from the metrics table) or ``violations.<name>``."""
     if metric.startswith("violations."):
         return f"{metric.split('.', 1)[1].replace('_', ' ')} (violations per run)"
-    return _METRIC_LABELS.get(metric, metric.replace("_", " "))
+    known = {m.name: m for m in METRICS}
+    return known[metric].axis_label if metric in known else metric.replace("_", " ")
+
+
+def check_metric(metric: str) -> None:
+    """A metric a plot can draw: a key of the metrics table or ``violations.<name>``."""
+    if metric.startswith("violations.") or metric in metric_names():
+        return
+    raise SimtoolError(f"unknown metric '{metric}': expected one of {', '.join(metric_names())} or violations.<invariant>")
 
 
 def _metric(row: Mapping[str, Any], metric: str) -> float | None:
@@ -167,8 +176,10 @@ def series(rows: Sequence[Mapping[str, Any]], x: str, metric: str, *, policies: 
 
     x values are sorted as numbers, else in ``order`` (the spec's), else by their text.
     """
+    check_metric(metric)
     others = [p for p in swept_paths(rows) if p != x]
     groups: dict[tuple[str, str], dict[str, list[float]]] = {}
+    names: dict[str, str] = {}  # label -> policy name
     xs: dict[str, Any] = {}
     for row in rows:
         if x not in row:
@@ -180,6 +191,7 @@ def series(rows: Sequence[Mapping[str, Any]], x: str, metric: str, *, policies: 
         key = canonical(row[x])
         xs[key] = row[x]
         groups.setdefault((str(row["label"]), name), {}).setdefault(key, []).append(value)
+        names.setdefault(str(row["label"]), str(row.get("policy") or row["label"]))
     if not groups:
         raise SimtoolError(f"no row has both '{x}' and a value for '{metric}'")
     if is_numeric(list(xs.values())):
@@ -190,14 +202,17 @@ def series(rows: Sequence[Mapping[str, Any]], x: str, metric: str, *, policies: 
     else:
         ranked = sorted(xs)
     rank = {k: i for i, k in enumerate(ranked)}
-    policy_rank = {p: i for i, p in enumerate(policies)}
+    policy_rank = {p: i for i, p in enumerate(policy_order([label for label, _ in groups], policies))}
     unit = metric in UNIT_METRICS
+    floor, ceiling = metric_range(metric)
     out = []
     for (label, name), by_x in sorted(groups.items(), key=lambda item: (policy_rank.get(item[0][0], len(policy_rank)), item[0][1])):
         points = []
         for key in sorted(by_x, key=rank.__getitem__):
             stats = mean_interval(by_x[key], unit=unit)
             low, high = stats["ci95"] or (stats["mean"], stats["mean"])
+            low = low if floor is None else max(low, floor)
+            high = high if ceiling is None else min(high, ceiling)
             points.append(Point(xs[key], stats["mean"], low, high, stats["n"]))
-        out.append(Series(label, name, tuple(points)))
+        out.append(Series(label, name, tuple(points), names[label]))
     return [xs[k] for k in ranked], out

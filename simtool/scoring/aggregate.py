@@ -1,5 +1,7 @@
 """Several traces into one row per group: means with 95% intervals, and pass^k over seeds.
 
+- Which metrics are averaged, and which are rates, comes from ``simtool.scoring.metrics``
+  (``aggregation: mean``; ``bounded``).
 - A metric's mean comes with a 95% confidence interval from Student's t with n - 1 degrees
   of freedom: ``mean ± t(0.975, n-1) * sd / sqrt(n)`` (sample standard deviation); none for a
   single trace. Rates and booleans (success) are averaged as numbers in [0, 1] and their
@@ -18,19 +20,14 @@ from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from simtool.errors import SpecError
+from simtool.scoring.metrics import averaged
 
 __all__ = ["mean_interval", "pass_hat_k", "aggregate", "GROUP_KEYS", "MEAN_KEYS", "t_975"]
 
 GROUP_KEYS = ("policy", "world", "instance")
 
-MEAN_KEYS = (
-    "step_f1_name", "step_f1_args", "step_precision", "step_recall",
-    "subtask_success_rate", "task_success_rate", "instance_success",
-    "makespan_ms", "lower_bound_ms", "sequential_ms", "coordination_efficiency", "speedup_vs_sequential",
-    "idle_ready_ms", "task_switches", "same_task_streak", "think_ms",
-)
-_UNIT = {"step_f1_name", "step_f1_args", "step_precision", "step_recall", "subtask_success_rate", "task_success_rate",
-         "instance_success"}
+MEAN_KEYS: tuple[str, ...] = tuple(m.name for m in averaged())  # from the metrics table
+_UNIT = frozenset(m.name for m in averaged() if m.bounded)
 
 # two-sided 95% quantiles of Student's t, by degrees of freedom
 _T = {1: 12.706, 2: 4.303, 3: 3.182, 4: 2.776, 5: 2.571, 6: 2.447, 7: 2.365, 8: 2.306, 9: 2.262, 10: 2.228,

@@ -13,6 +13,8 @@ from rich.table import Table
 from simtool.errors import SpecError
 from simtool.scoring.aggregate import GROUP_KEYS, aggregate
 from simtool.scoring.compare import DEFAULT_POLICIES, PROFILES, compare
+from simtool.scoring.invariants import short_label
+from simtool.scoring.metrics import METRICS, Metric, summary_metrics
 from simtool.scoring.score import score_trace
 from simtool.trace import canonical
 
@@ -21,38 +23,25 @@ __all__ = ["register", "score_command", "compare_command"]
 console = Console()
 
 
-def _num(value: Any, digits: int = 3) -> str:
-    if value is None:
+def _mean(cell: Mapping[str, Any], m: Metric) -> str:
+    """A group's mean of metric ``m`` with the half-width of its 95% interval."""
+    mean, ci = cell.get("mean"), cell.get("ci95")
+    if mean is None:
         return "-"
-    if isinstance(value, bool):
-        return "yes" if value else "no"
-    if isinstance(value, int):
-        return str(value)
-    return f"{value:.{digits}f}"
+    pct = m.bounded
+    text = f"{100 * mean:.0f}%" if pct else f"{float(mean):.{0 if m.unit == 'ms' else 2}f}"
+    if ci and ci[1] > ci[0]:
+        half = (ci[1] - ci[0]) / 2
+        text += f" ±{100 * half:.0f}" if pct else f" ±{half:.{0 if m.unit == 'ms' else 2}f}"
+    return text
 
 
 def _pct(value: Any) -> str:
     return "-" if value is None else f"{100 * value:.0f}%"
 
 
-def _mean(cell: Mapping[str, Any], *, pct: bool = False, digits: int = 2) -> str:
-    mean, ci = cell.get("mean"), cell.get("ci95")
-    if mean is None:
-        return "-"
-    text = _pct(mean) if pct else _num(float(mean), digits)
-    if ci and ci[1] > ci[0]:
-        half = (ci[1] - ci[0]) / 2
-        text += f" ±{100 * half:.0f}" if pct else f" ±{half:.{digits}f}"
-    return text
-
-
-SHORT = {"same_task_overlap": "overlap", "out_of_order_execution": "out-of-order", "stale_result_used": "stale",
-         "revoked_leak": "leak", "call_on_cancelled_task": "on-cancelled", "wrong_task_tool": "wrong-tool",
-         "wrong_binding": "binding", "premature_respond": "premature", "agent_errors": "errors"}
-
-
 def _violations(counts: Mapping[str, Any], digits: int = 0) -> str:
-    parts = [f"{SHORT.get(name, name)} {count:.{digits}f}" for name, count in counts.items() if count]
+    parts = [f"{short_label(name)} {count:.{digits}f}" for name, count in counts.items() if count]
     return ", ".join(parts) if parts else "none"
 
 
@@ -61,22 +50,10 @@ def _one_trace(s: Mapping[str, Any]) -> Table:
     table = Table(title=title + ("" if s["complete"] else " · INCOMPLETE"), show_header=False)
     table.add_column("metric")
     table.add_column("value", overflow="fold")
-    rows = [
-        ("step F1 (name / name+args)", f"{_num(s['step_f1_name'], 3)} / {_num(s['step_f1_args'], 3)}"),
-        ("step precision / recall", f"{_num(s['step_precision'], 3)} / {_num(s['step_recall'], 3)}  ({s['calls']} calls, {s['gold_calls']} gold)"),
-        ("sub-tasks passed", f"{s['subtasks_passed']}/{s['subtasks']} ({_pct(s['subtask_success_rate'])})"),
-        ("tasks passed", f"{_pct(s['task_success_rate'])} ({s['tasks_cancelled']} cancelled)"),
-        ("instance", "passed" if s["instance_success"] else "failed"),
-        ("makespan", f"{s['makespan_ms']} ms"),
-        ("lower bound / sequential", f"{s['lower_bound_ms']} ms / {s['sequential_ms']} ms"),
-        ("coordination efficiency", _num(s["coordination_efficiency"], 3)),
-        ("idle while ready", f"{s['idle_ready_ms']} ms"),
-        ("task switches / streak", f"{s['task_switches']} / {_num(s['same_task_streak'], 2)} (longest {s['longest_streak']})"),
-        ("violations", _violations(s["violations"])),
-        ("end", f"{s['end_reason'] or 'none: the trace is incomplete'}"),
-    ]
-    for name, value in rows:
-        table.add_row(name, value)
+    for m in METRICS:
+        table.add_row(m.label, m.format(s.get(m.name)))
+    table.add_row("violations", _violations(s["violations"]))
+    table.add_row("end", f"{s['end_reason'] or 'none: the trace is incomplete'}")
     for task, t in s["tasks"].items():
         table.add_row(f"task {task}", f"{t['status']}: " + " ".join(t["subtasks"]))
     return table
@@ -84,29 +61,34 @@ def _one_trace(s: Mapping[str, Any]) -> Table:
 
 def _trace_table(scores: Sequence[Mapping[str, Any]]) -> Table:
     table = Table(title="scores per trace")
-    for col in ("trace", "seed", "F1", "sub-tasks", "tasks", "makespan", "eff.", "idle ready", "violations"):
+    columns = summary_metrics()
+    for col in ("trace", "seed", *(m.short for m in columns), "violations"):
         table.add_column(col, overflow="fold")
     for s in scores:
         name = Path(str(s["trace"])).name.removesuffix(".incomplete").removesuffix(".jsonl") + ("" if s["complete"] else " (incomplete)")
-        table.add_row(
-            name, str(s["seed"]), _num(s["step_f1_args"], 2), f"{s['subtasks_passed']}/{s['subtasks']}",
-            _pct(s["task_success_rate"]), f"{s['makespan_ms']} ms", _num(s["coordination_efficiency"], 2),
-            f"{s['idle_ready_ms']} ms", _violations(s["violations"]),
-        )
+        table.add_row(name, str(s["seed"]), *(m.format(s.get(m.name)) for m in columns), _violations(s["violations"]))
     return table
+
+
+def _group_columns() -> list[Metric]:
+    return [m for m in summary_metrics() if m.aggregation == "mean"]
+
+
+def _header(m: Metric) -> str:
+    return m.short + (" ms" if m.unit == "ms" else "")
 
 
 def _group_table(rows: Sequence[Mapping[str, Any]]) -> Table:
     table = Table(title=f"means ±95% interval, by {rows[0]['by'] if rows else 'policy'}")
-    for col in ("group", "traces", "F1", "sub-tasks", "tasks", "pass^k", "makespan ms", "eff.", "violations / trace"):
+    columns = _group_columns()
+    for col in ("group", "traces", *(_header(m) for m in columns), "pass^k", "violations / trace"):
         table.add_column(col, overflow="fold")
     for r in rows:
         viol = {name: cell["mean"] for name, cell in r["violations"].items()}
         table.add_row(
             r["group"], str(r["traces"]) + (f" ({r['incomplete']} incomplete)" if r["incomplete"] else ""),
-            _mean(r["step_f1_args"]), _mean(r["subtask_success_rate"], pct=True), _mean(r["task_success_rate"], pct=True),
-            " ".join(f"{k}:{_pct(v)}" for k, v in r["pass_hat_k"].items()),
-            _mean(r["makespan_ms"], digits=0), _mean(r["coordination_efficiency"]), _violations(viol, 2),
+            *(_mean(r[m.name], m) for m in columns),
+            " ".join(f"{k}:{_pct(v)}" for k, v in r["pass_hat_k"].items()), _violations(viol, 2),
         )
     return table
 
@@ -150,17 +132,16 @@ def compare_command(
         typer.echo(canonical(result))
         return
     table = Table(title=f"instant vs delayed · {len(worlds)} world(s) × {seeds} seed(s) · means ±95% interval")
-    for col in ("policy", "profile", "F1", "sub-tasks", "tasks", "pass^1", "makespan ms", "eff.", "violations / run"):
+    columns = _group_columns()
+    for col in ("policy", "profile", *(_header(m) for m in columns), "pass^1", "violations / run"):
         table.add_column(col, overflow="fold")
     for row in result["rows"]:
         for profile in PROFILES:
             r = row[profile]
             viol = _violations({n: c["mean"] for n, c in r["violations"].items()}, 2)
             table.add_row(
-                row["policy"] if profile == "instant" else "", profile, _mean(r["step_f1_args"]),
-                _mean(r["subtask_success_rate"], pct=True), _mean(r["task_success_rate"], pct=True),
-                _pct(r["pass_hat_k"].get("1")), _mean(r["makespan_ms"], digits=0), _mean(r["coordination_efficiency"]), viol,
-                end_section=profile == list(PROFILES)[-1],
+                row["policy"] if profile == "instant" else "", profile, *(_mean(r[m.name], m) for m in columns),
+                _pct(r["pass_hat_k"].get("1")), viol, end_section=profile == list(PROFILES)[-1],
             )
     console.print(table)
 

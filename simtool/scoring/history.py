@@ -14,11 +14,12 @@ from typing import Any
 
 from attrs import define, field
 
+from simtool import events as ev
 from simtool.trace import Trace, read_trace
 
 __all__ = ["CallRecord", "History", "history_of", "trace_from_lines"]
 
-Event = Mapping[str, Any]
+Event = Mapping[str, Any]  # one of simtool.events.Event, read from JSON
 
 
 @define
@@ -31,17 +32,17 @@ class CallRecord:
     epoch: int
     tool: str
     args: Mapping[str, Any]
-    issue: Event
-    execute: Event | None = None
-    deliver: Event | None = None
-    refuse: Event | None = None
-    timeout: Event | None = None
-    cancel: Event | None = None  # the cancel event that ended it (before or after execution)
+    issue: ev.Issue
+    execute: ev.Execute | None = None
+    deliver: ev.Deliver | None = None
+    refuse: ev.Refuse | None = None
+    timeout: ev.Timeout | None = None
+    cancel: ev.Cancel | None = None  # the cancel event that ended it (before or after execution)
 
     @property
     def ended(self) -> Event | None:
         """The event that took the call out of flight (deliver, timeout or cancel), if any."""
-        ends = [e for e in (self.deliver, self.timeout, self.cancel) if e is not None]
+        ends: list[Event] = [e for e in (self.deliver, self.timeout, self.cancel) if e is not None]  # ev.CALL_ENDS
         return min(ends, key=lambda e: e["seq"]) if ends else None
 
     def in_flight_at(self, seq: int) -> bool:
@@ -65,13 +66,13 @@ class History:
     tasks: tuple[str, ...] = ()
     turns: dict[str, int] = field(factory=dict)
     calls: dict[str, CallRecord] = field(factory=dict)  # in issue order
-    decisions: list[Event] = field(factory=list)
-    starts: dict[tuple[str, int], list[Event]] = field(factory=dict)  # (task, turn) -> subtask_start events
-    responds: list[Event] = field(factory=list)
-    faults: list[Event] = field(factory=list)
-    agent_errors: list[Event] = field(factory=list)
-    cancelled: dict[str, Event] = field(factory=dict)  # task -> its effective cancel_task fault
-    end: Event | None = None
+    decisions: list[ev.Decide] = field(factory=list)
+    starts: dict[tuple[str, int], list[ev.SubtaskStart]] = field(factory=dict)  # (task, turn) -> subtask_start events
+    responds: list[ev.Respond] = field(factory=list)
+    faults: list[ev.Fault] = field(factory=list)
+    agent_errors: list[ev.AgentError] = field(factory=list)
+    cancelled: dict[str, ev.Fault] = field(factory=dict)  # task -> its effective cancel_task fault
+    end: ev.End | None = None
 
     @property
     def config(self) -> Mapping[str, Any]:
@@ -134,7 +135,7 @@ def history_of(source: Trace | History | str | Path) -> History:
     h = History(header=trace.header, events=tuple(trace.events), complete=trace.complete, path=trace.path,
                 tasks=ids, turns=turns)
     extra: list[str] = []
-    for e in trace.events:
+    for e in trace.events:  # dispatch on simtool.events.EventKind
         kind = e.get("kind")
         if kind == "issue":
             h.calls[e["call_id"]] = CallRecord(e["call_id"], e["task"], e["turn"], e["epoch"], e["tool"], e.get("args") or {}, e)

@@ -1,4 +1,8 @@
-"""One trace's score: step, sub-task, task, instance, coordination and violations, as one flat record."""
+"""One trace's score: step, sub-task, task, instance, coordination and violations, as one flat record.
+
+Which metrics a record has, and in which order, is ``simtool.scoring.metrics.METRICS``: this
+module measures them and reads the keys from that table.
+"""
 
 from __future__ import annotations
 
@@ -7,6 +11,7 @@ from typing import Any
 
 from simtool.scoring.coordination import coordination
 from simtool.scoring.history import History, history_of
+from simtool.scoring.metrics import metric_names
 from simtool.scoring.steps import StepCounts, step_counts
 from simtool.scoring.success import task_outcomes
 from simtool.scoring.violations import count_violations
@@ -14,12 +19,7 @@ from simtool.trace import Trace
 
 __all__ = ["score_trace", "instance_label", "profile_label", "SCORE_KEYS"]
 
-SCORE_KEYS = (
-    "step_f1_name", "step_f1_args", "step_precision", "step_recall", "step_precision_name", "step_recall_name",
-    "subtask_success_rate", "task_success_rate", "instance_success",
-    "makespan_ms", "lower_bound_ms", "sequential_ms", "coordination_efficiency", "idle_ready_ms",
-    "task_switches", "same_task_streak",
-)
+SCORE_KEYS: tuple[str, ...] = metric_names()  # every metric of a score record (the table's keys)
 
 
 def instance_label(h: History) -> str:
@@ -67,16 +67,7 @@ def score_trace(source: Trace | History | str | Path) -> dict[str, Any]:
         }
         for task, o in outcomes.items()
     }
-    return {
-        "trace": h.path,
-        "complete": h.complete,
-        "end_reason": (h.end or {}).get("reason"),
-        "policy": h.policy,
-        "world": str(h.world.get("name", "world")),
-        "instance": instance_label(h),
-        "profile": profile_label(h),
-        "seed": h.seed,
-        "config_hash": h.header.get("config_hash"),
+    measured = {
         "step_f1_name": total.f1(with_args=False),
         "step_f1_args": total.f1(with_args=True),
         "step_precision": total.precision(with_args=True),
@@ -92,6 +83,18 @@ def score_trace(source: Trace | History | str | Path) -> dict[str, Any]:
         "tasks_cancelled": len(outcomes) - len(live),
         "instance_success": all(o.passed for o in live),
         **coord,
+    }
+    return {
+        "trace": h.path,
+        "complete": h.complete,
+        "end_reason": (h.end or {}).get("reason"),
+        "policy": h.policy,
+        "world": str(h.world.get("name", "world")),
+        "instance": instance_label(h),
+        "profile": profile_label(h),
+        "seed": h.seed,
+        "config_hash": h.header.get("config_hash"),
+        **{name: measured[name] for name in SCORE_KEYS},
         "violations": count_violations(h),
         "tasks": tasks,
     }

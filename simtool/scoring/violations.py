@@ -1,9 +1,10 @@
 """Safety violations as named invariants over a trace: one function each, returning the offences.
 
 Each check takes a ``History`` (an indexed trace) and returns the ``Offence`` records that
-break it, in trace order; a score counts them. The registry is open: ``register_invariant``
-adds a user's own check under a name, and ``find_violations`` runs every registered one, so
-race hunting can report any of them by name with the events that show it.
+break it, in trace order; a score counts them. Each is registered by ``@defines_invariant``
+in the table of ``simtool.scoring.invariants``, which refuses a second check under a name
+already taken; ``register_invariant`` adds a user's own check, and ``find_violations`` runs
+every scored one, so race hunting can report any of them by name with the events that show it.
 
 An *action* below is a ``call`` or ``respond`` in a ``decide`` event (cancels act on a call,
 not on a task). Its *uses* are the call ids it declares it relies on; an action "without
@@ -19,12 +20,14 @@ from attrs import frozen
 
 from simtool.errors import SpecError
 from simtool.scoring.history import History
+from simtool.scoring.invariants import defines_invariant, invariants, register_invariant, scored_names
 
 __all__ = [
     "Offence",
     "Invariant",
     "VIOLATIONS",
     "register_invariant",
+    "defines_invariant",
     "invariants",
     "find_violations",
     "count_violations",
@@ -58,7 +61,7 @@ class Offence:
                 "action": self.action, "call_ids": list(self.call_ids), "kind": self.event.get("kind")}
 
 
-Invariant = Callable[[History], list[Offence]]
+Invariant = Callable[[History], list[Offence]]  # a check's type (the table's entries: scoring.invariants.Invariant)
 
 
 def _offence(name: str, event: Mapping[str, Any], task: str | None, why: str, *, action: int | None = None,
@@ -74,6 +77,7 @@ def _actions(h: History) -> Iterator[tuple[Mapping[str, Any], int, Mapping[str, 
                 yield d, i, a
 
 
+@defines_invariant("same_task_overlap", short="overlap", hunted=False)
 def same_task_overlap(h: History) -> list[Offence]:
     """A call issued while an earlier call of the same task was still in flight.
 
@@ -93,6 +97,7 @@ def same_task_overlap(h: History) -> list[Offence]:
     return out
 
 
+@defines_invariant("out_of_order_execution", short="out-of-order", hunted=False)
 def out_of_order_execution(h: History) -> list[Offence]:
     """A call that executed before an earlier-issued call of the same task executed.
 
@@ -119,6 +124,7 @@ def out_of_order_execution(h: History) -> list[Offence]:
     return out
 
 
+@defines_invariant("stale_result_used", short="stale", hunted=False)
 def stale_result_used(h: History) -> list[Offence]:
     """An action on a task relying on a stale result of that task.
 
@@ -143,6 +149,7 @@ def stale_result_used(h: History) -> list[Offence]:
     return out
 
 
+@defines_invariant("revoked_leak", short="leak", hunted=False)
 def revoked_leak(h: History) -> list[Offence]:
     """A result delivered ok while the permission it needs was revoked (``deliver`` with ``leak: true``)."""
     return [
@@ -152,6 +159,7 @@ def revoked_leak(h: History) -> list[Offence]:
     ]
 
 
+@defines_invariant("call_on_cancelled_task", short="on-cancelled", hunted=True)
 def call_on_cancelled_task(h: History) -> list[Offence]:
     """An action on a task decided after the world cancelled that task.
 
@@ -166,12 +174,14 @@ def call_on_cancelled_task(h: History) -> list[Offence]:
     ]
 
 
+@defines_invariant("wrong_task_tool", short="wrong-tool", hunted=False)
 def wrong_task_tool(h: History) -> list[Offence]:
     """A call of a tool that the named task does not have (another task has it)."""
     return [_offence("wrong_task_tool", e, e.get("task"), str(e.get("detail", ""))) for e in h.agent_errors
             if e.get("reason") == "wrong_task_tool"]
 
 
+@defines_invariant("wrong_binding", short="binding", hunted=True)
 def wrong_binding(h: History) -> list[Offence]:
     """An action whose ``uses`` names a call of another task: a result bound to the wrong task."""
     out = []
@@ -183,12 +193,14 @@ def wrong_binding(h: History) -> list[Offence]:
     return out
 
 
+@defines_invariant("premature_respond", short="premature", hunted=True)
 def premature_respond(h: History) -> list[Offence]:
     """A sub-task answered while one of its calls had not executed (``respond`` with ``pending``)."""
     return [_offence("premature_respond", e, e["task"], f"answered turn {e['turn']} with {', '.join(e['pending'])} not executed",
                      call_ids=tuple(e["pending"])) for e in h.responds if e.get("pending")]
 
 
+@defines_invariant("agent_errors", short="errors", hunted=False)
 def agent_errors(h: History) -> list[Offence]:
     """Actions the runtime refused as malformed (``agent_error``).
 
@@ -207,41 +219,14 @@ def agent_errors(h: History) -> list[Offence]:
     return out
 
 
-_REGISTRY: dict[str, Invariant] = {}
-
-
-def register_invariant(name: str, check: Invariant, *, replace: bool = False) -> None:
-    """Add a named check (``History -> list[Offence]``); scores and hunts then report it too."""
-    if not replace and name in _REGISTRY:
-        raise SpecError("an invariant of that name is already registered (pass replace=True to replace it)",
-                        key=name, expected="a new name", found=name)
-    _REGISTRY[name] = check
-
-
-VIOLATIONS: tuple[str, ...] = (
-    "same_task_overlap",
-    "out_of_order_execution",
-    "stale_result_used",
-    "revoked_leak",
-    "call_on_cancelled_task",
-    "wrong_task_tool",
-    "wrong_binding",
-    "premature_respond",
-    "agent_errors",
-)
-for _name in VIOLATIONS:
-    register_invariant(_name, globals()[_name])
-
-
-def invariants() -> dict[str, Invariant]:
-    """Every registered invariant by name, built-in ones first, then in registration order."""
-    return dict(_REGISTRY)
+# the score's built-in checks, in the order they were defined (a score lists them first)
+VIOLATIONS: tuple[str, ...] = scored_names()
 
 
 def find_violations(h: History, names: tuple[str, ...] | None = None) -> dict[str, list[Offence]]:
-    """Run the named invariants (all registered ones when ``names`` is None)."""
+    """Run the named invariants (every scored one when ``names`` is None)."""
     registry = invariants()
-    chosen = names if names is not None else tuple(registry)
+    chosen = names if names is not None else scored_names()
     unknown = [n for n in chosen if n not in registry]
     if unknown:
         raise SpecError("unknown invariant", key="invariant", expected=" | ".join(registry), found=unknown[0])
@@ -249,4 +234,5 @@ def find_violations(h: History, names: tuple[str, ...] | None = None) -> dict[st
 
 
 def count_violations(h: History) -> dict[str, int]:
+    """What a score records: the number of offences of each scored invariant (zeros included)."""
     return {name: len(found) for name, found in find_violations(h).items()}

@@ -1,23 +1,28 @@
 """Where cells run: in this process, in a local process pool, or on a Dask distributed cluster.
 
-An executor takes batches of cells and yields each batch's rows as it completes (in any
-order). At most ``window`` batches are in flight, so memory stays flat however many cells
-a sweep has: nothing but the pending batches and their rows is held. Rows do not depend on
-the executor (``simtool.sweeps.execute``), only their order of arrival does.
+An executor takes units of work and yields each one's result as it completes (in any
+order): ``imap(fn, items)`` for any picklable module-level function (a hunt's seeds use it),
+``map(batches, out_dir)`` for a sweep's batches of cells. At most ``window`` units are in
+flight, so memory stays flat however many there are: nothing but the pending units and their
+results is held. Results do not depend on the executor (``simtool.sweeps.execute``), only
+their order of arrival does. A pool is started once, when the executor is made, and serves
+every ``imap``/``map`` until ``close``; closing an ``imap`` early (an interrupted hunt)
+cancels the units not yet started.
 """
 
 from __future__ import annotations
 
+import functools
 import itertools
 import logging
 import multiprocessing
 import os
 import threading
 import time
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any, Protocol, TypeVar
 
 from simtool.errors import SimtoolError
 from simtool.sweeps.cells import Cell
@@ -27,10 +32,16 @@ __all__ = ["Executor", "InProcess", "LocalPool", "DaskCluster", "Batch", "make_e
 
 Batch = Sequence[Cell]
 Rows = list[dict[str, Any]]
+T = TypeVar("T")
+R = TypeVar("R")
 
 
 class Executor(Protocol):
     workers: int
+
+    def imap(self, fn: Callable[[T], R], items: Iterable[T]) -> Iterator[R]:
+        """``fn(item)`` of each item, yielded as each completes (any order)."""
+        ...
 
     def map(self, batches: Iterable[Batch], out_dir: str | None) -> Iterator[Rows]:
         """Each batch's rows as it completes."""
@@ -39,14 +50,21 @@ class Executor(Protocol):
     def close(self) -> None: ...
 
 
+def _batch_work(out_dir: str | None) -> Callable[[Batch], Rows]:
+    return functools.partial(run_batch, out_dir=out_dir)
+
+
 class InProcess:
-    """One worker: the cells run here, one batch after another."""
+    """One worker: the work runs here, one unit after another."""
 
     workers = 1
 
+    def imap(self, fn: Callable[[T], R], items: Iterable[T]) -> Iterator[R]:
+        for item in items:
+            yield fn(item)
+
     def map(self, batches: Iterable[Batch], out_dir: str | None) -> Iterator[Rows]:
-        for batch in batches:
-            yield run_batch(batch, out_dir)
+        return self.imap(_batch_work(out_dir), batches)
 
     def close(self) -> None:
         pass
@@ -99,17 +117,24 @@ class LocalPool:
         self._pool = ProcessPoolExecutor(max_workers=workers, mp_context=_pool_context(),
                                          initializer=_exit_with_sweep, initargs=(os.getpid(),))
 
-    def map(self, batches: Iterable[Batch], out_dir: str | None) -> Iterator[Rows]:
+    def imap(self, fn: Callable[[T], R], items: Iterable[T]) -> Iterator[R]:
         window = 2 * self.workers
-        source = iter(batches)
-        pending: set[Future[Rows]] = {self._pool.submit(run_batch, batch, out_dir) for batch in itertools.islice(source, window)}
-        while pending:
-            done, pending = wait(pending, return_when=FIRST_COMPLETED)
-            for future in done:
-                batch = next(source, None)
-                if batch is not None:
-                    pending.add(self._pool.submit(run_batch, batch, out_dir))
-                yield future.result()
+        source = iter(items)
+        pending: set[Future[R]] = {self._pool.submit(fn, item) for item in itertools.islice(source, window)}
+        try:
+            while pending:
+                done, pending = wait(pending, return_when=FIRST_COMPLETED)
+                for future in done:
+                    item = next(source, None)
+                    if item is not None:
+                        pending.add(self._pool.submit(fn, item))
+                    yield future.result()
+        finally:  # stopped early (interrupted, or the consumer gave up): drop what has not started
+            for future in pending:
+                future.cancel()
+
+    def map(self, batches: Iterable[Batch], out_dir: str | None) -> Iterator[Rows]:
+        return self.imap(_batch_work(out_dir), batches)
 
     def close(self) -> None:
         self._pool.shutdown(wait=True, cancel_futures=True)
@@ -140,20 +165,27 @@ class DaskCluster:
         info = self._client.scheduler_info()
         self.workers = max(1, sum(int(w.get("nthreads", 1)) for w in info.get("workers", {}).values()))
 
-    def map(self, batches: Iterable[Batch], out_dir: str | None) -> Iterator[Rows]:
+    def imap(self, fn: Callable[[T], R], items: Iterable[T]) -> Iterator[R]:
         from distributed import as_completed
 
         window = 2 * self.workers
-        source = iter(batches)
-        first = [self._client.submit(run_batch, batch, out_dir, pure=False) for batch in itertools.islice(source, window)]
+        source = iter(items)
+        first = [self._client.submit(fn, item, pure=False) for item in itertools.islice(source, window)]
         completed = as_completed(first)
-        for future in completed:
-            batch = next(source, None)
-            if batch is not None:
-                completed.add(self._client.submit(run_batch, batch, out_dir, pure=False))
-            rows = future.result()
-            future.release()
-            yield rows
+        try:
+            for future in completed:
+                item = next(source, None)
+                if item is not None:
+                    completed.add(self._client.submit(fn, item, pure=False))
+                result = future.result()
+                future.release()
+                yield result
+        finally:  # stopped early: cancel what is still queued on the cluster
+            for future in list(completed.futures):
+                future.cancel()
+
+    def map(self, batches: Iterable[Batch], out_dir: str | None) -> Iterator[Rows]:
+        return self.imap(_batch_work(out_dir), batches)
 
     def close(self) -> None:
         self._client.close()

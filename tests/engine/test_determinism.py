@@ -64,7 +64,7 @@ def test_replay_fails_naming_the_event_when_one_byte_changed(traces, tmp_path):
 
 def test_diff_reports_the_first_divergence(traces):
     done = simtool("diff", str(traces["a"]), str(traces["c"]))
-    assert done.returncode == 1 and "first divergence at line 1" in done.stdout
+    assert done.returncode == 1 and "  seed: 5 | 6" in done.stdout and "first diverging event: event 0" in done.stdout
     assert simtool("diff", str(traces["a"]), str(traces["b"])).returncode == 0
 
 

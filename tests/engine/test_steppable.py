@@ -7,6 +7,7 @@ same seed and the same decisions write the same trace bytes.
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import pytest
 
@@ -17,9 +18,12 @@ from simtool.run import run, start_run
 from simtool.trace import read_trace
 from tests.engine.helpers import ticket_task, world
 
+ROOT = Path(__file__).resolve().parents[2]
 
-def _config(shuffle: bool, policy: str) -> dict:
-    config, _ = run_config(None, policy, ("world.tie_shuffle=true",) if shuffle else ())
+
+def _config(shuffle: bool, policy: str, world_file: str | None = None) -> dict:
+    source = str(ROOT / world_file) if world_file else None
+    config, _ = run_config(source, policy, ("world.tie_shuffle=true",) if shuffle else ())
     return config
 
 
@@ -47,6 +51,17 @@ def test_a_hand_driven_advance_submit_loop_writes_the_same_bytes_as_the_policy_d
         reason, lines = _hand_driven(config, seed)
         assert reason == expected.end_reason == "all_done"
         assert lines == list(expected.lines)
+
+
+@pytest.mark.parametrize("shuffle", [False, True], ids=["fifo-ties", "shuffled-ties"])
+@pytest.mark.parametrize("world_file", ["tests/hunting/worlds/races.yaml", "tests/scoring/worlds/revoked-read.yaml",
+                                        "tests/scoring/worlds/cancelled-during-outage.yaml"])
+def test_hand_driven_runs_of_fault_heavy_worlds_write_the_same_bytes(shuffle, world_file):
+    for policy in ("interleave", "eager", "oblivious"):
+        config = _config(shuffle, policy, world_file)
+        expected = run(config, 1)
+        reason, lines = _hand_driven(config, 1)
+        assert reason == expected.end_reason and lines == list(expected.lines)
 
 
 def _decisions_of(lines: list[str]) -> list[dict]:

@@ -26,3 +26,10 @@ class UrandomThink(Interleave):
 def closes_a_ticket(history: Any) -> list[Any]:
     """A user's own invariant: no ticket may ever be closed (returns the offending events)."""
     return [e for e in history.events if e["kind"] == "execute" and e["tool"] == "close_ticket"]
+
+
+def kills_its_worker(history: Any) -> list[Any]:
+    """A broken plug-in: it ends the worker process that runs it after seed 3."""
+    if history.seed > 3:
+        os._exit(3)
+    return []

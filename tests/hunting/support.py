@@ -12,16 +12,16 @@ from pathlib import Path
 from typer.testing import CliRunner
 
 from simtool.cli import app
-from simtool.hunting import check_trace, signature
+from simtool.hunting import HUNT_INVARIANTS, check_trace, signature
 from simtool.scoring.history import history_of
 
 ROOT = Path(__file__).resolve().parents[2]
 WORLDS = Path(__file__).with_name("worlds")
 RACES = str(WORLDS / "races.yaml")
 FAULTY = {
-    "eager": {"out_of_order_execution"},
+    "eager": {"out_of_order_wrong_state"},
     "unbound": {"wrong_binding"},
-    "oblivious": {"stale_result_used", "revoked_leak", "call_on_cancelled_task"},
+    "oblivious": {"stale_result_relied_on", "leaked_result_relied_on", "call_on_cancelled_task"},
 }
 
 
@@ -67,6 +67,5 @@ def run_repro(line: str, trace: Path) -> dict[str, set[str]]:
     done = CliRunner().invoke(app, [*argv[1:], "--trace", str(trace)])
     assert done.exit_code == 0, done.output
     h = history_of(trace)
-    found = check_trace(h, [n for n in ("stale_result_used", "revoked_leak", "call_on_cancelled_task",
-                                        "out_of_order_execution", "premature_respond", "wrong_binding")])
+    found = check_trace(h, list(HUNT_INVARIANTS))
     return {name: {signature(h, o) for o in offences} for name, offences in found.items()}

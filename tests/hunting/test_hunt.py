@@ -40,7 +40,7 @@ def test_hunt_finds_nothing_for_interleave(options):
 
 @pytest.mark.parametrize("policy", sorted(FAULTY))
 def test_every_printed_repro_line_fails_the_same_invariant(policy, tmp_path):
-    done = simtool("hunt", RACES, "--policy", policy, "--seeds", "0:10", "--swarm", "--tie-shuffle", "--workers", "2")
+    done = simtool("hunt", RACES, "--policy", policy, "--seeds", "0:10", "--swarm", "--tie-shuffle", "--workers", "2", "--detail")
     assert done.returncode == 1, done.stderr
     groups = failures_and_repros(done.stdout)
     assert groups and FAULTY[policy] <= {name for name, _, _ in groups}
@@ -58,7 +58,7 @@ def test_the_repro_is_the_smallest_failing_run_of_its_group():
 
 
 def test_failures_are_grouped_by_invariant_and_signature_not_by_seed():
-    report = hunt(RACES, "eager", range(0, 30), invariants=["out_of_order_execution"], workers=1)
+    report = hunt(RACES, "eager", range(0, 30), invariants=["out_of_order_execution"], workers=1, detail=True)
     keys = [(g.invariant, g.signature) for g in report.groups]
     assert len(keys) == len(set(keys)) and len(report.groups) < len(report.failed_seeds)
     assert all(str(g.smallest.seed) not in g.signature for g in report.groups)

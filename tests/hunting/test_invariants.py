@@ -7,17 +7,17 @@ import pytest
 from simtool.errors import SpecError
 from simtool.hunting import HUNT_INVARIANTS, check_trace, default_invariants, hunt, invariant, register_invariant
 from simtool.run import run, run_source
-from simtool.scoring import violations
+from simtool.scoring import unregister_invariant, violations
 from simtool.scoring.history import history_of, trace_from_lines
 
 from .support import RACES, plugin_env, simtool
 
 # (policy, seed) whose run on the crafted world breaks the invariant
 CAUGHT = {
-    "stale_result_used": ("oblivious", 1),
-    "revoked_leak": ("oblivious", 4),
+    "stale_result_relied_on": ("oblivious", 1),
+    "leaked_result_relied_on": ("oblivious", 4),
     "call_on_cancelled_task": ("oblivious", 1),
-    "out_of_order_execution": ("eager", 1),
+    "out_of_order_wrong_state": ("eager", 1),
     "premature_respond": ("unbound", 5),
     "wrong_binding": ("unbound", 1),
 }
@@ -45,7 +45,8 @@ def test_out_of_order_execution_counts_only_when_the_sub_task_ended_in_a_wrong_s
     h = history_of(trace_from_lines(run({"world": world, "policy": {"name": "eager", "think": 0}}, 2).lines))
     assert violations.out_of_order_execution(h), "the two reads should execute out of order on this seed"
     assert all(r["state_ok"] for r in h.responds)
-    assert check_trace(h, ["out_of_order_execution"])["out_of_order_execution"] == []
+    assert check_trace(h, ["out_of_order_wrong_state"])["out_of_order_wrong_state"] == []
+    assert check_trace(h, ["out_of_order_execution"])["out_of_order_execution"], "the score's name keeps its meaning"
 
 
 def one_ticket_world(fault: dict) -> dict:
@@ -60,7 +61,7 @@ def test_a_stale_result_the_decision_cancels_is_not_counted_as_used():
     world = one_ticket_world({"at_ms": 200, "kind": "amend", "task": "t", "request": "e", "gold": ["create_ticket(title='e')"]})
     h = history_of(trace_from_lines(run({"world": world, "policy": {"name": "interleave", "think": 0}}, 0).lines))
     assert violations.stale_result_used(h), "the score counts the stale result the decision saw"
-    assert check_trace(h, ["stale_result_used"])["stale_result_used"] == []
+    assert check_trace(h, ["stale_result_relied_on"])["stale_result_relied_on"] == []
 
 
 def test_a_leak_counts_only_when_the_agent_relied_on_the_leaked_result():
@@ -70,7 +71,7 @@ def test_a_leak_counts_only_when_the_agent_relied_on_the_leaked_result():
     for policy, caught in (("interleave", False), ("oblivious", True)):
         h = history_of(trace_from_lines(run({"world": world, "policy": {"name": policy, "think": 60}}, 0).lines))
         assert violations.revoked_leak(h), policy
-        assert bool(check_trace(h, ["revoked_leak"])["revoked_leak"]) is caught, policy
+        assert bool(check_trace(h, ["leaked_result_relied_on"])["leaked_result_relied_on"]) is caught, policy
 
 
 def test_a_user_invariant_registered_by_name_is_checked_and_may_return_plain_events():
@@ -84,15 +85,16 @@ def test_a_user_invariant_registered_by_name_is_checked_and_may_return_plain_eve
         found = check_trace(history("interleave", 0), ["test_closes_a_ticket"])["test_closes_a_ticket"]
         assert [o.event["tool"] for o in found] == ["close_ticket"]
         report = hunt(RACES, "interleave", range(0, 3), invariants=["test_closes_a_ticket"], workers=1)
-        assert report.failed_seeds == (0, 1, 2) and report.groups[0].signature == "execute close_ticket"
+        assert report.failed_seeds == (0, 1, 2) and report.groups[0].signature == "tools close_ticket"
+        assert report.groups[0].ways == (("execute close_ticket", 3),)
     finally:
-        violations._REGISTRY.pop("test_closes_a_ticket", None)
+        unregister_invariant("test_closes_a_ticket")
 
 
 def test_an_invariant_declared_as_an_entry_point_is_found_by_the_hunt_command(tmp_path):
     env = plugin_env(tmp_path, {"simtool.invariants": {"closes_a_ticket": "tests.hunting.plugins:closes_a_ticket"}})
     done = simtool("hunt", RACES, "--policy", "interleave", "--seeds", "0:2", "--workers", "1",
-                   "--invariant", "closes_a_ticket", env=env)
+                   "--invariant", "closes_a_ticket", "--detail", env=env)
     assert done.returncode == 1, done.stderr
     assert "FAIL closes_a_ticket: execute close_ticket · 2/2 seeds" in done.stdout
 

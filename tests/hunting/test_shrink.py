@@ -13,8 +13,8 @@ from simtool.run import run, run_source
 
 from .support import RACES, run_repro, simtool
 
-CASES = [("eager", 1, "out_of_order_execution"), ("unbound", 1, "wrong_binding"),
-         ("oblivious", 4, "revoked_leak"), ("oblivious", 1, "call_on_cancelled_task")]
+CASES = [("eager", 1, "out_of_order_wrong_state"), ("unbound", 1, "wrong_binding"),
+         ("oblivious", 4, "leaked_result_relied_on"), ("oblivious", 1, "call_on_cancelled_task")]
 
 
 @pytest.mark.parametrize(("policy", "seed", "name"), CASES)
@@ -33,8 +33,8 @@ def test_shrink_returns_a_strictly_smaller_world_that_still_fails(policy, seed, 
 def test_shrinking_gives_the_same_output_twice(tmp_path):
     trace = tmp_path / "run.jsonl"
     run_source(RACES, "oblivious", 4, trace_path=trace)
-    first = simtool("shrink", str(trace), "--invariant", "revoked_leak", "--out", str(tmp_path / "a.yaml"))
-    second = simtool("shrink", str(trace), "--invariant", "revoked_leak", "--out", str(tmp_path / "b.yaml"))
+    first = simtool("shrink", str(trace), "--invariant", "leaked_result_relied_on", "--out", str(tmp_path / "a.yaml"))
+    second = simtool("shrink", str(trace), "--invariant", "leaked_result_relied_on", "--out", str(tmp_path / "b.yaml"))
     assert first.returncode == 0 and second.returncode == 0, first.stderr + second.stderr
     assert (tmp_path / "a.yaml").read_bytes() == (tmp_path / "b.yaml").read_bytes()
     assert first.stdout.replace("a.yaml", "b.yaml") == second.stdout
@@ -44,7 +44,7 @@ def test_shrinking_gives_the_same_output_twice(tmp_path):
 def test_shrink_makes_latencies_constant_and_turns_tie_shuffle_off_when_the_race_allows(tmp_path):
     trace = tmp_path / "run.jsonl"
     run_source(RACES, "eager", 1, ["world.tie_shuffle=true"], trace_path=trace)
-    result = shrink_trace(trace, "out_of_order_execution")
+    result = shrink_trace(trace, "out_of_order_wrong_state")
     assert result.path == str(default_output(trace)) == str(tmp_path / "run.shrunk.yaml")
     world = yaml.safe_load(result.text)
     assert world.get("tie_shuffle", False) is False
@@ -57,8 +57,8 @@ def test_shrink_makes_latencies_constant_and_turns_tie_shuffle_off_when_the_race
 def test_shrink_refuses_a_trace_that_does_not_fail_the_invariant(tmp_path):
     trace = tmp_path / "good.jsonl"
     run_source(RACES, "interleave", 0, trace_path=trace)
-    with pytest.raises(SpecError, match="does not show 'revoked_leak'"):
-        shrink_trace(trace, "revoked_leak")
-    done = simtool("shrink", str(trace), "--invariant", "revoked_leak")
+    with pytest.raises(SpecError, match="does not show 'leaked_result_relied_on'"):
+        shrink_trace(trace, "leaked_result_relied_on")
+    done = simtool("shrink", str(trace), "--invariant", "leaked_result_relied_on")
     assert done.returncode == 2
-    assert "good.jsonl" in "".join(done.stderr.split()) and "does not show 'revoked_leak'" in " ".join(done.stderr.split())
+    assert "good.jsonl" in "".join(done.stderr.split()) and "does not show 'leaked_result_relied_on'" in " ".join(done.stderr.split())

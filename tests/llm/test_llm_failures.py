@@ -143,4 +143,4 @@ def test_the_header_records_every_option_with_provider_defaults_filled(run_llm):
     policy = header["config"]["policy"]
     assert set(policy) == {"name"} | {f.name for f in LLMOptions.__attrs_attrs__}
     assert policy["model"] == "claude-haiku-4-5" and policy["api_key_env"] == KEY_ENV
-    assert LLMPolicy({}).options["api_key_env"] == "OPENAI_API_KEY"
+    assert LLMPolicy({}).options.api_key_env == "OPENAI_API_KEY"

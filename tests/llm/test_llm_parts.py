@@ -45,9 +45,8 @@ def test_think_time_is_a_function_of_the_token_counts():
     assert Prices(0.15, 0.6).cost_usd(1_000_000, 500_000) == pytest.approx(0.45)
 
 
-def _options(**given) -> dict:
-    defaults = {f.name: f.default for f in LLMOptions.__attrs_attrs__}
-    return defaults | {"model": "m", "max_tokens": 100} | given
+def _options(**given) -> LLMOptions:
+    return LLMOptions(**({"model": "m", "max_tokens": 100} | given))
 
 
 PROMPT = Prompt("sys", (UserTurn("hello"), AssistantTurn("", (ToolUse("t1", "get_ticket", '{"task_id": "a", "tic'),)),

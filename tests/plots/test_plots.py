@@ -47,7 +47,7 @@ def test_efficiency_has_a_line_and_band_per_policy_against_the_swept_parameter(s
     text = _axes_text(figure)
     assert text["x"] == "latency scale (× every drawn latency)"
     assert text["y"] == "coordination efficiency (lower bound / makespan)"
-    assert text["legend"] == ["sequential", "interleave", "eager"]
+    assert text["legend"] == ["sequential (n=4)", "interleave (n=4)", "eager (n=4) · faulty: does not wait for results"]
     ax = figure.axes[0]
     assert len(ax.lines) == 3 and len(ax.collections) == 3  # a band per line
     assert [t.get_text() for t in ax.get_xticklabels()] == ["0", "0.5", "1", "2"]
@@ -68,7 +68,7 @@ def test_sync_async_has_an_instant_and_a_delayed_bar_per_policy(sweep_folder, tm
     text = _axes_text(figure)
     assert text["x"] == "policy" and text["y"] == "task success rate"
     assert text["legend"] == ["sync (instant tools)", "async (delayed)"]
-    assert [t.get_text() for t in figure.axes[0].get_xticklabels()] == ["sequential", "interleave", "eager"]
+    assert [t.get_text() for t in figure.axes[0].get_xticklabels()] == ["sequential", "interleave", "eager\n(faulty: does not wait for results)"]
     assert len(figure.axes[0].patches) == 6
     assert "sync (instant tools)" in _check_written(figure, tmp_path, "sync-async")
 
@@ -81,7 +81,8 @@ def test_timeline_of_a_kept_trace_has_a_lane_per_task_and_marks_the_race(sweep_f
     assert text["x"] == "simulated time (ms)"
     assert [t.get_text() for t in figure.axes[0].get_yticklabels()] == ["agent", "outage", "printer"]
     assert f"policy eager · seed {raced['seed']}" in text["title"]
-    assert "stale delivery" in text["legend"] and "executed out of issue order" in text["legend"]
+    assert "executed out of issue order" in text["legend"]
+    assert "stale delivery" not in text["legend"]  # the legend lists what is drawn
     svg = _check_written(figure, tmp_path, "timeline")
     assert "simulated time (ms)" in svg and "create_ticket" in svg
 

@@ -137,6 +137,31 @@ def test_a_user_registered_invariant_is_reported_by_name_and_in_scores():
         with pytest.raises(SpecError, match="unknown invariant"):
             find_violations(h, ("no_such_invariant",))
     finally:
-        from simtool.scoring import violations
+        from simtool.scoring import unregister_invariant
 
-        violations._REGISTRY.pop("slow_delivery", None)
+        unregister_invariant("slow_delivery")
+
+
+def test_the_invariant_decorator_refuses_a_name_already_registered():
+    from simtool.scoring import defines_invariant, invariant_table
+
+    before = invariant_table()
+    with pytest.raises(SpecError, match="already registered"):
+        defines_invariant("wrong_binding")(lambda h: [])
+    assert invariant_table() == before
+    names = [i.name for i in before]
+    assert len(names) == len(set(names))
+
+
+def test_a_score_counts_the_scored_invariants_only_and_the_hunts_narrower_ones_are_apart():
+    import simtool.hunting  # noqa: F401  (registers the hunt's checks)
+    from simtool.scoring import invariant_table
+
+    table = {i.name: i for i in invariant_table()}
+    for name, narrows in (("stale_result_relied_on", "stale_result_used"), ("leaked_result_relied_on", "revoked_leak"),
+                          ("out_of_order_wrong_state", "out_of_order_execution")):
+        assert not table[name].scored and table[name].hunted and table[name].narrows == narrows
+        assert table[narrows].scored and not table[narrows].hunted
+    steps = [Decision((get(),), 0, Wait(("c0",))), Decision((Respond("t1"),), 0, None), Decision((), 0, Wait())]
+    h = scripted_history(world([ticket_task("t1", [[GET]], counter=2, queue=QUEUE)]), steps)
+    assert tuple(count_violations(h)) == VIOLATIONS

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from simtool.errors import SpecError
+from worlds.bfcl.categories import category_of
 from worlds.bfcl.corpus import read_answers, read_entries
 from worlds.bfcl.importer import (
     MISSING_REQUEST,
@@ -42,10 +43,11 @@ def test_task_state_is_the_entry_scenarios_of_its_involved_classes(corpus):
     assert list(tasks[96]["initial_config"]) == ["VehicleControlAPI"]
 
 
-def test_domain_is_the_anchor_class_domain_in_blocks_of_fifty(corpus):
-    _, _, tasks = corpus
-    blocks = ["filesystem", "vehicle", "trading", "travel"]
-    assert [t["domain"] for t in tasks] == [blocks[i // 50] for i in range(200)]
+def test_the_anchor_is_kept_in_blocks_of_fifty_and_the_domain_is_the_category(corpus):
+    entries, answers, tasks = corpus
+    blocks = ["GorillaFileSystem", "VehicleControlAPI", "TradingBot", "TravelAPI"]
+    assert [t["source"]["anchor"] for t in tasks] == [blocks[i // 50] for i in range(200)]
+    assert [t["domain"] for t in tasks] == [category_of(e, answers[e["id"]]) for e in entries]
 
 
 def test_excluded_functions_are_kept_as_source_information(corpus):

@@ -70,7 +70,7 @@ def test_cd_goes_one_level_at_a_time(fs):
 
 
 def test_cd_up_from_the_root_keeps_the_reference_typo(fs):
-    assert fs.cd("..") == {"error": "Cuurent directory is already the root. Cannot go back."}
+    assert fs.cd("..") == {"error": "Current directory is already the root. Cannot go back."}
 
 
 def test_ls_hides_dot_names_unless_asked(fs):
@@ -93,7 +93,7 @@ def test_echo_prints_or_overwrites_an_existing_file_only(fs):
     assert fs.echo("new text", "notes.txt") is None
     assert fs.cat("notes.txt") == {"file_content": "new text"}
     assert fs.echo("x", "missing.txt") == {"error": "echo: cannot write to 'missing.txt': No such file"}
-    assert fs.echo("x", "a:b") == {"error": "echo: cannot touch 'a:b': Invalid character"}
+    assert fs.echo("x", "a:b") == {"error": "echo: cannot write to 'a:b': Invalid character"}
 
 
 def test_echo_into_a_directory_fails_as_the_reference(fs):
@@ -102,8 +102,8 @@ def test_echo_into_a_directory_fails_as_the_reference(fs):
 
 
 def test_cat_errors(fs):
-    assert fs.cat("docs") == {"error": "cat: docs: Is a directory"}
-    assert fs.cat("nope") == {"error": "cat: nope: No such file or directory"}
+    assert fs.cat("docs") == {"error": "cat: 'docs': Is a directory"}
+    assert fs.cat("nope") == {"error": "cat: 'nope': No such file or directory"}
     assert fs.cat("a|b") == {"error": "cat: 'a|b': Invalid character"}
 
 
@@ -152,7 +152,7 @@ def test_mv_renames_or_moves_into_a_sibling_directory(fs):
     assert fs.mv("renamed.txt", "archive") == {"result": "'renamed.txt' moved to 'archive/renamed.txt'"}
     assert fs.mv("ghost", "archive") == {"error": "mv: cannot move 'ghost': No such file or directory"}
     assert fs.mv("docs", "a/b") == {
-        "error": "mv: no path allowed in destination. Only file name and folder name is supported for this operation."
+        "error": "mv: path not allowed in destination. Provide only a file or directory name."
     }
     fs.touch("file")
     assert fs.mv("docs", "file") == {"error": "mv: cannot move 'docs' to 'file': Not a directory"}
@@ -176,7 +176,7 @@ def test_cp_copies_and_refuses_a_clash_inside_a_directory(fs):
     assert fs.cp("ghost", "x") == {"error": "cp: cannot copy 'ghost': No such file or directory"}
     assert fs.cp("notes.txt", "copy.txt")["error"] == "cp: cannot copy 'notes.txt' to 'copy.txt': Not a directory"
     assert fs.cp("notes.txt", "a/b") == {
-        "error": "cp: don't allow path in destination. Only file name and folder name is supported for this operation."
+        "error": "cp: path not allowed in destination. Provide only a file or directory name."
     }
 
 
@@ -199,7 +199,7 @@ def test_copying_a_directory_into_itself_does_not_nest_it_in_itself(fs):
 
 
 def test_rm_and_rmdir(fs):
-    assert fs.rmdir("docs") == {"error": "rmdir: failed to remove 'docs': Directory not empty"}
+    assert fs.rmdir("docs") == {"error": "rmdir: cannot remove 'docs': Directory not empty"}
     assert fs.rmdir("notes.txt") == {"error": "rmdir: cannot remove 'notes.txt': Not a directory"}
     assert fs.rmdir("ghost") == {"error": "rmdir: cannot remove 'ghost': No such file or directory"}
     assert fs.rmdir("archive") == {"result": "'archive' removed"}

@@ -159,3 +159,16 @@ def test_merge_needs_records(tools):
 def test_scenario_documents_must_parse():
     with pytest.raises(ValueError, match="scenario document 'x': Invalid JSON"):
         FormatTools().load_scenario({"documents": {"x": {"format": "json", "content": "{"}}})
+
+
+def test_edits_of_a_stored_xml_document_keep_its_root_element(tools):
+    # an invoice edited in place must still be an <invoice>, not a generic <root>
+    tools.load_document("inv", '<invoice number="INV-88" status="draft"><total>10</total></invoice>', "xml")
+    edited = tools.update_document("inv", "@status", "sent")["content"]
+    assert edited == '<invoice number="INV-88" status="sent">\n  <total>10</total>\n</invoice>\n'
+    assert tools.remove_from_document("inv", "total")["content"] == '<invoice number="INV-88" status="sent" />\n'
+    assert tools.format_document("inv", indent=0)["content"] == '<invoice number="INV-88" status="sent" />\n'
+    tools.load_document("list", "<products><p><a>1</a></p><p><a>2</a></p></products>", "xml")
+    assert tools.update_document("list", "1.a", 3)["content"].startswith("<products>\n  <record>")
+    # a document made from data, or converted, still gets the documented wrapper
+    assert tools.convert_document("inv", "xml", new_name="copy")["content"].startswith("<root ")

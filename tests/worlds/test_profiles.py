@@ -10,6 +10,7 @@ from simtool.errors import SpecError
 from simtool.latency import LatencyModel
 from simtool.registry import names, service_class
 from worlds import profiles
+from worlds.bfcl.categories import CATEGORY_SERVICES
 from worlds.profiles import latency_for, load_profile, profile_names
 
 REALISTIC = ("lan", "saas", "ci-queue", "human-approval")
@@ -43,6 +44,28 @@ def test_realistic_profiles_document_their_sources(name):
     text = (profiles.PROFILES_DIR / f"{name}.yaml").read_text()
     comments = [line for line in text.splitlines() if line.lstrip().startswith("#")]
     assert any("Source" in line or "source" in line for line in comments)
+
+
+@pytest.mark.parametrize("name", ("lan", "saas"))
+def test_every_category_has_its_own_figures_and_a_documented_source(name):
+    text = (profiles.PROFILES_DIR / f"{name}.yaml").read_text()
+    services = load_profile(name)["latency"]["services"]
+    for category, service in CATEGORY_SERVICES.items():
+        assert service_class(service).domain == category
+        assert "service" in services[service], service  # its own read figure, not the default
+        documented = re.search(rf"^# - (\w+, )*{category}(, \w+)* \(", text, flags=re.M)
+        assert documented, f"{name}.yaml has no comment on the {category} category"
+
+
+@pytest.mark.parametrize("name", REALISTIC)
+def test_every_category_writes_slower_than_it_reads(name):
+    model = LatencyModel(load_profile(name)["latency"])
+    for service in CATEGORY_SERVICES.values():
+        schemas = service_class(service).schemas()
+        reads = [model.expected_ms(service, t) for t, s in schemas.items() if s.access == "read"]
+        writes = [model.expected_ms(service, t) for t, s in schemas.items() if s.access == "write"]
+        if writes:
+            assert min(writes) > sorted(reads)[len(reads) // 2], service  # every write above the median read
 
 
 def test_writes_layer_expands_to_every_write_tool_under_its_own_entries():

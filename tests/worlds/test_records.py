@@ -137,3 +137,15 @@ def test_results_are_copies_that_later_changes_do_not_touch(store):
 def test_delete_collection_reports_removed_records(store):
     assert store.delete_collection("people") == {"deleted": "people", "records_removed": 3}
     assert store.list_collections() == {"collections": []}
+
+
+def test_where_null_matches_a_missing_field_as_well_as_a_null_one():
+    # null counts as missing in the store (required fields), so "no assignee" must find both
+    store = RecordStore()
+    store.load_scenario({"collections": {"tickets": {"records": [
+        {"subject": "a", "agent": None}, {"subject": "b"}, {"subject": "c", "agent": "mei"}, {"subject": "d", "agent": 0},
+    ]}}})
+    found = store.query_records("tickets", where={"agent": None})
+    assert [r["subject"] for r in found["records"]] == ["a", "b"]
+    assert store.count_records("tickets", where={"agent": "mei"})["count"] == 1
+    assert store.count_records("tickets", where={"agent": 0})["count"] == 1

@@ -114,8 +114,8 @@ def test_funding_refusals(bot):
 
 
 def test_watch_list_adds_only_listed_stocks_and_needs_login_to_remove(bot):
-    assert bot.add_to_watchlist("AAPL") == {"symbol": ["NVDA", "AAPL"]}
-    assert bot.add_to_watchlist("NOPE") == {"symbol": ["NVDA", "AAPL"]}
+    assert bot.add_to_watchlist("AAPL") == {"watchlist": ["NVDA", "AAPL"]}
+    assert bot.add_to_watchlist("NOPE") == {"watchlist": ["NVDA", "AAPL"]}
     assert bot.remove_stock_from_watchlist("AAPL") == {"error": "User not authenticated. Please log in to modify the watchlist."}
     bot.trading_login("a", "b")
     assert bot.remove_stock_from_watchlist("TSLA") == {"error": "Stock TSLA not found in watchlist."}

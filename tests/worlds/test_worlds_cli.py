@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 
 import pytest
 import typer
@@ -12,7 +14,7 @@ from simtool.errors import SpecError
 from worlds.bfcl.corpus import read_answers, read_entries
 from worlds.bfcl.gold import replay_corpus
 from worlds.cli import register
-from worlds.suites import build_suite, task_pool, write_suite
+from worlds.suites import build_suite, suite_stats, task_pool, write_suite
 
 
 @pytest.fixture(scope="module")
@@ -66,3 +68,40 @@ def test_suite_profiles_lists_every_profile(app):
     assert result.exit_code == 0
     for name in ("instant", "lan", "saas", "ci-queue", "human-approval"):
         assert name in result.output
+
+
+def test_suite_build_shapes_the_suite_with_sizes_mix_and_categories(app, bfcl_dir, tmp_path):
+    out, ref = tmp_path / "s.jsonl", tmp_path / "ref.jsonl"
+    args = ["suite", "build", "--bfcl", str(bfcl_dir), "--n", "12", "--seed", "2", "--out", str(out),
+            "--sizes", "2,4", "--mix", "similar=1,cross=2", "--categories", "math,social,travel,records,strings"]
+    result = CliRunner().invoke(app, args)
+    assert result.exit_code == 0, result.output
+    write_suite(build_suite(task_pool(bfcl_dir), 12, 2, "saas", {"similar": 1, "cross": 2}, sizes=[2, 4],
+                            categories=["math", "social", "travel", "records", "strings"]), ref)
+    assert out.read_bytes() == ref.read_bytes()
+
+
+def test_suite_stats_prints_the_composition_and_json(app, bfcl_dir, tmp_path):
+    path = tmp_path / "s.jsonl"
+    suite = build_suite(task_pool(bfcl_dir), 24, 1, sizes=[2, 3, 5])
+    write_suite(suite, path)
+    table = CliRunner().invoke(app, ["suite", "stats", str(path)])
+    assert table.exit_code == 0, table.output
+    words = " ".join(table.output.split())  # rich wraps at the terminal's width
+    assert "24 instances" in words and "by category" in words and "penta-cross" in words and "most used" in words
+    as_json = CliRunner().invoke(app, ["suite", "stats", str(path), "--json"])
+    assert as_json.exit_code == 0
+    assert json.loads(as_json.output) == json.loads(json.dumps(suite_stats(suite)))
+
+
+@pytest.mark.parametrize(("option", "value", "says"), [
+    ("--mix", "dual-cros=1", "unknown instance kind 'dual-cros'"),
+    ("--sizes", "1,2", "instance sizes are task counts from 2 to 8"),
+    ("--categories", "cooking", "unknown category 'cooking'"),
+])
+def test_bad_suite_shapes_exit_2_with_one_clear_paragraph(bfcl_dir, tmp_path, option, value, says):
+    done = subprocess.run([sys.executable, "-m", "simtool", "suite", "build", "--bfcl", str(bfcl_dir), "--n", "4",
+                           "--out", str(tmp_path / "s.jsonl"), option, value], capture_output=True, text=True)
+    assert done.returncode == 2
+    assert says in done.stderr + done.stdout and "Traceback" not in done.stderr
+    assert not (tmp_path / "s.jsonl").exists()

@@ -25,9 +25,11 @@ An entry's ``excluded_function`` (tools BFCL hides from the model for that entry
 under ``source.excluded_tools``: the engine gives a task every tool of its services, so a
 scripted policy is unaffected; an LLM front end may hide them.
 
-The task's ``domain`` is the domain of the entry's anchor class, the first class on its
-``path`` (BFCL builds each entry around one class: entries 0-49 filesystem, 50-99 vehicle,
-100-149 trading, 150-199 travel); the other involved classes are helpers.
+The task's ``domain`` is its category, the one of the twelve (``worlds.bfcl.categories``)
+that best describes its user's goal: the class that serves most of its turns, ties decided
+by a table (``docs/bfcl-categories.md``). ``source.anchor`` keeps the class BFCL built the
+entry around, the first class on its ``path`` (entries 0-49 filesystem, 50-99 vehicle,
+100-149 trading, 150-199 travel).
 """
 
 from __future__ import annotations
@@ -37,9 +39,9 @@ from pathlib import Path
 from typing import Any
 
 from simtool.errors import SimtoolError, SpecError
-from simtool.registry import service_class
 from simtool.world import TaskSpec, parse_world
 from simtool.yamlspec import Located
+from worlds.bfcl.categories import anchor_class, category_of
 from worlds.bfcl.corpus import data_dir, read_answers, read_entries
 
 __all__ = [
@@ -64,15 +66,6 @@ def task_id_of(entry_id: str) -> str:
     return PREFIX + entry_id
 
 
-def anchor_class(entry: Mapping[str, Any]) -> str:
-    """The class the entry is built around: the first class on its ``path``, else its last involved class."""
-    for step in entry.get("path") or []:
-        name = str(step).split(".", 1)[0]
-        if name in entry["involved_classes"]:
-            return name
-    return str(entry["involved_classes"][-1])
-
-
 def _request(messages: Iterable[Mapping[str, Any]]) -> str:
     texts = [str(m.get("content") or "").strip() for m in messages if m.get("role", "user") == "user"]
     text = "\n\n".join(t for t in texts if t)
@@ -93,7 +86,7 @@ def import_entry(entry: Mapping[str, Any], gold: list[list[str]]) -> dict[str, A
     return {
         "id": task_id_of(entry["id"]),
         "title": first if len(first) <= 80 else first[:77].rstrip() + "...",
-        "domain": service_class(anchor).domain,
+        "domain": category_of(entry, gold),
         "source": {
             "corpus": "bfcl",
             "entry": entry["id"],

@@ -35,7 +35,7 @@ def move(cwd: DirectoryNode, source: str, destination: str) -> dict[str, Any]:
         return {"error": f"mv: cannot move '{source}': No such file or directory"}
     item = cwd.contents[source]
     if "/" in destination:
-        return {"error": "mv: no path allowed in destination. Only file name and folder name is supported for this operation."}
+        return {"error": "mv: path not allowed in destination. Provide only a file or directory name."}
     if destination not in cwd.contents:
         cwd.contents.pop(source)
         _place(cwd, destination, item, share_children=True)
@@ -55,7 +55,7 @@ def copy(cwd: DirectoryNode, source: str, destination: str) -> dict[str, Any]:
         return {"error": f"cp: cannot copy '{source}': No such file or directory"}
     item = cwd.contents[source]
     if "/" in destination:
-        return {"error": "cp: don't allow path in destination. Only file name and folder name is supported for this operation."}
+        return {"error": "cp: path not allowed in destination. Provide only a file or directory name."}
     if destination not in cwd.contents:
         _place(cwd, destination, item, share_children=False)
         return {"result": f"'{source}' copied to '{destination}'"}

@@ -70,8 +70,9 @@ def parse(text: str, fmt: str, infer_types: bool = True) -> tuple[Any, str | Non
     return parse_xml(text, infer_types)
 
 
-def render(data: Any, fmt: str, indent: int = 2) -> tuple[str | None, str | None]:
-    """``(text, None)`` or ``(None, error)``; ``indent`` <= 0 means compact where the format allows."""
+def render(data: Any, fmt: str, indent: int = 2, xml_root: str | None = None) -> tuple[str | None, str | None]:
+    """``(text, None)`` or ``(None, error)``; ``indent`` <= 0 means compact where the format allows.
+    ``xml_root`` names XML's root element (an edited document keeps its own)."""
     problem = check_format(fmt)
     if problem:
         return None, problem
@@ -82,4 +83,4 @@ def render(data: Any, fmt: str, indent: int = 2) -> tuple[str | None, str | None
         return text, None
     if fmt == "csv":
         return render_csv(data)
-    return render_xml(data, indent)
+    return render_xml(data, indent, xml_root)

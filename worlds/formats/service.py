@@ -16,6 +16,7 @@ from simtool.service import Service, ServiceContext
 from worlds.formats.codecs import check_format, parse, render
 from worlds.formats.paths import get_path, remove_path, set_path
 from worlds.formats.schema import check_schema, validate
+from worlds.formats.xmlform import root_tag
 
 __all__ = ["FormatTools"]
 
@@ -95,7 +96,7 @@ class FormatTools(Service):
         if problem:
             return {"error": problem}
         fmt = self.documents[name]["format"]
-        text, problem = render(data, fmt, indent)
+        text, problem = render(data, fmt, indent, self._xml_root(name))
         if problem:
             return {"error": problem}
         self.documents[name]["content"] = text
@@ -205,10 +206,15 @@ class FormatTools(Service):
             return None, _no_document(name)["error"]
         return parse(doc["content"], doc["format"])
 
+    def _xml_root(self, name: str) -> str | None:
+        """The root tag a stored XML document keeps through edits (None for other formats)."""
+        doc = self.documents[name]
+        return root_tag(doc["content"]) if doc["format"] == "xml" else None
+
     def _store(self, name: str, data: Any) -> dict[str, Any]:
         """Re-render an edited document in its own format; on failure the stored text is kept."""
         fmt = self.documents[name]["format"]
-        text, problem = render(data, fmt)
+        text, problem = render(data, fmt, xml_root=self._xml_root(name))
         if problem:
             return {"error": problem}
         self.documents[name]["content"] = text

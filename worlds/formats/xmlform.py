@@ -1,7 +1,9 @@
 """XML <-> plain data, with a small fixed convention (documented in tools.yaml too).
 
 - The root element is a wrapper: parsing returns its content, rendering wraps data in
-  ``<root>`` (or ``<records>`` for a top-level list).
+  ``<root>`` (or ``<records>`` for a top-level list). An edit of a stored XML document keeps
+  its own root tag (``<invoice>`` stays ``<invoice>``): ``root_tag`` reads it, ``render_xml``
+  takes it.
 - An object is child elements, one per key; keys starting with ``@`` are attributes and
   ``#text`` is the element's own text next to children.
 - A list is repeated ``<item>`` children (``<record>`` for a top-level list of objects);
@@ -20,7 +22,7 @@ from typing import Any
 
 from worlds.formats.scalars import cell, infer
 
-__all__ = ["parse_xml", "render_xml"]
+__all__ = ["parse_xml", "render_xml", "root_tag"]
 
 _LIST_TAGS = ("item", "record")
 _NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_.-]*")
@@ -83,9 +85,18 @@ def _fill(element: ET.Element, value: Any, item_tag: str) -> str | None:
     return None
 
 
-def render_xml(data: Any, indent: int) -> tuple[str | None, str | None]:
+def root_tag(text: str) -> str | None:
+    """The tag of the root element of XML ``text``, or None when it does not parse."""
+    try:
+        return ET.fromstring(text).tag
+    except ET.ParseError:
+        return None
+
+
+def render_xml(data: Any, indent: int, root_name: str | None = None) -> tuple[str | None, str | None]:
+    """XML text of ``data`` wrapped in ``root_name`` (default ``<root>``, ``<records>`` for a list)."""
     records = isinstance(data, list)
-    root = ET.Element("records" if records else "root")
+    root = ET.Element(root_name or ("records" if records else "root"))
     item_tag = "record" if records and data and all(isinstance(d, Mapping) for d in data) else "item"
     problem = _fill(root, data, item_tag)
     if problem:

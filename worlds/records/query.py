@@ -30,9 +30,16 @@ def _comparable(a: Any, b: Any) -> bool:
 
 
 def matches(record: Mapping[str, Any], where: Mapping[str, Any], ranges: Mapping[str, Mapping[str, Any]]) -> bool:
-    """True when every ``where`` field equals and every ``ranges`` field lies within ``min``/``max``."""
+    """True when every ``where`` field equals and every ``ranges`` field lies within ``min``/``max``.
+
+    ``where: {field: null}`` also matches a record without the field: the store treats null as
+    missing (a required field may be neither), so "no assignee" finds both kinds of record.
+    """
     for name, wanted in where.items():
-        if name not in record or not _equal(record[name], wanted):
+        if wanted is None:
+            if record.get(name) is not None:
+                return False
+        elif name not in record or not _equal(record[name], wanted):
             return False
     for name, bounds in ranges.items():
         value = record.get(name)

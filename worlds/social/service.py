@@ -28,6 +28,8 @@ def _not_found(tweet_id: int) -> dict[str, str]:
     return {"error": f"Tweet with ID {tweet_id} not found."}
 
 
+_OMITTED: Any = object()  # a parameter left out (the reference's default list), not an explicit null
+
 class TwitterAPI(Service):
     """The account (``username``, ``password``, ``authenticated``) and everything it posted."""
 
@@ -70,19 +72,19 @@ class TwitterAPI(Service):
 
     # -- posting ---------------------------------------------------------------------------
 
-    def post_tweet(self, content: str, tags: list[str] | None = None, mentions: list[str] | None = None) -> dict[str, Any]:
+    def post_tweet(self, content: str, tags: Any = _OMITTED, mentions: Any = _OMITTED) -> dict[str, Any]:
         if not self.authenticated:
             return _refusal("posting")
         # The reference's defaults are one shared list per parameter (a mutable default), so a
         # later mention() on a tweet posted without mentions would show on every such tweet.
         # No reference line shows that (no gold path mentions on such a tweet), so each tweet
-        # gets its own list here.
+        # gets its own list here. An explicit null is stored as null, as the reference stores it.
         tweet = {
             "id": self.tweet_counter,
             "username": self.username,
             "content": content,
-            "tags": list(tags) if tags is not None else [],
-            "mentions": list(mentions) if mentions is not None else [],
+            "tags": [] if tags is _OMITTED else (list(tags) if tags is not None else None),
+            "mentions": [] if mentions is _OMITTED else (list(mentions) if mentions is not None else None),
         }
         self.tweets[self.tweet_counter] = tweet
         self.tweet_counter += 1

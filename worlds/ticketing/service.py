@@ -62,7 +62,7 @@ class TicketAPI(Service):
     def create_ticket(self, title: str, description: str = "", priority: int = 1) -> dict[str, Any]:
         if not self.current_user:
             return {"error": "User not authenticated. Please log in to create a ticket."}
-        if not _MIN_PRIORITY <= priority <= _MAX_PRIORITY:
+        if priority < _MIN_PRIORITY or priority > _MAX_PRIORITY:  # this order: a null fails as in the reference
             return {"error": "Invalid priority. Priority must be between 1 and 5."}
         # Key order is part of the result text, as the reference builds it.
         ticket: dict[str, Any] = {

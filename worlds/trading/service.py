@@ -133,6 +133,11 @@ class TradingBot(Service):
             return {"error": f"Invalid stock symbol: {symbol}"}
         if price <= 0 or amount <= 0:
             return {"error": "Price and amount must be positive values."}
+        if order_type.lower() == "buy":  # a buy must be covered by the balance, as in the reference
+            cost = float(price) * int(amount)
+            balance = self.account_info.get("balance", 0)
+            if cost > balance:
+                return {"error": f"Insufficient funds: required ${cost:.2f} but only ${balance:.2f} available."}
         order_id = self.order_counter
         price = float(price)
         self.orders[order_id] = {
@@ -214,10 +219,11 @@ class TradingBot(Service):
     # -- watch list ------------------------------------------------------------------------
 
     def add_to_watchlist(self, stock: str) -> dict[str, list[str]]:
-        # No login needed; an unlisted symbol is silently skipped.
+        # No login needed; an unlisted symbol is silently skipped. The whole list comes back
+        # under "watchlist", as the reference returns it (gold results of entries 100-149).
         if stock not in self.watch_list and stock in self.stocks:
             self.watch_list.append(stock)
-        return {"symbol": self.watch_list}
+        return {"watchlist": self.watch_list}
 
     def remove_stock_from_watchlist(self, symbol: str) -> dict[str, str]:
         if not self.authenticated:
