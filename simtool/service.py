@@ -27,6 +27,7 @@ from simtool.rng import CounterStream
 from simtool.yamlspec import load_yaml
 
 __all__ = [
+    "OMITTED",
     "Param",
     "ToolSchema",
     "ToolResult",
@@ -38,6 +39,20 @@ __all__ = [
     "plain_copy",
     "json_type",
 ]
+
+
+class _Omitted:
+    """The default of a service method's parameter that the method tells apart from an explicit
+    null: the call left the argument out, so the method applies the default its ``tools.yaml``
+    declares. ``simtool check service`` accepts it in place of that default."""
+
+    __slots__ = ()
+
+    def __repr__(self) -> str:
+        return "OMITTED"
+
+
+OMITTED: Any = _Omitted()
 
 _TYPES = ("string", "integer", "number", "boolean", "array", "object", "any")
 _ALIASES = {"float": "number", "dict": "object", "int": "integer", "str": "string", "bool": "boolean",

@@ -27,7 +27,7 @@ def _violations(header: Mapping[str, Any], events: Sequence[Mapping[str, Any]]) 
 
 def summarize(events: Iterable[Event | Mapping[str, Any]], header: Mapping[str, Any] | None = None) -> dict[str, Any]:
     """Per-task status and sub-tasks passed, plus run totals; with the trace's ``header``, also
-    ``totals["violations"]``: a count per registered invariant."""
+    ``totals["violations"]``: a count per scored invariant."""
     events = list(events)
     tasks: dict[str, dict[str, Any]] = {}
     totals = {"calls": 0, "agent_errors": 0, "leaks": 0, "stale_deliveries": 0, "timeouts": 0,

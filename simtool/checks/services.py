@@ -10,8 +10,8 @@ Checks, each finding one line naming what to fix:
   agree with the class, and every tool has a scope (a ``domain`` and an explicit ``access``);
 - ``methods``: every tool has a method, with the same parameters (names, none renamed,
   required exactly when the method has no default, the same defaults unless the method's
-  is ``None``, Python's "not given", the same JSON type as the annotation says), and every
-  public method is a tool;
+  is ``None`` or a sentinel object, Python's "not given", the same JSON type as the
+  annotation says), and every public method is a tool;
 - ``state``: each scenario (``{}`` and every ``initial_config`` entry of the registered worlds,
   or of ``--world``) loads, and ``state()`` is plain JSON data;
 - ``determinism``: two instances with the same seed and scenario have the same state, in
@@ -192,6 +192,11 @@ def _json_type(annotation: Any) -> str | None:
     return _JSON_TYPES.get(annotation)
 
 
+def _plain(value: Any) -> bool:
+    """Whether a default is JSON data (not None, not a sentinel object standing for "not given")."""
+    return type(value) in (str, int, float, bool, list, dict, tuple)
+
+
 def _parameters(method: str, tool: str, schema: ToolSchema, signature: inspect.Signature,
                 hints: Mapping[str, Any]) -> list[Finding]:
     out: list[Finding] = []
@@ -225,8 +230,8 @@ def _parameters(method: str, tool: str, schema: ToolSchema, signature: inspect.S
         elif not spec.required and not has_default:
             out.append(Finding(tool, f"parameter '{name}' is optional, but {method} has no default for it (a call without "
                                      f"it fails): say required: true or give it a default"))
-        elif spec.has_default and p.default is not None and normalize(spec.default) != normalize(p.default):
-            # a method default of None is Python's "not given" marker: the method computes the effective one
+        elif spec.has_default and _plain(p.default) and normalize(spec.default) != normalize(p.default):
+            # a method default of None or a sentinel object means "not given": the method computes the effective one
             out.append(Finding(tool, f"parameter '{name}' has default {spec.default!r}, but {method} uses {p.default!r}: "
                                      f"make them the same"))
     return out

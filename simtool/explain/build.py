@@ -132,13 +132,9 @@ def _races(h: History, registered: Sequence[str]) -> set[tuple[str, int, int | N
     """(invariant, seq, action) of the offences a hunt reports (its narrower meaning of a race): its
     six races and the users' own registered invariants, as a hunt checks them by default."""
     from simtool.hunting.invariants import HUNT_INVARIANTS, check_trace
+    from simtool.scoring.invariants import family  # a narrower check's offences are those of its family
     from simtool.scoring.violations import VIOLATIONS
 
-    try:  # a hunt's narrower check may carry a name of its own: its offences are those of its family
-        from simtool.scoring.invariants import family  # type: ignore[import-not-found, unused-ignore]
-    except ImportError:  # the hunt's checks share the score's names
-        def family(name: str) -> str:
-            return name
     names = tuple(HUNT_INVARIANTS) + tuple(n for n in registered if n not in VIOLATIONS and n not in HUNT_INVARIANTS)
     found = check_trace(h, names)
     return {(family(o.invariant), o.seq, o.action) for offences in found.values() for o in offences}

@@ -50,11 +50,8 @@ def test_a_hunts_repro_line_run_ends_with_the_explanation_of_its_violation():
     out = simtool(*args[1:])
     tail = out.stdout[out.stdout.index("why:"):]
     first = tail.splitlines()[1]
-    try:  # a hunt's narrower check may carry its own name; the explanation tells its family
-        from simtool.scoring.invariants import family
-    except ImportError:
-        def family(name):
-            return name
+    from simtool.scoring.invariants import family  # a hunt's narrower check has a name of its own
+
     assert first.startswith(f"1. {family(group.invariant)}") and group.why.split(";")[0] in first
 
 

@@ -233,8 +233,8 @@ def test_a_cut_trace_is_told_as_far_as_it_goes():
 
 
 def test_a_users_own_invariant_is_explained_by_its_sentence_and_the_calls_it_names():
-    from simtool.scoring.invariants import unregister_invariant
-    from simtool.scoring.violations import Offence, register_invariant
+    from simtool.scoring.invariants import register_invariant, unregister_invariant
+    from simtool.scoring.violations import Offence
 
     def slow_create(h):
         return [Offence("slow_create", c.execute["seq"], c.execute["t"], c.task, f"{c.call_id} took over 300 ms",

@@ -16,12 +16,14 @@ shape of ``reference_0_99.jsonl``.
 from __future__ import annotations
 
 import copy
+import decimal
 import importlib
 import json
 from collections.abc import Mapping
 from importlib import metadata
 from typing import Any
 
+import mpmath
 import pytest
 
 from simtool.callstring import parse_call
@@ -97,12 +99,18 @@ def render(value: Any) -> str:
 
 
 def reference_call(instance: Any, tool: str, args: Mapping[str, Any]) -> str:
-    """Call ``tool`` on the reference instance with keyword ``args``; the recorded result text."""
+    """Call ``tool`` on the reference instance with keyword ``args``; the recorded result text.
+
+    The reference's MathAPI sets mpmath's and decimal's precision for the whole process; both
+    are put back after the call, so no later test sees them (each of its calls sets its own)."""
+    digits, prec = mpmath.mp.dps, decimal.getcontext().prec
     try:
-        value = getattr(instance, tool)(**copy.deepcopy(dict(args)))
+        # rendered before the precision is put back: an mpf prints with the global precision
+        return render(getattr(instance, tool)(**copy.deepcopy(dict(args))))
     except Exception as exc:  # the checker records any exception as a result
         return f"Error during execution: {exc}"
-    return render(value)
+    finally:
+        mpmath.mp.dps, decimal.getcontext().prec = digits, prec
 
 
 def _tree(node: Any) -> dict[str, Any]:

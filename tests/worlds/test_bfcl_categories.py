@@ -85,3 +85,11 @@ def test_a_tie_outside_the_table_goes_to_the_class_serving_the_latest_tied_turn(
 def test_an_entry_without_gold_calls_takes_its_anchor_class_category():
     entry = {"id": "x", "involved_classes": ["MessageAPI", "TradingBot"], "path": ["TradingBot.get_current_time"]}
     assert category_of(entry, [[], []]) == "trading"
+
+
+def test_the_docs_give_the_corpus_counts_per_category(corpus):
+    entries, answers = corpus
+    stated = re.search(r"The 200 base entries fall into: ([^(]+)\(", " ".join(DOCS.read_text(encoding="utf-8").split()))
+    assert stated, "docs/bfcl-categories.md no longer states the counts"
+    counts = {name: int(n) for name, n in re.findall(r"(\w+) (\d+)", stated.group(1))}
+    assert counts == Counter(category_of(e, answers[e["id"]]) for e in entries)

@@ -13,7 +13,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from simtool.service import Service, ServiceContext
+from simtool.service import OMITTED, Service, ServiceContext
 
 __all__ = ["TwitterAPI", "DEFAULT_ACCOUNT"]
 
@@ -28,7 +28,6 @@ def _not_found(tweet_id: int) -> dict[str, str]:
     return {"error": f"Tweet with ID {tweet_id} not found."}
 
 
-_OMITTED: Any = object()  # a parameter left out (the reference's default list), not an explicit null
 
 class TwitterAPI(Service):
     """The account (``username``, ``password``, ``authenticated``) and everything it posted."""
@@ -72,7 +71,7 @@ class TwitterAPI(Service):
 
     # -- posting ---------------------------------------------------------------------------
 
-    def post_tweet(self, content: str, tags: Any = _OMITTED, mentions: Any = _OMITTED) -> dict[str, Any]:
+    def post_tweet(self, content: str, tags: Any = OMITTED, mentions: Any = OMITTED) -> dict[str, Any]:
         if not self.authenticated:
             return _refusal("posting")
         # The reference's defaults are one shared list per parameter (a mutable default), so a
@@ -83,8 +82,8 @@ class TwitterAPI(Service):
             "id": self.tweet_counter,
             "username": self.username,
             "content": content,
-            "tags": [] if tags is _OMITTED else (list(tags) if tags is not None else None),
-            "mentions": [] if mentions is _OMITTED else (list(mentions) if mentions is not None else None),
+            "tags": [] if tags is OMITTED else (list(tags) if tags is not None else None),
+            "mentions": [] if mentions is OMITTED else (list(mentions) if mentions is not None else None),
         }
         self.tweets[self.tweet_counter] = tweet
         self.tweet_counter += 1
