@@ -238,12 +238,12 @@ class LatencyModel:
 class LatencyDraws:
     """Common-random-number draws for one run: stream (task, tool, leg), k-th draw for occurrence k.
 
-    The values are drawn in batches and kept, so the runtime (its k-th call of a tool) and the
-    gold book (the k-th gold call) read the same numbers from one set of streams. A constant
-    leg draws nothing, so it gets no stream.
+    The values are drawn as far as the highest occurrence asked for and kept, so the runtime
+    (its k-th call of a tool) and the gold book (the k-th gold call) read the same numbers from
+    one set of streams. A stream's values do not depend on how many are drawn at once
+    (:mod:`simtool.rng`), so nothing is drawn ahead: a run draws only the legs it uses. A
+    constant leg draws nothing, so it gets no stream.
     """
-
-    BATCH = 16
 
     def __init__(self, model: LatencyModel, streams: Streams) -> None:
         self.model = model
@@ -269,9 +269,8 @@ class LatencyDraws:
         if values is None:
             values = self._values[(task_id, tool)] = []
         legs = self.model.legs(service, tool)
-        while k >= len(values):
-            n = self.BATCH
-            values.extend(zip(*(self._leg_values(task_id, tool, leg, getattr(legs, leg), n) for leg in LEGS)))
+        n = k + 1 - len(values)
+        values.extend(zip(*(self._leg_values(task_id, tool, leg, getattr(legs, leg), n) for leg in LEGS)))
         return values[k]
 
     def draw(self, task_id: str, service: str, tool: str) -> tuple[int, int, int]:
