@@ -75,6 +75,7 @@ class Runtime:
         self.agent = AgentLoop(clock, inbox, self.board, CallViews(self.calls, self.tasks), self.life.in_flight, schemas, emit,
                                max_decisions=world.max_decisions, horizon_ms=world.horizon_ms,
                                fixed_think_ms=world.think_ms)
+        self.board.committed = self.agent.committed_calls
         self.grader = Grader(self.board, self.calls, self.gold, emit, reject)
         self._scene = FaultScene(clock, self.board, self.life, self.gate, emit, notify, world.horizon_ms)
         self._emit = emit

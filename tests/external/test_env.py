@@ -17,9 +17,9 @@ from gymnasium.utils.env_checker import check_env
 from simtool.config import run_config
 from simtool.env import ENV_ID, SimtoolEnv, make
 from simtool.errors import SimtoolError, SpecError
+from simtool.rng import stream
 from simtool.run import replay, run
 from simtool.scoring.score import score_trace
-from simtool.rng import stream
 from simtool.trace import TraceError, read_trace
 from tests.external.agents import run_policy_through_env
 
