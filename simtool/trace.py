@@ -248,6 +248,57 @@ def read_trace(path: str | Path, *, verify: bool = True) -> Trace:
     return Trace(str(real), records[0], tuple(body), footer, tuple(lines))
 
 
+class TraceStream:
+    """A trace file read one line at a time: ``header`` at once, the events as they are iterated
+    (once), then ``footer`` and ``complete``."""
+
+    def __init__(self, path: str | Path, *, verify: bool = True) -> None:
+        real = _resolve(Path(path))
+        self.path = str(real)
+        self.verify = verify
+        self.footer: Mapping[str, Any] | None = None
+        self._handle = open(real, "rb")  # noqa: SIM115
+        first = self._handle.readline()
+        self._digest = hashlib.sha256()
+        self._number = 1
+        try:
+            self.header = json.loads(first)
+        except json.JSONDecodeError as exc:
+            raise TraceError(f"{real}:1: not a JSON line ({exc.msg})") from None
+        if not isinstance(self.header, dict) or self.header.get("kind") != "header":
+            raise TraceError(f"{real}:1: a trace starts with a header line (found {first[:80]!r})")
+        self._previous = first
+
+    @property
+    def complete(self) -> bool:
+        return self.footer is not None
+
+    def __iter__(self) -> Iterator[Mapping[str, Any]]:
+        with self._handle as handle:
+            for line in handle:
+                if not line.endswith(b"\n"):
+                    break
+                self._digest.update(self._previous)
+                self._previous = line
+                self._number += 1
+                try:
+                    record = json.loads(line)
+                except json.JSONDecodeError as exc:
+                    raise TraceError(f"{self.path}:{self._number}: not a JSON line ({exc.msg})") from None
+                if record.get("kind") == "footer":
+                    self.footer = record
+                    break
+                yield record
+        if self.footer is not None and self.verify:
+            if self._digest.hexdigest() != self.footer.get("digest") or self.footer.get("lines") != self._number - 1:
+                raise TraceError(f"{self.path}: footer digest does not match its {self._number - 1} lines: the file was changed after it was written")
+
+
+def stream_trace(path: str | Path, *, verify: bool = True) -> TraceStream:
+    """Open a trace file (or its ``.incomplete`` partner) to read it one event at a time."""
+    return TraceStream(path, verify=verify)
+
+
 def first_divergence(a: list[str] | tuple[str, ...], b: list[str] | tuple[str, ...]) -> tuple[int, str | None, str | None] | None:
     """(1-based line, line of a, line of b) where two traces first differ; None if identical."""
     for i, (x, y) in enumerate(zip(a, b), 1):
