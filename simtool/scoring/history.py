@@ -156,8 +156,11 @@ _EMPTY_IS_ABSENT = ("seen", "uses", "pending")  # scores read these with ``.get(
 
 def _steps(after: Any) -> Any:
     """A gold step's ``after`` in 4 bytes an index (a chain's lists grow with the square of its length)."""
-    if isinstance(after, list) and all(type(i) is int and 0 <= i < 2**32 for i in after):
-        return array("I", after)
+    if isinstance(after, list):
+        try:
+            return array("I", after)
+        except (TypeError, OverflowError):  # not indices (a hand-made trace): kept as they are
+            pass
     return after
 
 

@@ -171,21 +171,18 @@ def dependency_violation(h: History) -> list[Offence]:
         if call.deliver is not None:
             key = (call.task, call.turn, call.tool, _args_key(call.args))
             delivered[key] = min(delivered.get(key, call.deliver["seq"]), call.deliver["seq"])
-    step_keys: dict[tuple[str, int, int], list[tuple[str, str] | None]] = {}  # sub-task -> each step's (tool, args), when needed
+    never = float("inf")
+    delivered_at: dict[tuple[str, int, int], list[float]] = {}  # sub-task -> when each gold step was first delivered
 
     def missing(call: Any, epoch: int, j: int) -> list[int]:
         gold = _gold_of(h, call.task, call.turn, epoch)
-        keys = step_keys.get((call.task, call.turn, epoch))
-        if keys is None:
-            keys = step_keys[(call.task, call.turn, epoch)] = [None] * len(gold)
-        out, issued = [], call.issue["seq"]
-        for i in gold[j].get("after", []):
-            key = keys[i]
-            if key is None:
-                key = keys[i] = (gold[i]["tool"], _args_key(gold[i].get("args") or {}))
-            if delivered.get((call.task, call.turn, *key), issued + 1) > issued:
-                out.append(i)
-        return out
+        when = delivered_at.get((call.task, call.turn, epoch))
+        if when is None:
+            when = delivered_at[(call.task, call.turn, epoch)] = [never] * len(gold)
+            for i in dict.fromkeys(i for g in gold for i in g.get("after", [])):  # only steps something depends on
+                when[i] = delivered.get((call.task, call.turn, gold[i]["tool"], _args_key(gold[i].get("args") or {})), never)
+        issued = call.issue["seq"]
+        return [i for i in gold[j].get("after", []) if when[i] > issued]
 
     out = []
     for call in h.calls.values():
