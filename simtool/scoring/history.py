@@ -138,14 +138,15 @@ def _world_tasks(header: Mapping[str, Any]) -> tuple[tuple[str, ...], dict[str, 
 
 
 # What scores read of each kind of event; a slim history keeps only these keys (the rest:
-# results, states, permissions, arguments already on the call record, is left behind).
+# results, states, permissions, and what the call record holds: id, task, turn, epoch, tool,
+# arguments, is left behind).
 SCORED_KEYS: dict[str, tuple[str, ...]] = {
-    "issue": ("kind", "seq", "t", "call_id", "task", "turn", "epoch", "tool", "service", "scope", "req_ms", "svc_ms", "resp_ms"),
-    "execute": ("kind", "seq", "t", "call_id", "task"),
-    "deliver": ("kind", "seq", "t", "call_id", "task", "stale", "leak"),
-    "refuse": ("kind", "seq", "t", "call_id", "task"),
-    "timeout": ("kind", "seq", "t", "call_id", "task"),
-    "cancel": ("kind", "seq", "t", "call_id", "task", "phase"),
+    "issue": ("kind", "seq", "t", "service", "scope", "req_ms", "svc_ms", "resp_ms"),
+    "execute": ("kind", "seq", "t"),
+    "deliver": ("kind", "seq", "t", "stale", "leak"),
+    "refuse": ("kind", "seq", "t"),
+    "timeout": ("kind", "seq", "t"),
+    "cancel": ("kind", "seq", "t", "phase"),
     "decide": ("kind", "seq", "t", "think_ms", "seen"),
     "respond": ("kind", "seq", "t", "task", "turn", "state_ok", "results_ok", "pending"),
     "subtask_start": ("kind", "seq", "t", "task", "turn", "epoch", "reason", "gold"),
@@ -170,11 +171,12 @@ class _Slimmer:
     def __init__(self) -> None:
         self._names: dict[str, str] = {}
 
-    def _name(self, value: Any) -> Any:
+    def name(self, value: Any) -> Any:
+        """One shared copy of a repeated string (other values as they are)."""
         return self._names.setdefault(value, value) if type(value) is str else value
 
     def _pick(self, e: Event, keys: tuple[str, ...]) -> dict[str, Any]:
-        name = self._name
+        name = self.name
         return {k: name(e[k]) for k in keys if k in e and (e[k] or k not in _EMPTY_IS_ABSENT)}
 
     def event(self, e: Event) -> Event:
@@ -190,7 +192,7 @@ class _Slimmer:
             elif actions is not None:
                 out["actions"] = actions
         elif kind == "subtask_start" and isinstance(out.get("gold"), list):
-            out["gold"] = [{k: _steps(v) if k == "after" else self._name(v) for k, v in g.items()} if isinstance(g, Mapping) else g
+            out["gold"] = [{k: _steps(v) if k == "after" else self.name(v) for k, v in g.items()} if isinstance(g, Mapping) else g
                            for g in out["gold"]]
         return out
 
@@ -217,34 +219,37 @@ class _Indexer:
         self._slim = _Slimmer()
 
     def add(self, e: Event) -> None:  # dispatch on simtool.events.EventKind
-        raw = e
+        """Index one event (the next in trace order)."""
         if self.keep_events:
             self.events.append(e)
+            kept = e
         else:
-            e = self._slim.event(e)
+            kept = self._slim.event(e)
         self.activity.add(e)
         t = int(e["t"])
         if t > self.last_t:
             self.last_t = t
         kind = e.get("kind")
         if kind == "issue":
-            self.calls[e["call_id"]] = CallRecord(e["call_id"], e["task"], e["turn"], e["epoch"], e["tool"], raw.get("args") or {}, e)
+            name = self._slim.name
+            call_id = name(e["call_id"])
+            self.calls[call_id] = CallRecord(call_id, name(e["task"]), e["turn"], e["epoch"], name(e["tool"]), e.get("args") or {}, kept)
         elif kind in ("execute", "deliver", "refuse", "timeout"):
             call = self.calls.get(e.get("call_id"))
             if call is not None and getattr(call, kind) is None:
-                setattr(call, kind, e)
+                setattr(call, kind, kept)
         elif kind == "cancel":
             call = self.calls.get(e.get("call_id"))
             if call is not None and call.cancel is None and e.get("phase") in ENDING_CANCEL_PHASES:
-                call.cancel = e
+                call.cancel = kept
         elif kind == "decide":
-            self.decisions.append(e)
+            self.decisions.append(kept)
         elif kind == "subtask_start":
-            self.starts.setdefault((e["task"], e["turn"]), []).append(e)
+            self.starts.setdefault((e["task"], e["turn"]), []).append(kept)
             if e["task"] not in self.turns and e["task"] not in self.extra:
                 self.extra.append(e["task"])
         elif kind == "respond":
-            self.responds.append(e)
+            self.responds.append(kept)
         elif kind == "fault":
             self.faults.append(e)
             if e.get("fault") == "cancel_task" and e.get("effective") and e.get("task") not in self.cancelled:
