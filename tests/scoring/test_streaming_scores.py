@@ -1,0 +1,117 @@
+"""Scores computed in one streaming pass equal the scores of the plain in-memory scorer.
+
+``score_trace(path)`` reads a file line by line into a slim history; ``score_trace(Trace)``
+indexes a trace held in memory. Both must give exactly the records of the scorer as it was
+before (``tests/scoring/oracle``) on the project's reference traces: every world and example,
+every scripted policy, tie-shuffle, every enforcement mode and suite instances at two
+profiles (every thirteenth case: a stride that no grid of the cases divides), whole and cut mid-run.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from simtool.scoring import History, register_invariant, score_trace, trace_from_lines, unregister_invariant
+from simtool.scoring.history import SCORED_KEYS, history_of
+from simtool.scoring.score import scored_history
+from simtool.trace import INCOMPLETE_SUFFIX, TraceWriter
+from tests.conftest import bfcl_path
+from tests.reference.cases import cases, trace_bytes
+from tests.scoring.oracle.score import score_trace as oracle_score
+
+_BFCL = bfcl_path()
+SPREAD = [case for i, case in enumerate(cases(with_suite=_BFCL is not None)) if i % 13 == 0]
+
+
+def _write(tmp_path: Path, data: bytes) -> Path:
+    path = tmp_path / "run.jsonl"
+    path.write_bytes(data)
+    return path
+
+
+def _cut(path: Path) -> Path:
+    """The first two thirds of the trace's lines, as a run killed mid-way leaves them."""
+    lines = path.read_bytes().splitlines(keepends=True)
+    partial = path.with_name(path.name + INCOMPLETE_SUFFIX)
+    partial.write_bytes(b"".join(lines[: max(2, 2 * len(lines) // 3)]))
+    path.unlink()
+    return partial
+
+
+@pytest.mark.parametrize("case", SPREAD, ids=lambda c: c.key)
+def test_streamed_scores_equal_the_in_memory_scorers_on_reference_traces(case, tmp_path):
+    data = trace_bytes(case, _BFCL)
+    path = _write(tmp_path, data)
+    expected = oracle_score(str(path))
+    assert score_trace(path) == expected
+    assert score_trace(trace_from_lines(data.decode("utf-8").splitlines(), str(path))) == expected
+    partial = _cut(path)
+    assert score_trace(partial) == oracle_score(str(partial))
+
+
+def test_the_spread_covers_worlds_policies_faults_and_suite_instances():
+    keys = [case.key for case in SPREAD]
+    assert len(SPREAD) >= 50
+    assert len({case.policy for case in SPREAD}) >= 6
+    assert len({case.world for case in SPREAD if case.world}) >= 8
+    assert any("enforcement=" in k for k in keys) and any("shuffle=True" in k for k in keys)
+    if _BFCL is not None:
+        assert {case.profile for case in SPREAD if case.suite_index is not None} == {"saas", "ci-queue"}
+
+
+def _reference_file(tmp_path: Path, key: str = "docs/examples/race.yaml|eager|0|shuffle=False") -> Path:
+    case = next(c for c in cases(with_suite=False) if c.key == key)
+    return _write(tmp_path, trace_bytes(case, None))
+
+
+def test_a_file_is_scored_from_a_slim_history_of_only_what_scores_read(tmp_path):
+    h = scored_history(_reference_file(tmp_path))
+    assert h.slim and h.events == ()
+    calls = list(h.calls.values())
+    assert calls and all(set(c.issue) <= set(SCORED_KEYS["issue"]) for c in calls)
+    assert all(set(c.deliver) <= set(SCORED_KEYS["deliver"]) for c in calls if c.deliver is not None)
+    assert all(set(d) <= {*SCORED_KEYS["decide"], "actions"} for d in h.decisions)
+    assert all(set(a) <= {"op", "task", "uses"} for d in h.decisions for a in d.get("actions") or [])
+    assert h.activity is not None
+
+
+def test_a_users_own_scored_check_is_given_the_whole_events(tmp_path):
+    path = _reference_file(tmp_path)
+    seen: list[History] = []
+
+    def results_delivered(h: History) -> list:
+        seen.append(h)
+        return [e for e in h.events if e["kind"] == "deliver" and "result" in e]
+
+    register_invariant("results_delivered", results_delivered)
+    try:
+        score = score_trace(path)
+    finally:
+        unregister_invariant("results_delivered")
+    assert not seen[0].slim
+    assert score["violations"]["results_delivered"] == sum(1 for e in seen[0].events if e["kind"] == "deliver") > 0
+    assert scored_history(path).slim  # and once it is gone, files are streamed again
+
+
+def test_a_trace_whose_header_lists_no_tasks_is_scored_from_its_whole_events(tmp_path):
+    source = _reference_file(tmp_path, "tests/scoring/worlds/three-desks.yaml|interleave|0|shuffle=False")
+    records = [json.loads(line) for line in source.read_text(encoding="utf-8").splitlines()]
+    header = records[0]
+    header["config"]["world"]["tasks"] = []  # a hand-made trace: the tasks are known from the events only
+    writer = TraceWriter(tmp_path / "bare.jsonl")
+    for record in records[:-1]:
+        writer.write(record)
+    writer.finish()
+    h = scored_history(tmp_path / "bare.jsonl")
+    assert not h.slim and h.activity is not None
+    assert score_trace(tmp_path / "bare.jsonl") == oracle_score(str(tmp_path / "bare.jsonl"))
+
+
+def test_a_history_in_memory_is_scored_as_it_is(tmp_path):
+    path = _reference_file(tmp_path)
+    h = history_of(path)
+    assert scored_history(h) is h
+    assert score_trace(h) == score_trace(path) == oracle_score(str(path))
