@@ -115,3 +115,30 @@ def test_a_history_in_memory_is_scored_as_it_is(tmp_path):
     h = history_of(path)
     assert scored_history(h) is h
     assert score_trace(h) == score_trace(path) == oracle_score(str(path))
+
+
+def test_scoring_a_file_holds_less_than_three_times_its_size(tmp_path):
+    """Peak memory of the Python objects made while scoring a 4,000-line trace (the previous
+    scorer held about eleven times the file: every event parsed and kept)."""
+    import tracemalloc
+
+    from simtool.run import run
+
+    tasks = [{"id": f"t{k}", "services": ["TicketAPI"],
+              "initial_config": {"TicketAPI": {"current_user": "bench", "ticket_counter": 1, "ticket_queue": []}},
+              "turns": [{"request": "file tickets", "gold": [f"create_ticket(title='ticket {i}')" for i in range(50)]}]}
+             for k in range(20)]
+    world = {"name": "long", "tasks": tasks, "max_decisions": 10**4,
+             "latency": {"default": {"request": {"dist": "lognormal", "median": 80, "sigma": 0.6}, "response": 80}}}
+    path = tmp_path / "long.jsonl"
+    run({"world": world, "policy": {"name": "interleave", "think": 5}}, 0, path, keep_lines=False)
+    assert sum(1 for _ in path.open("rb")) > 4000
+    score_trace(path)  # imports and caches outside the measurement
+    tracemalloc.start()
+    try:
+        score = score_trace(path)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert score["calls"] == 1000 and score["complete"]
+    assert peak < 3 * path.stat().st_size, f"peak {peak} bytes for a {path.stat().st_size}-byte trace"
