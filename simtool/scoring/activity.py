@@ -56,7 +56,7 @@ class Activity:
         cursor = self._cursor
         while cursor < len(thinking) and thinking[cursor][1] <= a:
             cursor += 1
-        if cursor > 1024:  # spans behind the cursor are never looked at again
+        if cursor > 256:  # spans behind the cursor are never looked at again
             del thinking[:cursor]
             cursor = 0
         self._cursor = cursor
