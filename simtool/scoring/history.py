@@ -63,8 +63,9 @@ class History:
 
     A *slim* history (``slim_history``, what ``score_trace`` reads a file into) has no
     ``events``, and its calls' and decisions' events hold only the keys scores read.
-    ``activity``: idle time and neglect, measured while indexing (None: not measurable in one
-    pass; ``coordination`` then measures it over ``events``).
+    ``activity``: a slim history's idle time and neglect, measured while indexing (None for a
+    whole history, and for a trace whose header does not list every task: ``coordination``
+    then measures them over ``events``).
     """
 
     header: Mapping[str, Any]
@@ -215,7 +216,7 @@ class _Indexer:
         self.end: ev.End | None = None
         self.extra: list[str] = []
         self.last_t = 0
-        self.activity = Activity(self.turns)
+        self.activity: Activity | None = None if keep_events else Activity(self.turns)  # a whole history measures it when asked
         self._slim = _Slimmer()
 
     def add(self, e: Event) -> None:  # dispatch on simtool.events.EventKind
@@ -225,7 +226,8 @@ class _Indexer:
             kept = e
         else:
             kept = self._slim.event(e)
-        self.activity.add(e)
+        if self.activity is not None:
+            self.activity.add(e)
         t = int(e["t"])
         if t > self.last_t:
             self.last_t = t
@@ -269,8 +271,7 @@ class _Indexer:
             ends = (h.end or {}).get("tasks") or {}
             for task in self.extra:
                 h.turns[task] = int((ends.get(task) or {}).get("turns") or len(h.started_turns(task)))
-            # the answers that end these tasks are known only now: measure again, or say it cannot be done
-            h.activity = Activity(h.turns).feed(h.events) if self.keep_events else None
+            h.activity = None  # the answers that end these tasks were known only at the end: not measured in the pass
         return h
 
 

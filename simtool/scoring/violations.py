@@ -178,9 +178,8 @@ def dependency_violation(h: History) -> list[Offence]:
         gold = _gold_of(h, call.task, call.turn, epoch)
         when = delivered_at.get((call.task, call.turn, epoch))
         if when is None:
-            when = delivered_at[(call.task, call.turn, epoch)] = [never] * len(gold)
-            for i in dict.fromkeys(i for g in gold for i in g.get("after", [])):  # only steps something depends on
-                when[i] = delivered.get((call.task, call.turn, gold[i]["tool"], _args_key(gold[i].get("args") or {})), never)
+            when = delivered_at[(call.task, call.turn, epoch)] = [
+                delivered.get((call.task, call.turn, g.get("tool"), _args_key(g.get("args") or {})), never) for g in gold]
         issued = call.issue["seq"]
         return [i for i in gold[j].get("after", []) if when[i] > issued]
 
