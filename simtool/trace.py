@@ -5,7 +5,13 @@ config and its hash, derived gold facts); then events (``t`` in ms, ``seq``, ``k
 the last line is the footer (``kind: footer``) with the number of lines before it and the
 sha256 of those lines. A file trace is written to ``PATH.incomplete`` while the run goes
 on and renamed to ``PATH`` only after the footer is flushed: a run killed mid-way leaves a
-file whose very name says it is incomplete, and that has no footer.
+file whose very name says it is incomplete, and that has no footer, and an older trace at
+``PATH`` stays whole until the new one replaces it. A writer holds an exclusive lock on its
+``.incomplete`` file: a second run writing the same path is refused, not interleaved.
+
+Reading checks everything a file from elsewhere can get wrong: a regular UTF-8 file, a JSON
+object with a ``kind`` on every line, a header of a known format, no NaN or unbounded
+number, a footer only as the last line and with the right digest.
 """
 
 from __future__ import annotations
@@ -22,6 +28,9 @@ from attrs import frozen
 
 from simtool.errors import SimtoolError
 from simtool.events import Footer, Header, Kind, Record
+from simtool.jsonl import loads
+from simtool.limits import current_limits
+from simtool.paths import check_input
 
 __all__ = [
     "FORMAT",
@@ -31,6 +40,8 @@ __all__ = [
     "TraceWriter",
     "Trace",
     "read_trace",
+    "stream_trace",
+    "TraceStream",
     "first_divergence",
     "TraceError",
     "INCOMPLETE_SUFFIX",
@@ -110,11 +121,10 @@ class TraceWriter:
         self._lines: list[str] | None = None
         self._kept_at = 0
         self._handle: IO[bytes] | None = None
+        self._max_lines = current_limits().trace_lines
         if self.path is not None:
             self.path.parent.mkdir(parents=True, exist_ok=True)
-            if self.path.exists():
-                self.path.unlink()
-            self._handle = open(self.partial_path, "wb")  # noqa: SIM115
+            self._handle = _open_exclusive(self.partial_path, self.path)
 
     @property
     def partial_path(self) -> Path:
@@ -133,6 +143,9 @@ class TraceWriter:
         block += line
         block += b"\n"
         self.count += 1
+        if self.count > self._max_lines:
+            raise TraceError(f"the run wrote more than {self._max_lines} trace lines and was stopped; "
+                             + current_limits().hint("trace_lines"))
         self._in_block += 1
         if self._in_block >= self.BLOCK or self.count == 1:  # the header goes out at once
             self._flush_block()
@@ -186,6 +199,42 @@ class TraceWriter:
         return self._kept.decode("utf-8")
 
 
+def _open_exclusive(partial: Path, target: Path) -> IO[bytes]:
+    """``partial`` opened for writing, empty, under an exclusive lock that this process holds.
+
+    A file left by a killed run (no lock held) is taken over; one another run is writing is
+    not: that run wins, this one is refused. The lock is checked against the path after it is
+    taken, in case the other writer renamed its file into place meanwhile.
+    """
+    try:
+        import fcntl
+    except ImportError:  # no advisory locks (Windows): the last writer wins
+        return open(partial, "wb")  # noqa: SIM115
+    if partial.is_symlink():
+        raise TraceError(f"{target}: {partial.name} is a symbolic link; a trace is never written through one")
+    for _ in range(100):
+        try:
+            fd = os.open(partial, os.O_WRONLY | os.O_CREAT | getattr(os, "O_NOFOLLOW", 0), 0o644)
+        except OSError as exc:  # ELOOP: a link planted where the trace is written
+            raise TraceError(f"{target}: cannot write {partial.name} ({exc.strerror}); "
+                             "a symbolic link there is not followed") from None
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            os.close(fd)
+            raise TraceError(f"{target}: another run is writing this trace (it holds {partial.name}); "
+                             "give this run another --trace path") from None
+        try:
+            same = os.fstat(fd).st_ino == os.stat(partial).st_ino
+        except FileNotFoundError:
+            same = False
+        if same:
+            os.ftruncate(fd, 0)
+            return os.fdopen(fd, "wb")
+        os.close(fd)  # the file was renamed into place under us: open the new one
+    raise TraceError(f"{target}: cannot take the lock on {partial.name}")
+
+
 @frozen
 class Trace:
     """A read trace: header, events, footer (None when incomplete)."""
@@ -213,7 +262,7 @@ class Trace:
 
 
 def _resolve(path: Path) -> Path:
-    if path.exists():
+    if path.exists() or path.is_symlink():
         return path
     partial = path.with_name(path.name + INCOMPLETE_SUFFIX)
     if partial.exists():
@@ -221,82 +270,153 @@ def _resolve(path: Path) -> Path:
     raise TraceError(f"{path}: no such trace (nor {partial.name})")
 
 
-def read_trace(path: str | Path, *, verify: bool = True) -> Trace:
-    """Read a trace file (or its ``.incomplete`` partner). A complete one has its digest checked."""
-    real = _resolve(Path(path))
+def _record(text: str, where: str) -> dict[str, Any]:
     try:
-        text = real.read_text(encoding="utf-8")
-    except OSError as exc:
-        raise TraceError(f"{real}: cannot read: {exc.strerror}") from None
-    raw = text.split("\n")
-    torn = raw[-1] != ""  # a last line without newline was cut mid-write
-    lines = raw[:-1] if not torn else raw[:-1]
-    records = []
-    for number, line in enumerate(lines, 1):
-        try:
-            records.append(json.loads(line))
-        except json.JSONDecodeError as exc:
-            raise TraceError(f"{real}:{number}: not a JSON line ({exc.msg})") from None
-    if not records or records[0].get("kind") != "header":
-        raise TraceError(f"{real}:1: a trace starts with a header line (found {lines[0][:80] if lines else 'nothing'!r})")
-    footer = records[-1] if records[-1].get("kind") == "footer" else None
-    body = records[1:-1] if footer else records[1:]
-    if footer is not None and verify:
-        digest = hashlib.sha256("".join(line + "\n" for line in lines[:-1]).encode("utf-8")).hexdigest()
-        if digest != footer.get("digest") or footer.get("lines") != len(lines) - 1:
-            raise TraceError(f"{real}: footer digest does not match its {len(lines) - 1} lines: the file was changed after it was written")
-    return Trace(str(real), records[0], tuple(body), footer, tuple(lines))
+        record = loads(text, strict=True)  # NaN, infinities and numbers too large for a float are refused
+    except json.JSONDecodeError as exc:
+        raise TraceError(f"{where}: not a JSON line ({exc.msg}, column {exc.colno}): the trace is damaged") from None
+    except (ValueError, RecursionError) as exc:
+        raise TraceError(f"{where}: a value no trace holds ({exc})") from None
+    if not isinstance(record, dict):
+        raise TraceError(f"{where}: a trace line is a JSON object (found {type(record).__name__})")
+    if not isinstance(record.get("kind"), str):
+        raise TraceError(f"{where}: a trace line needs a 'kind' (found keys {sorted(record)[:8]})")
+    return record
+
+
+def _check_header(header: Mapping[str, Any], where: str) -> None:
+    version = header.get("format")
+    if version != FORMAT:
+        raise TraceError(f"{where}: unknown trace format {version!r} (this simtool reads format {FORMAT}: "
+                         "the trace was written by another version)")
+    seed = header.get("seed")
+    if not isinstance(seed, int) or isinstance(seed, bool) or seed < 0:
+        raise TraceError(f"{where}: the header's seed must be a whole number >= 0 (found {seed!r})")
+    config = header.get("config")
+    if not isinstance(config, Mapping) or not isinstance(config.get("world"), Mapping) or not isinstance(config.get("policy"), Mapping):
+        raise TraceError(f"{where}: the header's config must be {{world: {{...}}, policy: {{...}}}} (found {str(config)[:80]!r})")
 
 
 class TraceStream:
-    """A trace file read one line at a time: ``header`` at once, the events as they are iterated
-    (once), then ``footer`` and ``complete``."""
+    """A trace file read one line at a time: the header at once, each event as it is iterated
+    (once), then ``footer`` (None when the trace is incomplete).
 
-    def __init__(self, path: str | Path, *, verify: bool = True) -> None:
+    Lines are parsed by :func:`simtool.jsonl.loads` (orjson's speed, the standard library's
+    values) and checked as :func:`read_trace` says, each error naming the file and line; the
+    digest of a complete trace is checked when the last event has been handed out, so a
+    consumer sees a changed file's error only at the end. ``keep_lines`` keeps every line's
+    text in ``lines`` (header and footer included); without it, memory holds one line at a time.
+    """
+
+    def __init__(self, path: str | Path, *, verify: bool = True, keep_lines: bool = False) -> None:
         real = _resolve(Path(path))
+        try:
+            check_input(real, "trace")
+            handle = open(real, "rb")  # noqa: SIM115
+        except SimtoolError as exc:
+            raise TraceError(str(exc)) from None
+        except OSError as exc:
+            raise TraceError(f"{real}: cannot read: {exc.strerror}") from None
         self.path = str(real)
         self.verify = verify
-        self.footer: Mapping[str, Any] | None = None
-        self._handle = open(real, "rb")  # noqa: SIM115
-        first = self._handle.readline()
+        self.footer: Footer | Mapping[str, Any] | None = None
+        self.lines: list[str] = []
+        self._keep = keep_lines
+        self._handle = handle
         self._digest = hashlib.sha256()
-        self._number = 1
+        self._number = 0
+        self._torn = False
         try:
-            self.header = json.loads(first)
-        except json.JSONDecodeError as exc:
-            raise TraceError(f"{real}:1: not a JSON line ({exc.msg})") from None
-        if not isinstance(self.header, dict) or self.header.get("kind") != "header":
-            raise TraceError(f"{real}:1: a trace starts with a header line (found {first[:80]!r})")
-        self._previous = first
+            first = handle.readline()
+            if not first.endswith(b"\n"):
+                self._torn_line(first)
+                found = first.decode("utf-8")[:80] if first else "nothing"
+                raise TraceError(f"{real}:1: a trace starts with a header line (found {found!r})")
+            header = self._parse(first)
+            if header["kind"] != "header":
+                found = self.lines[0][:80] if self.lines else canonical(header)[:80]
+                raise TraceError(f"{real}:1: a trace starts with a header line (found {found!r})")
+            _check_header(header, f"{real}:1")
+        except BaseException:
+            handle.close()
+            raise
+        self.header: Header | Mapping[str, Any] = header
+        self._previous = first  # the last whole line, digested once the next one shows it is not the footer
 
     @property
     def complete(self) -> bool:
+        """The trace ended with its footer (known once every event has been read)."""
         return self.footer is not None
 
-    def __iter__(self) -> Iterator[Mapping[str, Any]]:
+    def _torn_line(self, line: bytes) -> None:
+        """A last line without its newline was cut mid-write: left out, but it must still be text."""
+        self._torn = True
+        try:
+            line.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            raise TraceError(f"{self.path}:{self._number + 1}: not UTF-8 text (byte 0x{line[exc.start]:02x}): "
+                             "not a trace, or a damaged one") from None
+
+    def _parse(self, line: bytes) -> dict[str, Any]:
+        self._number += 1
+        where = f"{self.path}:{self._number}"
+        try:
+            text = line[:-1].decode("utf-8")
+        except UnicodeDecodeError as exc:
+            raise TraceError(f"{where}: not UTF-8 text (byte 0x{line[exc.start]:02x}): not a trace, or a damaged one") from None
+        if self._keep:
+            self.lines.append(text)
+        return _record(text, where)
+
+    def __iter__(self) -> Iterator[dict[str, Any]]:
         with self._handle as handle:
             for line in handle:
                 if not line.endswith(b"\n"):
+                    self._torn_line(line)
                     break
+                if self.footer is not None:
+                    raise TraceError(f"{self.path}:{self._number + 1}: text after the footer (line {self._number} is the footer): "
+                                     "the file was changed after it was written")
                 self._digest.update(self._previous)
                 self._previous = line
-                self._number += 1
-                try:
-                    record = json.loads(line)
-                except json.JSONDecodeError as exc:
-                    raise TraceError(f"{self.path}:{self._number}: not a JSON line ({exc.msg})") from None
-                if record.get("kind") == "footer":
+                record = self._parse(line)
+                if record["kind"] == "footer":
                     self.footer = record
-                    break
+                    continue
                 yield record
+        number = self._number
+        if self.footer is not None and self._torn:
+            raise TraceError(f"{self.path}:{number + 1}: text after the footer: the file was changed after it was written")
         if self.footer is not None and self.verify:
-            if self._digest.hexdigest() != self.footer.get("digest") or self.footer.get("lines") != self._number - 1:
-                raise TraceError(f"{self.path}: footer digest does not match its {self._number - 1} lines: the file was changed after it was written")
+            if self._digest.hexdigest() != self.footer.get("digest") or self.footer.get("lines") != number - 1:
+                raise TraceError(f"{self.path}:{number}: footer digest does not match its {number - 1} lines: "
+                                 "the file was changed after it was written")
+
+    def close(self) -> None:
+        """Stop reading early (iterating to the end closes the file too)."""
+        self._handle.close()
 
 
-def stream_trace(path: str | Path, *, verify: bool = True) -> TraceStream:
-    """Open a trace file (or its ``.incomplete`` partner) to read it one event at a time."""
-    return TraceStream(path, verify=verify)
+def stream_trace(path: str | Path, *, verify: bool = True, keep_lines: bool = False) -> TraceStream:
+    """Open a trace file (or its ``.incomplete`` partner) to read it one event at a time: see
+    :class:`TraceStream`. Scores read files this way, holding one line at a time."""
+    return TraceStream(path, verify=verify, keep_lines=keep_lines)
+
+
+def read_trace(path: str | Path, *, verify: bool = True, keep_lines: bool = True) -> Trace:
+    """Read a trace file (or its ``.incomplete`` partner). A complete one has its digest checked.
+
+    Lines are parsed by :func:`simtool.jsonl.loads` (orjson's speed, the standard library's
+    values) as the file streams by (:class:`TraceStream`); ``keep_lines=False`` does not keep
+    their text (``Trace.lines`` is empty), so memory holds the parsed records only.
+    A last line without its newline was cut mid-write and is left out. Errors
+    (:class:`TraceError`) name the file and line: not a regular file, not UTF-8, a line that is
+    not a JSON object with a ``kind``, no header, an unknown format, text after the footer, a
+    digest or line count that does not match.
+    """
+    stream = TraceStream(path, verify=verify, keep_lines=keep_lines)
+    events = tuple(stream)
+    return Trace(stream.path, stream.header, events, stream.footer, tuple(stream.lines))
 
 
 def first_divergence(a: list[str] | tuple[str, ...], b: list[str] | tuple[str, ...]) -> tuple[int, str | None, str | None] | None:

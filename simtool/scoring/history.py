@@ -7,7 +7,6 @@ the trace's lines: the header's resolved config and the events.
 
 from __future__ import annotations
 
-import json
 from array import array
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
@@ -16,6 +15,7 @@ from typing import Any
 from attrs import define, field
 
 from simtool import events as ev
+from simtool.jsonl import loads
 from simtool.scoring.activity import ENDING_CANCEL_PHASES, Activity
 from simtool.trace import Trace, read_trace
 
@@ -279,7 +279,7 @@ def history_of(source: Trace | History | str | Path) -> History:
     """Index a trace (a ``Trace``, or a path to one; a ``History`` is returned as is), events and all."""
     if isinstance(source, History):
         return source
-    trace = source if isinstance(source, Trace) else read_trace(source)
+    trace = source if isinstance(source, Trace) else read_trace(source, keep_lines=False)
     index = _Indexer(trace.header, keep_events=True)
     for e in trace.events:
         index.add(e)
@@ -306,7 +306,7 @@ def slim_history(header: Mapping[str, Any], events: Iterable[Event], *, complete
 def trace_from_lines(lines: Sequence[str] | Iterable[str], path: str = "<memory>") -> Trace:
     """A ``Trace`` from canonical lines held in memory (e.g. ``RunResult.lines``)."""
     lines = tuple(lines)
-    records = [json.loads(line) for line in lines]
+    records = [loads(line) for line in lines]
     footer = records[-1] if records and records[-1].get("kind") == "footer" else None
     body = records[1:-1] if footer else records[1:]
     return Trace(path, records[0], tuple(body), footer, lines)

@@ -6,12 +6,14 @@ module measures them and reads the keys from that table.
 
 from __future__ import annotations
 
+from itertools import chain
 from pathlib import Path
 from typing import Any
 
 from simtool.scoring.coordination import coordination
 from simtool.scoring.history import History, history_of, slim_history
 from simtool.scoring.metrics import metric_names
+from simtool.scoring.pace import latency_think_ratio
 from simtool.scoring.steps import StepCounts, step_counts
 from simtool.scoring.success import task_outcomes
 from simtool.scoring.violations import count_violations, slim_history_suffices
@@ -95,6 +97,7 @@ def score_trace(source: Trace | History | str | Path) -> dict[str, Any]:
         "tasks_cancelled": len(outcomes) - len(live),
         "instance_success": all(o.passed for o in live),
         **coord,
+        "latency_think_ratio": latency_think_ratio(chain((c.issue for c in h.calls.values()), h.decisions)),
     }
     return {
         "trace": h.path,

@@ -14,6 +14,7 @@ from .support import RACES, plugin_env, simtool
 
 # (policy, seed) whose run on the crafted world breaks the invariant
 CAUGHT = {
+    "dependency_violation": ("eager", 0),
     "stale_result_relied_on": ("oblivious", 1),
     "leaked_result_relied_on": ("oblivious", 4),
     "call_on_cancelled_task": ("oblivious", 1),

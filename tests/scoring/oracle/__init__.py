@@ -1,5 +1,5 @@
-"""The scorer as it was before scores were computed in one streaming pass (``df3cabe``, with
-main's later additions), kept as an oracle: every trace read whole into memory, each metric
+"""The scorer as it was before scores were computed in one streaming pass (main at ``f8a3ca3``),
+kept as an oracle: every trace read whole into memory, each metric
 and check computed by the plain code it was first written as (a scan of every task at every
 event time, a search of the gold path for every call).
 

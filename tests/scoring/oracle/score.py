@@ -13,6 +13,7 @@ from simtool.trace import Trace
 from tests.scoring.oracle.coordination import coordination
 from tests.scoring.oracle.history import History, history_of
 from tests.scoring.oracle.metrics import metric_names
+from tests.scoring.oracle.pace import latency_think_ratio
 from tests.scoring.oracle.steps import StepCounts, step_counts
 from tests.scoring.oracle.success import task_outcomes
 from tests.scoring.oracle.violations import count_violations
@@ -83,6 +84,7 @@ def score_trace(source: Trace | History | str | Path) -> dict[str, Any]:
         "tasks_cancelled": len(outcomes) - len(live),
         "instance_success": all(o.passed for o in live),
         **coord,
+        "latency_think_ratio": latency_think_ratio(h.events),
     }
     return {
         "trace": h.path,
