@@ -17,7 +17,7 @@ import pytest
 from simtool.scoring import History, register_invariant, score_trace, trace_from_lines, unregister_invariant
 from simtool.scoring.history import SCORED_KEYS, history_of
 from simtool.scoring.score import scored_history
-from simtool.trace import INCOMPLETE_SUFFIX, TraceWriter
+from simtool.trace import INCOMPLETE_SUFFIX, TraceError, TraceWriter, read_trace, stream_trace
 from tests.conftest import bfcl_path
 from tests.reference.cases import cases, trace_bytes
 from tests.scoring.oracle.score import score_trace as oracle_score
@@ -143,3 +143,32 @@ def test_scoring_a_file_holds_less_than_three_times_its_size(tmp_path):
     assert score["calls"] == 1000 and score["complete"]
     assert peak < 3 * path.stat().st_size, f"peak {peak} bytes for a {path.stat().st_size}-byte trace"
     assert score == oracle_score(str(path))  # a long run: think spans long passed are let go on the way
+
+
+def test_a_stream_hands_out_the_events_then_knows_the_footer(tmp_path):
+    path = _reference_file(tmp_path)
+    stream = stream_trace(path)
+    assert stream.header["kind"] == "header" and stream.footer is None
+    events = list(stream)
+    whole = read_trace(path)
+    assert events == list(whole.events) and stream.complete and stream.footer == whole.footer
+
+
+def test_a_file_changed_after_it_was_written_is_refused_when_the_stream_ends(tmp_path):
+    path = _reference_file(tmp_path)
+    lines = path.read_text(encoding="utf-8").splitlines(keepends=True)
+    lines[3] = lines[3].replace('"t":', '"t": ', 1)  # same event, other bytes: the digest no longer matches
+    path.write_text("".join(lines), encoding="utf-8")
+    stream = stream_trace(path)
+    with pytest.raises(TraceError, match="footer digest does not match"):
+        for _ in stream:
+            pass
+    with pytest.raises(TraceError, match="footer digest does not match"):
+        score_trace(path)
+
+
+def test_a_file_that_is_no_trace_is_refused_when_the_stream_opens(tmp_path):
+    path = tmp_path / "notes.jsonl"
+    path.write_text('{"kind":"note","t":0}\n', encoding="utf-8")
+    with pytest.raises(TraceError, match=r"notes\.jsonl:1: a trace starts with a header line"):
+        stream_trace(path)
