@@ -156,7 +156,7 @@ _ACTION_KEYS = ("op", "task", "uses")
 _EMPTY_IS_ABSENT = ("seen", "uses", "pending")  # scores read these with ``.get(...) or []``
 
 
-def _steps(after: Any) -> Any:
+def _packed_after(after: Any) -> Any:
     """A gold step's ``after`` in 4 bytes an index (a chain's lists grow with the square of its length)."""
     if isinstance(after, list):
         try:
@@ -193,9 +193,13 @@ class _Slimmer:
             elif actions is not None:
                 out["actions"] = actions
         elif kind == "subtask_start" and isinstance(out.get("gold"), list):
-            out["gold"] = [{k: _steps(v) if k == "after" else self.name(v) for k, v in g.items()} if isinstance(g, Mapping) else g
+            out["gold"] = [{k: _packed_after(v) if k == "after" else self.name(v) for k, v in g.items()} if isinstance(g, Mapping) else g
                            for g in out["gold"]]
         return out
+
+
+def _same(value: Any) -> Any:
+    return value
 
 
 class _Indexer:
@@ -205,7 +209,6 @@ class _Indexer:
         self.header = header
         self.keep_events = keep_events
         self.tasks, self.turns = _world_tasks(header)
-        self.events: list[Event] = []
         self.calls: dict[str, CallRecord] = {}
         self.decisions: list[ev.Decide] = []
         self.starts: dict[tuple[str, int], list[ev.SubtaskStart]] = {}
@@ -214,18 +217,14 @@ class _Indexer:
         self.agent_errors: list[ev.AgentError] = []
         self.cancelled: dict[str, ev.Fault] = {}
         self.end: ev.End | None = None
-        self.extra: list[str] = []
+        self.extra: list[str] = []  # tasks the events name that the header does not list
         self.last_t = 0
         self.activity: Activity | None = None if keep_events else Activity(self.turns)  # a whole history measures it when asked
         self._slim = _Slimmer()
 
     def add(self, e: Event) -> None:  # dispatch on simtool.events.EventKind
         """Index one event (the next in trace order)."""
-        if self.keep_events:
-            self.events.append(e)
-            kept = e
-        else:
-            kept = self._slim.event(e)
+        kept = e if self.keep_events else self._slim.event(e)
         if self.activity is not None:
             self.activity.add(e)
         t = int(e["t"])
@@ -233,7 +232,7 @@ class _Indexer:
             self.last_t = t
         kind = e.get("kind")
         if kind == "issue":
-            name = self._slim.name
+            name = self._slim.name if not self.keep_events else _same
             call_id = name(e["call_id"])
             self.calls[call_id] = CallRecord(call_id, name(e["task"]), e["turn"], e["epoch"], name(e["tool"]), e.get("args") or {}, kept)
         elif kind in ("execute", "deliver", "refuse", "timeout"):
@@ -261,8 +260,8 @@ class _Indexer:
         elif kind == "end":
             self.end = e
 
-    def history(self, *, complete: bool, path: str | None, events: tuple[Event, ...] | None = None) -> History:
-        h = History(header=self.header, events=events if events is not None else tuple(self.events), complete=complete,
+    def history(self, *, complete: bool, path: str | None, events: tuple[Event, ...] = ()) -> History:
+        h = History(header=self.header, events=events, complete=complete,
                     path=path, tasks=self.tasks, turns=self.turns, calls=self.calls, decisions=self.decisions,
                     starts=self.starts, responds=self.responds, faults=self.faults, agent_errors=self.agent_errors,
                     cancelled=self.cancelled, end=self.end, last_t=self.last_t, activity=self.activity, slim=not self.keep_events)
