@@ -85,6 +85,7 @@ class History:
     last_t: int = 0  # the largest event time
     activity: Activity | None = None
     slim: bool = False
+    derived: dict[str, Any] = field(factory=dict, eq=False, repr=False)  # views several checks share, computed once
 
     @property
     def config(self) -> Mapping[str, Any]:

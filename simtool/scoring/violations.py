@@ -124,8 +124,10 @@ def gold_steps(h: History) -> dict[str, int]:
 
     A call performs the first gold step of its sub-task with the same tool and arguments not
     yet claimed by an earlier-issued call; a call matching none (an extra call, a retry of a
-    claimed step) performs no step.
+    claimed step) performs no step. Computed once per history (several checks use it).
     """
+    if "gold_steps" in h.derived:
+        return h.derived["gold_steps"]
     unclaimed: dict[tuple[str, int, int], dict[tuple[Any, Any], list[int]]] = {}  # sub-task -> (tool, args) -> steps, reversed
     out: dict[str, int] = {}
     for call in h.calls.values():
@@ -138,6 +140,7 @@ def gold_steps(h: History) -> dict[str, int]:
         left = steps.get((call.tool, _frozen(dict(call.args))))
         if left:
             out[call.call_id] = left.pop()
+    h.derived["gold_steps"] = out
     return out
 
 
