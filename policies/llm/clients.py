@@ -16,11 +16,26 @@ from policies.llm.options import LLMOptions
 from simtool.policy import PolicyAbort
 from simtool.trust import redact_url
 
-__all__ = ["Transient", "Transport", "connect", "RETRYABLE_STATUS"]
+__all__ = ["Transient", "Transport", "Connection", "connect", "RETRYABLE_STATUS"]
 
 RETRYABLE_STATUS = frozenset({408, 409, 429})
 
 Transport = Callable[[Mapping[str, Any]], dict[str, Any]]
+
+
+class Connection:
+    """A transport that owns its SDK client (one per run: clients are never shared between
+    runs or threads); ``close`` releases the client's connections."""
+
+    def __init__(self, send: Transport, client: Any) -> None:
+        self._send = send
+        self._client = client
+
+    def __call__(self, request: Mapping[str, Any]) -> dict[str, Any]:
+        return self._send(request)
+
+    def close(self) -> None:
+        self._client.close()
 
 
 class Transient(Exception):
@@ -52,8 +67,8 @@ def _where(options: LLMOptions) -> str:
     return redact_url(options.base_url) or f"the {options.provider} API"
 
 
-def connect(options: LLMOptions, key: str) -> Transport:
-    """A function sending one request body through the provider's SDK."""
+def connect(options: LLMOptions, key: str) -> Connection:
+    """A transport sending one request body through a new client of the provider's SDK."""
     provider = options.provider
     base_url = options.base_url or None
     if provider == "openai":
@@ -96,4 +111,4 @@ def connect(options: LLMOptions, key: str) -> Transport:
             raise PolicyAbort(f"{_where(options)} answered with JSON that is not an object: {str(body)[:200]}")
         return body
 
-    return send
+    return Connection(send, client)
