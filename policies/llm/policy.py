@@ -23,7 +23,7 @@ from typing import Any, ClassVar
 import attrs
 
 from policies.llm.cassette import Cassette
-from policies.llm.clients import Connection, connect
+from policies.llm.clients import Transport, connect
 from policies.llm.exchange import Backoff, Exchange
 from policies.llm.formats import CHOICES, wire_format
 from policies.llm.options import LLMOptions
@@ -129,11 +129,8 @@ class LLMPolicy(Policy):
         return Decision(plan.actions, think_ms, protocol.wait_after(plan), note, plan.errors)
 
     def close(self) -> dict[str, Any]:
-        if self._exchange is not None:
-            if self._exchange.cassette is not None:
-                self._exchange.cassette.close()
-            if isinstance(self._exchange.transport, _Lazy):
-                self._exchange.transport.close()
+        if self._exchange is not None and self._exchange.cassette is not None:
+            self._exchange.cassette.close()
         t = self._tally
         return {
             "provider": self.settings.provider,
@@ -153,21 +150,16 @@ class LLMPolicy(Policy):
 
 class _Lazy:
     """Connects on the first request the cassette cannot answer: a full cassette needs no key.
-    Each run has its own (its own SDK client), so runs on threads share no client."""
+    (The SDK client is the calling thread's own: ``policies.llm.clients``.)"""
 
     def __init__(self, settings: LLMOptions) -> None:
         self._settings = settings
-        self._send: Connection | None = None
+        self._send: Transport | None = None
 
     def __call__(self, request: Mapping[str, Any]) -> dict[str, Any]:
         if self._send is None:
             self._send = connect(self._settings, _api_key(self._settings))
         return self._send(request)
-
-    def close(self) -> None:
-        if self._send is not None:
-            self._send.close()
-            self._send = None
 
 
 def _api_key(settings: LLMOptions) -> str:
