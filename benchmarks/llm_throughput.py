@@ -5,9 +5,11 @@ a real HTTP server on 127.0.0.1 in a child process of its own, so that its CPU i
 process's) answers every request after a fixed delay (``--delay-ms``, default 200). The first
 20 instances of a suite (``--instances``) run under the ``llm`` policy, each once (seed 0), as
 ``simtool sweep --threads N`` runs them: on N threads of one process, for N = 1, 2, 4, 8, 16, 32.
-For each N it prints the wall time, suite instances per hour, model requests per second, and
-this process's CPU per request (what bounds the throughput of one process: its interpreter
-lock), and the speed-up over N = 1. The rows must be the same at every N (checked). One
+For each N it prints the wall time, suite instances per hour, model requests per second, the
+CPU per request of this process (what bounds the throughput of one process: its interpreter
+lock) and of the server, and the speed-up over N = 1. With 20 instances the speed-up is also
+bounded by the longest instance (it cannot end before its requests, one after another, have
+been answered): the ideal for N is printed beside it. The rows must be the same at every N (checked). One
 instance runs first, unmeasured: imports, the SDK and the caches are paid once per process.
 
 Goal (issue 13): at 16 in flight, at least 8 times the throughput of 1.
@@ -19,6 +21,7 @@ Usage: python benchmarks/llm_throughput.py [--instances 20] [--delay-ms 200] [--
 from __future__ import annotations
 
 import argparse
+import heapq
 import json
 import os
 import subprocess
@@ -57,7 +60,8 @@ def serve(suite: Path, n: int, delay_ms: int) -> None:
         plans.update(plans_of(parse_world(config["world"], where)))
     server = ModelServer(Brain(plans), delay_s=delay_ms / 1000)
     print(server.port, flush=True)
-    sys.stdin.read()  # until the parent closes our stdin
+    for _ in sys.stdin:  # a line from the parent: print the CPU spent so far; end of input: stop
+        print(time.process_time(), flush=True)  # deterministic: benchmark timing
     server.stop()
 
 
@@ -84,9 +88,25 @@ def measure(suite: Path, ids: list[str], url: str, threads: int, protocol: str, 
     failed = [r["error"] for r in rows if r["status"] != "ok"]
     if failed:
         raise SystemExit(f"{len(failed)} cells failed at {threads} threads; first: {failed[0]}")
-    requests = sum(_requests(out / r["trace"]) for r in rows)
-    return {"threads": threads, "wall_s": wall, "cpu_s": cpu, "instances": len(rows), "requests": requests,
+    order = {f"{suite}#{i}": k for k, i in enumerate(ids)}
+    counts = [_requests(out / r["trace"]) for r in sorted(rows, key=lambda r: order[r["source"]])]
+    return {"threads": threads, "wall_s": wall, "cpu_s": cpu, "instances": len(rows), "requests": sum(counts), "counts": counts,
             "rows": [{k: v for k, v in r.items() if k not in ("cell", "label", "trace")} for r in rows]}
+
+
+def ideal_speedup(counts: list[int], threads: int) -> float:
+    """The speed-up over one thread if every request took the same time and cost no CPU: the
+    instances, in the sweep's order, each on the first free thread."""
+    free = [0] * threads
+    for n in counts:
+        heapq.heappush(free, heapq.heappop(free) + n)
+    return sum(counts) / max(free)
+
+
+def _server_cpu(server: subprocess.Popen) -> float:
+    server.stdin.write("\n")
+    server.stdin.flush()
+    return float(server.stdout.readline())
 
 
 def _requests(trace: Path) -> int:
@@ -119,19 +139,23 @@ def main() -> None:
         measure(suite, ids[:1], url, 1, args.protocol, folder / "warm-up")  # imports, SDK, caches: paid once, not measured
         results = []
         for n in (int(x) for x in args.threads.split(",")):
+            server_cpu = _server_cpu(server)
             r = measure(suite, ids, url, n, args.protocol, folder)
+            r["server_cpu_s"] = _server_cpu(server) - server_cpu
             results.append(r)
             base = results[0]
             per_hour = 3600 * r["instances"] / r["wall_s"]
             print(f"threads {n:3d}: {r['wall_s']:7.1f} s wall, {per_hour:8.0f} instances/hour, "
-                  f"{r['requests'] / r['wall_s']:6.1f} requests/s, {1000 * r['cpu_s'] / max(1, r['requests']):5.1f} CPU ms/request, "
-                  f"x{base['wall_s'] / r['wall_s']:.2f} vs {base['threads']} thread(s)", flush=True)
+                  f"{r['requests'] / r['wall_s']:6.1f} requests/s, {1000 * r['cpu_s'] / max(1, r['requests']):5.1f} CPU ms/request "
+                  f"here + {1000 * r['server_cpu_s'] / max(1, r['requests']):4.1f} in the server, "
+                  f"x{base['wall_s'] / r['wall_s']:.2f} vs {base['threads']} thread(s) "
+                  f"(ideal x{ideal_speedup(r['counts'], n) / ideal_speedup(r['counts'], base['threads']):.2f})", flush=True)
             if r["rows"] != base["rows"]:
                 raise SystemExit(f"rows at {n} threads differ from those at {base['threads']}")
     finally:
         server.stdin.close()
         server.wait()
-    print(json.dumps([{k: v for k, v in r.items() if k != "rows"} for r in results]))
+    print(json.dumps([{k: v for k, v in r.items() if k not in ("rows", "counts")} for r in results]))
 
 
 if __name__ == "__main__":

@@ -183,9 +183,9 @@ class ModelServer:
 
         class Handler(BaseHTTPRequestHandler):
             def do_POST(self) -> None:  # noqa: N802
-                body = json.loads(self.rfile.read(int(self.headers.get("content-length", 0))))
+                raw = self.rfile.read(int(self.headers.get("content-length", 0)))
                 key = self.headers.get("x-api-key") or (self.headers.get("authorization") or "").removeprefix("Bearer ")
-                status, out = server.answer(self.path, body, key)
+                status, out = server.answer(self.path, json.loads(raw), key, hashlib.sha256(raw).hexdigest()[:12])
                 data = json.dumps(out).encode()
                 try:
                     self.send_response(status)
@@ -219,7 +219,8 @@ class ModelServer:
             self._http.server_close()
             self._thread.join()
 
-    def answer(self, path: str, body: dict[str, Any], key: str) -> tuple[int, dict[str, Any]]:
+    def answer(self, path: str, body: dict[str, Any], key: str, digest: str = "") -> tuple[int, dict[str, Any]]:
+        """The status and JSON body answering one request; ``digest`` names the request (its bytes' hash)."""
         with self._lock:
             n = len(self.requests)
             self.requests.append(body)
@@ -235,7 +236,7 @@ class ModelServer:
         openai = path.endswith("/chat/completions")
         # ids derive from the request, not from how many came before: runs on threads, whose
         # requests interleave in any order, get the same answers as runs one after another
-        n = hashlib.sha256(json.dumps(body, sort_keys=True).encode()).hexdigest()[:12]
+        n = digest or hashlib.sha256(json.dumps(body, sort_keys=True).encode()).hexdigest()[:12]
         summary, items = (_openai_items if openai else _anthropic_items)(body)
         calls = self.brain.managed(summary) if summary is not None else self.brain.transcript(items)
         raw = None
