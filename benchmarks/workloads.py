@@ -79,17 +79,24 @@ def work_workers(args: argparse.Namespace) -> dict:
 
     def timed(workers: int) -> dict:
         pids = list(shared_pool(2)._pool._processes) if workers == 2 else []
-        cpu, workers_cpu = time.process_time(), _cpu_of(pids)  # deterministic: benchmark timing
+        cpu, each = time.process_time(), {pid: _cpu_of([pid]) for pid in pids}  # deterministic: benchmark timing
         start = time.perf_counter()  # deterministic: benchmark timing
         report = hunt(None, "interleave", range(args.seeds), workers=workers)
         wall = time.perf_counter() - start  # deterministic: benchmark timing
-        pids = list(shared_pool(2)._pool._processes) if workers == 2 else []
+        cpu = time.process_time() - cpu  # deterministic: benchmark timing
         assert len(report.outcomes) == args.seeds
-        return {"wall_s": wall, "cpu_s": time.process_time() - cpu, "workers_cpu_s": _cpu_of(pids) - workers_cpu,
+        # a pool started by this hunt: its workers' whole CPU is this hunt's
+        each = {pid: _cpu_of([pid]) - each.get(pid, 0.0) for pid in (shared_pool(2)._pool._processes if workers == 2 else [])}
+        return {"wall_s": wall, "cpu_s": cpu, "workers_cpu_s": sum(each.values()), "per_worker_cpu_s": sorted(each.values()),
                 "report": report}
 
     hunt(None, "interleave", range(5))  # imports and caches, as a second hunt in a session has them
     cold = timed(2)  # the session's first 2-worker hunt: its pool starts here
+    from multiprocessing import forkserver
+
+    server = getattr(forkserver._forkserver, "_forkserver_pid", None)
+    cold["forkserver_cpu_s"] = _cpu_of([server]) if server else 0.0  # its warm-up (simtool.sweeps.warm), paid once
+    cold["speedup_free_cores"] = None
     rounds: dict[int, list[dict]] = {1: [], 2: []}
     for _ in range(args.rounds):
         for workers in (1, 2):
@@ -101,7 +108,20 @@ def work_workers(args: argparse.Namespace) -> dict:
             "one": {k: v for k, v in best[1].items() if k not in drop}, "two": {k: v for k, v in best[2].items() if k not in drop},
             "all_walls": {w: [round(r["wall_s"], 2) for r in rs] for w, rs in rounds.items()},
             "speedup": best[1]["wall_s"] / best[2]["wall_s"], "speedup_cold": best[1]["wall_s"] / cold["wall_s"],
-            "load_avg": os.getloadavg()[0]}
+            # on two free cores the 2-worker hunt takes as long as its busiest worker: the speed-up
+            # its division of the work allows, whatever the machine's load
+            "speedup_free_cores": best[1]["cpu_s"] / max(best[2]["per_worker_cpu_s"]),
+            "speedup_free_cores_cold": best[1]["cpu_s"] / (cold["forkserver_cpu_s"] + max(cold["per_worker_cpu_s"])),
+            "load_avg": os.getloadavg()[0], "autogroup": _autogroup()}
+
+
+def _autogroup() -> bool:
+    """Linux's autogroup: CPU is shared between sessions, so a session's processes share one
+    session's share, and a loaded machine gives 2 workers no more than 1."""
+    try:
+        return Path("/proc/sys/kernel/sched_autogroup_enabled").read_text().strip() == "1"
+    except OSError:
+        return False
 
 
 def work_cells(args: argparse.Namespace) -> dict:
@@ -219,7 +239,10 @@ def main() -> None:
         print(f"workers: {r['seeds']} seeds, best of {r['rounds']}: 1 worker {one['wall_s']:.2f} s wall "
               f"({one['cpu_s']:.2f} CPU-s), 2 workers {two['wall_s']:.2f} s wall ({two['cpu_s']:.2f} CPU-s here + "
               f"{two['workers_cpu_s']:.2f} in the workers): x{r['speedup']:.2f}; the first 2-worker hunt, its pool "
-              f"starting: {cold['wall_s']:.2f} s (x{r['speedup_cold']:.2f}); load average {r['load_avg']:.1f}; "
+              f"starting: {cold['wall_s']:.2f} s (x{r['speedup_cold']:.2f}); per worker {two['per_worker_cpu_s']} CPU-s: "
+              f"x{r['speedup_free_cores']:.2f} on two free cores (the first hunt, with the forkserver's "
+              f"{cold['forkserver_cpu_s']:.2f} CPU-s of warming: x{r['speedup_free_cores_cold']:.2f}); load average {r['load_avg']:.1f}"
+              f"{' (autogroup on: a loaded machine gives this session one share however many workers)' if r['autogroup'] else ''}; "
               f"all walls {r['all_walls']}")
     if "cells" in results:
         r = results["cells"]
