@@ -1,8 +1,9 @@
 """LLM runs in flight: suite instances per hour against a model that answers every request in 200 ms.
 
 A local OpenAI-compatible server (the test suite's scripted model, ``tests/llm/fake_model.py``,
-a real HTTP server on 127.0.0.1 in a child process of its own, so that its CPU is not this
-process's) answers every request after a fixed delay (``--delay-ms``, default 200). The first
+a real HTTP server on 127.0.0.1 in a child process of its own and a session of its own, so
+that its CPU is not this process's, nor counted in this session's share of a loaded machine
+under Linux's autogroup scheduling) answers every request after a fixed delay (``--delay-ms``, default 200). The first
 20 instances of a suite (``--instances``) run under the ``llm`` policy, each once (seed 0), as
 ``simtool sweep --threads N`` runs them: on N threads of one process, for N = 1, 2, 4, 8, 16, 32.
 For each N it prints the wall time, suite instances per hour, model requests per second, the
@@ -132,7 +133,8 @@ def main() -> None:
         build_suite(suite, args.instances)
     ids = instance_ids(suite, args.instances)
     server = subprocess.Popen([sys.executable, __file__, "--serve", str(suite), "--instances", str(args.instances),
-                               "--delay-ms", str(args.delay_ms)], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+                               "--delay-ms", str(args.delay_ms)], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True,
+                              start_new_session=True)  # a model server is another service: not in this session's CPU share
     try:
         port = int(server.stdout.readline())
         url = f"http://127.0.0.1:{port}/v1"
