@@ -18,6 +18,7 @@ from simtool.scoring.invariants import short_label
 from simtool.scoring.metrics import METRICS, Metric, summary_metrics
 from simtool.scoring.results import COLUMNS, FORMATS, results_rows, to_csv, to_json, to_markdown
 from simtool.scoring.score import score_trace
+from simtool.sweeps.placement import auto_threads
 from simtool.trace import TraceError, canonical
 
 __all__ = ["register", "score_command", "compare_command"]
@@ -136,6 +137,7 @@ def compare_command(
     trace_dir: Annotated[Optional[Path], typer.Option(help="Keep every run's trace in this directory")] = None,  # noqa: UP045
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON: {rows: [{policy, instant, delayed}], scores: [...]}")] = False,
     results: Annotated[Optional[str], typer.Option("--format", help="AsyncTool's results table (F1, step, sub-task, task, overall; sync, async, drop) as table | markdown | csv | json")] = None,  # noqa: UP045
+    threads: Annotated[Optional[int], typer.Option(help="Run N runs at once on threads: for policies that wait on a model's API (default for an LLM policy in live or record mode: 16; else one at a time)")] = None,  # noqa: UP045
 ) -> None:
     """The same instances at the instant profile (no latency) and delayed, per policy, side by side."""
     if seeds < 1:
@@ -145,7 +147,10 @@ def compare_command(
     if trace_dir is not None:
         check_output(trace_dir / "trace.jsonl", "trace folder", key="--trace-dir")
     policies = tuple(policy or DEFAULT_POLICIES)
-    result = compare(worlds, policies, tuple(range(first_seed, first_seed + seeds)), tuple(set_ or ()), trace_dir)
+    if threads is not None and threads < 1:
+        raise SpecError("need at least one thread", key="--threads", expected="an integer >= 1", found=threads)
+    threads = threads if threads is not None else auto_threads(worlds, policies, tuple(set_ or ()))
+    result = compare(worlds, policies, tuple(range(first_seed, first_seed + seeds)), tuple(set_ or ()), trace_dir, threads)
     if as_json:
         typer.echo(canonical(result))
         return

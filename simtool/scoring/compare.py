@@ -19,6 +19,7 @@ from simtool.run import run_source
 from simtool.scoring.aggregate import aggregate
 from simtool.scoring.history import trace_from_lines
 from simtool.scoring.score import score_trace
+from simtool.sweeps.executors import on_threads
 
 __all__ = ["compare", "pace_warnings", "PROFILES", "INSTANT", "DEFAULT_POLICIES"]
 
@@ -35,25 +36,27 @@ def _trace_path(trace_dir: Path | None, world: str, policy: str, profile: str, s
 
 
 def compare(worlds: Sequence[str], policies: Sequence[str] = DEFAULT_POLICIES, seeds: Sequence[int] = (0, 1, 2),
-            overrides: Sequence[str] = (), trace_dir: str | Path | None = None) -> dict[str, Any]:
-    """Run and score every (world, policy, seed) at both profiles.
+            overrides: Sequence[str] = (), trace_dir: str | Path | None = None, threads: int | None = None) -> dict[str, Any]:
+    """Run and score every (world, policy, seed) at both profiles (on ``threads`` threads: the same result).
 
     Returns ``{"rows": [{"policy", "instant": group row, "delayed": group row}], "scores": [...],
     "warnings": [...]}`` where a group row is what ``aggregate`` gives for that policy's runs at
     that profile, and ``warnings`` are :func:`pace_warnings` of the rows.
     """
     directory = Path(trace_dir) if trace_dir is not None else None
-    scores: list[dict[str, Any]] = []
-    for world in worlds:
-        for policy in policies:
-            for seed in seeds:
-                for profile, extra in PROFILES.items():
-                    path = _trace_path(directory, world, policy, profile, seed)
-                    result = run_source(world, policy, seed, tuple(overrides) + extra, path)
-                    score = score_trace(trace_from_lines(result.lines, str(path) if path else f"<{world} {policy} {profile} seed {seed}>"))
-                    score["profile"] = profile
-                    score["world_source"] = world
-                    scores.append(score)
+
+    def one(cell: tuple[str, str, int, str, tuple[str, ...]]) -> dict[str, Any]:
+        world, policy, seed, profile, extra = cell
+        path = _trace_path(directory, world, policy, profile, seed)
+        result = run_source(world, policy, seed, tuple(overrides) + extra, path)
+        score = score_trace(trace_from_lines(result.lines, str(path) if path else f"<{world} {policy} {profile} seed {seed}>"))
+        score["profile"] = profile
+        score["world_source"] = world
+        return score
+
+    cells = [(world, policy, seed, profile, extra)
+             for world in worlds for policy in policies for seed in seeds for profile, extra in PROFILES.items()]
+    scores = on_threads(one, cells, threads)
     rows = []
     for policy in policies:
         row: dict[str, Any] = {"policy": policy}
