@@ -171,6 +171,13 @@ def _score_run(key: RunKey, path: Path | None) -> dict[str, Any]:
     return score
 
 
+def _model_given(choice: ComparedPolicy, overrides: Sequence[str]) -> str | None:
+    """The model named on the command line for ``choice`` (its own option first), before any run."""
+    given = [v for k, v in choice.options if k == "model"]
+    given += [item.split("=", 1)[1].strip() for item in reversed(overrides) if item.split("=", 1)[0].strip() == "policy.model"]
+    return given[0] if given else None
+
+
 def _label(choice: ComparedPolicy, model: str | None) -> str:
     if choice.label:
         return choice.label
@@ -201,7 +208,7 @@ def compare(worlds: Sequence[str], policies: Sequence[str] = DEFAULT_POLICIES, s
                     name, extra = _side(choice, side, baseline, overrides)
                     key = (world, name, extra, seed)
                     if key not in paths:
-                        own = name if name != choice.name else (choice.label or choice.spec)
+                        own = name if name != choice.name else _label(choice, _model_given(choice, overrides))
                         paths[key] = _trace_path(directory, world, own, side, seed)
                     plan.append((index, side, key))
     runs = {key: _score_run(key, path) for key, path in paths.items()}
