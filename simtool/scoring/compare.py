@@ -185,6 +185,13 @@ def _label(choice: ComparedPolicy, model: str | None) -> str:
     return ",".join([choice.name + (f"/{model}" if model else ""), *rest])
 
 
+def _distinct(labels: Sequence[str]) -> None:
+    twice = [label for label in labels if labels.count(label) > 1]
+    if twice:
+        raise SpecError("two policies share a row label", key="--policy", expected="distinct policies, or label=NAME",
+                        found=twice[0])
+
+
 def compare(worlds: Sequence[str], policies: Sequence[str] = DEFAULT_POLICIES, seeds: Sequence[int] = (0, 1, 2),
             overrides: Sequence[str] = (), trace_dir: str | Path | None = None, baseline: str = "sync") -> dict[str, Any]:
     """Run and score every (world, policy, seed) on both sides (sync: ``baseline``; async: as given).
@@ -197,6 +204,7 @@ def compare(worlds: Sequence[str], policies: Sequence[str] = DEFAULT_POLICIES, s
     if baseline not in BASELINES:
         raise SpecError("unknown baseline", key="--baseline", expected=" | ".join(BASELINES), found=baseline)
     choices = [parse_policy(p) for p in policies]
+    _distinct([_label(c, _model_given(c, overrides)) for c in choices])  # before any run, where it can tell
     worlds = expand_worlds(worlds)
     directory = Path(trace_dir) if trace_dir is not None else None
     plan: list[tuple[int, str, RunKey]] = []  # (choice index, side, run)
@@ -214,10 +222,7 @@ def compare(worlds: Sequence[str], policies: Sequence[str] = DEFAULT_POLICIES, s
     runs = {key: _score_run(key, path) for key, path in paths.items()}
     models = {index: runs[key]["model"] for index, side, key in plan if side == "async"}
     labels = [_label(choice, models[index]) for index, choice in enumerate(choices)]
-    if len(set(labels)) < len(labels):
-        twice = next(label for label in labels if labels.count(label) > 1)
-        raise SpecError("two policies share a row label", key="--policy", expected="distinct policies, or label=NAME",
-                        found=twice)
+    _distinct(labels)
     scores = [{**runs[key], "label": labels[index], "side": side} for index, side, key in plan]
     rows = []
     for index, choice in enumerate(choices):
