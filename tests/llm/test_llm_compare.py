@@ -62,3 +62,12 @@ def test_two_policies_with_one_label_are_refused_before_any_run(model_server, ap
 def test_a_policy_option_without_a_value_is_refused():
     result = _compare("-p", "llm,model")
     assert result.exit_code != 0 and "NAME[,KEY=VALUE...]" in str(result.exception)
+
+
+def test_a_model_already_on_the_sync_protocol_is_warned_that_its_drop_means_nothing(model_server, api_key):
+    sets = ["--set", f"policy.base_url={model_server.openai_url}", "--set", f"policy.api_key_env={KEY_ENV}"]
+    result = _compare("-p", "llm,model=small,protocol=sync", *sets, "--json")
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.stdout)
+    assert data["warnings"][0].startswith("llm/small,protocol=sync: its sync and async sides are the same runs")
+    assert data["rows"][0]["sync"] == data["rows"][0]["async"]
