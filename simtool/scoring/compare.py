@@ -33,7 +33,7 @@ import attrs
 from attrs import frozen
 
 from simtool import registry
-from simtool.config import check_policy_name
+from simtool.config import check_policy_name, run_config
 from simtool.errors import SpecError
 from simtool.run import run_source
 from simtool.scoring.aggregate import aggregate
@@ -158,6 +158,11 @@ def run_facts(config: Mapping[str, Any]) -> dict[str, Any]:
     return {"kind": str(kind) if kind else None, "task_domains": domains, "model": str(model) if model else None}
 
 
+def _resolved(world: str, policy: str, overrides: Sequence[str]) -> dict[str, Any]:
+    """The run config of one side, before any run (``--set`` applied): to tell two sides apart."""
+    return run_config(world, policy, overrides)[0]
+
+
 RunKey = tuple[str, str, tuple[str, ...], int]  # (world source, policy name, overrides, seed)
 
 
@@ -207,13 +212,16 @@ def compare(worlds: Sequence[str], policies: Sequence[str] = DEFAULT_POLICIES, s
     _distinct([_label(c, _model_given(c, overrides)) for c in choices])  # before any run, where it can tell
     worlds = expand_worlds(worlds)
     directory = Path(trace_dir) if trace_dir is not None else None
+    # a policy that already works synchronously (llm with protocol=sync) has one run for both sides
+    same = [c.name != SEQUENTIAL and _resolved(worlds[0], *_side(c, "sync", baseline, overrides))
+            == _resolved(worlds[0], *_side(c, "async", baseline, overrides)) for c in choices]
     plan: list[tuple[int, str, RunKey]] = []  # (choice index, side, run)
     paths: dict[RunKey, Path | None] = {}
     for world in worlds:
         for index, choice in enumerate(choices):
             for seed in seeds:
                 for side in SIDES:
-                    name, extra = _side(choice, side, baseline, overrides)
+                    name, extra = _side(choice, "async" if same[index] else side, baseline, overrides)
                     key = (world, name, extra, seed)
                     if key not in paths:
                         own = name if name != choice.name else _label(choice, _model_given(choice, overrides))
@@ -233,10 +241,9 @@ def compare(worlds: Sequence[str], policies: Sequence[str] = DEFAULT_POLICIES, s
             row[side] = aggregate(members, by=None)[0]
         rows.append(row)
     sides = {"sync": BASELINES[baseline], "async": "each policy as given, at the worlds' own latencies"}
-    same = [f"{labels[index]}: its sync and async sides are the same runs (it already works synchronously, e.g. "
-            f"protocol=sync): the drop is 0 by construction" for index, choice in enumerate(choices)
-            if choice.name != SEQUENTIAL and _side(choice, "sync", baseline, overrides) == _side(choice, "async", baseline, overrides)]
-    return {"baseline": baseline, "sides": sides, "rows": rows, "scores": scores, "warnings": same + pace_warnings(rows)}
+    twice = [f"{labels[index]}: its sync and async sides are the same runs (it already works synchronously, e.g. "
+             f"protocol=sync): the drop is 0 by construction" for index in range(len(choices)) if same[index]]
+    return {"baseline": baseline, "sides": sides, "rows": rows, "scores": scores, "warnings": twice + pace_warnings(rows)}
 
 
 def pace_warnings(rows: Sequence[Mapping[str, Any]]) -> list[str]:
