@@ -9,6 +9,7 @@ from typer.testing import CliRunner
 
 from simtool.run import run_source
 from simtool.scoring.cli import register
+from simtool.trace import read_trace
 
 from .helpers import world_path
 
@@ -103,3 +104,15 @@ def test_compare_can_take_the_instant_profile_as_the_sync_side():
     assert row["sync"]["coordination_efficiency"]["mean"] == 1.0
     bad = runner.invoke(app(), ["compare", world_path("crossed-replies"), "--baseline", "never"])
     assert bad.exit_code != 0 and "sync | instant" in str(bad.exception)
+
+
+def test_the_sequential_baseline_takes_the_common_overrides_not_a_policys_own_options(tmp_path):
+    args = ["compare", world_path("crossed-replies"), "-p", "eager,think=7", "--seeds", "1", "--json",
+            "--set", "policy.max_retries=1", "--trace-dir", str(tmp_path)]
+    result = runner.invoke(app(), args)
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.output)["rows"][0]["label"] == "eager,think=7"
+    sync = read_trace(tmp_path / "crossed-replies.sequential.sync.seed0.jsonl").header["config"]["policy"]
+    own = read_trace(tmp_path / "crossed-replies.eager_think_7.async.seed0.jsonl").header["config"]["policy"]
+    assert (sync["name"], sync["max_retries"]) == ("sequential", 1) and sync["think"] != own["think"]
+    assert (own["name"], own["max_retries"], own["think"]) == ("eager", 1, 7)
