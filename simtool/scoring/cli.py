@@ -193,7 +193,7 @@ def _print_sides(result: Mapping[str, Any]) -> None:
 def _print_results(rows: list[dict[str, Any]], fmt: str, result: Mapping[str, Any], seeds: int) -> None:
     """AsyncTool's table: rich on a terminal (one table per breakdown), else markdown, csv or json on stdout."""
     if fmt != "table":
-        typer.echo({"markdown": to_markdown, "csv": to_csv, "json": to_json}[fmt](rows), nl=False)
+        typer.echo(to_markdown(rows, result["sides"]) if fmt == "markdown" else {"csv": to_csv, "json": to_json}[fmt](rows), nl=False)
         return
     worlds = len({s["world_source"] for s in result["scores"]})
     titles = {"all": f"results: sync → async (drop) · {worlds} world(s) × {seeds} seed(s) · baseline {result['baseline']}",

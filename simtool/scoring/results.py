@@ -135,11 +135,11 @@ def _flat(rows: Sequence[Mapping[str, Any]]) -> tuple[list[str], list[list[str]]
     return header, body
 
 
-def to_markdown(rows: Sequence[Mapping[str, Any]]) -> str:
+def to_markdown(rows: Sequence[Mapping[str, Any]], sides: Mapping[str, str] | None = None) -> str:
     """GitHub-flavoured Markdown: one table per breakdown present (all, by kind, by domain), each
-    cell ``sync → async (drop)``."""
+    cell ``sync → async (drop)``; ``sides`` (side -> what it ran) are said first."""
     titles = {"all": "All runs", "kind": "By composition (instance kind)", "domain": "By domain (the domain's tasks)"}
-    out: list[str] = []
+    out: list[str] = [f"*{side}*: {what}  " for side, what in (sides or {}).items()] + ([""] if sides else [])
     for breakdown in BREAKDOWNS:
         mine = [r for r in rows if r["breakdown"] == breakdown]
         if not mine:

@@ -158,7 +158,8 @@ def test_compare_prints_the_table_in_each_format(suite):
     rows = json.loads(as_json.stdout)
     assert rows[0]["label"] == "interleave" and set(rows[0]["overall"]) == {"sync", "async", "drop"}
     assert [r["breakdown"] for r in rows] == ["all", "kind", "domain", "domain"]
-    assert CliRunner().invoke(_app(), [*args, "markdown"]).stdout.startswith("**All runs**")
+    markdown = CliRunner().invoke(_app(), [*args, "markdown"]).stdout
+    assert markdown.startswith("*sync*: the synchronous baseline at the same latencies") and "\n**All runs**" in markdown
     assert CliRunner().invoke(_app(), [*args, "csv"]).stdout.startswith("label,breakdown,group,runs,F1 sync")
     table = CliRunner().invoke(_app(), [*args, "table"]).output
     assert "F1" in table and "by composition" in table and "by domain" in table and "sequential policy" in table
