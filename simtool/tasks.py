@@ -59,7 +59,8 @@ class TaskBoard:
     def start_subtask(self, task: TaskRun, reason: str) -> None:
         turn = task.current
         assert turn is not None
-        gold = self._gold.chain(task.task_id, turn)
+        path = tuple((t, task.epochs[t]) for t in range(task.turn + 1))
+        gold = self._gold.chain(task.task_id, turn, path, task.occurrences)
         self._emit("subtask_start", task=task.task_id, turn=task.turn, epoch=task.epoch, request=turn.request, gold=gold, reason=reason)
         self._notify(Event("subtask_started", self._clock.now, task.task_id, None, {"turn": task.turn, "epoch": task.epoch, "reason": reason}))
 

@@ -75,8 +75,11 @@ def test_export_decodes_with_the_protobuf_schema_and_follows_the_genai_conventio
     events = {e.name: e for e in c2.events}
     assert (events["simtool.execute"].time_unix_nano - EPOCH_NS) // 1_000_000 == 147
     violations = [attrs(e) for e in c2.events if e.name == "simtool.violation"]
-    assert {v["simtool.invariant"] for v in violations} == {"same_task_overlap", "out_of_order_execution"}
+    # c2 was issued before the create it depends on was delivered, and then overtook it
+    assert {v["simtool.invariant"] for v in violations} == {"dependency_violation", "out_of_order_execution"}
+    assert not [e for e in by_id["c1"].events if e.name == "simtool.violation"]  # the independent lookup did nothing wrong
     assert attrs(root)["simtool.violations.out_of_order_execution"] == 1
+    assert attrs(root)["simtool.violations.dependency_violation"] == 1
     assert (attrs(root)["openinference.span.kind"], a["openinference.span.kind"], a["tool.name"]) == ("AGENT", "TOOL", "close_ticket")
 
 

@@ -1,0 +1,70 @@
+"""The lower bound is a true bound: no correct policy scores coordination efficiency above 1,
+on generated worlds (Hypothesis) and on every world the project ships, on any seed."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from simtool.run import run, run_source
+from simtool.scoring import score_trace, trace_from_lines
+from tests.engine.helpers import ticket_task, world
+
+CORRECT = ["sequential", "interleave", "critical-path", "parallel"]
+ROOT = Path(__file__).resolve().parents[2]
+SHIPPED = sorted(str(p) for p in (ROOT / "worlds" / "specs").glob("*.yaml")) + sorted(
+    str(p) for p in (ROOT / "tests" / "scoring" / "worlds").glob("*.yaml"))
+
+legs = st.one_of(
+    st.integers(0, 200),
+    st.builds(lambda lo, span: {"dist": "uniform", "low": lo, "high": lo + span}, st.integers(0, 100), st.integers(0, 300)),
+    st.builds(lambda m, s: {"dist": "lognormal", "median": m, "sigma": s}, st.integers(1, 150), st.sampled_from([0.2, 0.8, 1.5])),
+)
+# reads and writes of one service, and reads of another: partial orders of every shape
+STEPS = ["create_ticket(title='x{k}')", "get_ticket(ticket_id=1)", "add(a=1{k}, b=2)", "multiply(a=3{k}, b=4)"]
+
+
+@st.composite
+def scenarios(draw):
+    n_tasks = draw(st.integers(1, 3))
+    tasks = []
+    for k in range(n_tasks):
+        turns = []
+        for _ in range(draw(st.integers(1, 2))):
+            turns.append([draw(st.sampled_from(STEPS)).format(k=i) for i in range(draw(st.integers(1, 4)))])
+        task = ticket_task(f"t{k}", turns[0], turns=turns)
+        task["services"] = ["TicketAPI", "MathAPI"]
+        tasks.append(task)
+    faults = []
+    if draw(st.booleans()):
+        faults.append({"at_ms": draw(st.integers(0, 600)), "kind": "cancel_task", "task": f"t{draw(st.integers(0, n_tasks - 1))}"})
+    if draw(st.booleans()):
+        faults.append({"at_ms": draw(st.integers(0, 600)), "kind": "revoke", "scope": "ticketing.write"})
+    extra = {"faults": faults, "tie_shuffle": draw(st.booleans()),
+             "enforcement": draw(st.sampled_from(["issue", "execution", "delivery", "none"]))}
+    if draw(st.booleans()):
+        extra["services"] = {"TicketAPI": {"capacity": 1}}
+    spec = world(tasks, request=draw(legs), service=draw(legs), response=draw(legs), **extra)
+    policy = {"name": draw(st.sampled_from(CORRECT)), "think": draw(st.integers(0, 40))}
+    return {"world": spec, "policy": policy}, draw(st.integers(0, 2**31))
+
+
+def efficiency(lines) -> float:
+    return score_trace(trace_from_lines(lines))["coordination_efficiency"]
+
+
+@settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(scenarios())
+def test_no_correct_policy_beats_the_bound_on_generated_worlds(case):
+    config, seed = case
+    assert efficiency(run(config, seed).lines) <= 1.0, (config, seed)
+
+
+@pytest.mark.parametrize("policy", CORRECT)
+@pytest.mark.parametrize("path", SHIPPED, ids=lambda p: Path(p).stem)
+def test_no_correct_policy_beats_the_bound_on_shipped_worlds(path, policy):
+    for seed in range(25):
+        assert efficiency(run_source(path, policy, seed, ()).lines) <= 1.0, (path, policy, seed)
