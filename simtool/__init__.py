@@ -1,5 +1,5 @@
 """simtool: a deterministic discrete-event simulator of delayed tools, for agents that must wait."""
 
-__version__ = "0.1.0"
+__version__ = "0.2.0"
 
 __all__ = ["__version__"]

@@ -16,9 +16,10 @@ from collections.abc import Callable
 from heapq import heappush
 from typing import Any
 
-import numpy as np
 import simpy
 from simpy.core import NORMAL, URGENT
+
+from simtool.rng import CounterStream
 
 __all__ = ["Clock", "Timer", "Wake", "Either", "make_clock"]
 
@@ -71,7 +72,7 @@ class Clock(simpy.Environment):
 class ShuffledClock(Clock):
     """Same-ms ties broken by a seeded random key before SimPy's insertion order."""
 
-    def __init__(self, rng: np.random.Generator) -> None:
+    def __init__(self, rng: CounterStream) -> None:
         super().__init__()
         self._tie_keys = iter(rng.integers(0, 2**62, size=1 << 16).tolist())
         self._rng = rng
@@ -129,6 +130,6 @@ class Either:
             self._clock.schedule(Timer(self._then), NORMAL, 0)  # type: ignore[arg-type]
 
 
-def make_clock(tie_rng: np.random.Generator | None = None) -> Clock:
+def make_clock(tie_rng: CounterStream | None = None) -> Clock:
     """The run's clock: FIFO ties, or ties shuffled by ``tie_rng``."""
     return ShuffledClock(tie_rng) if tie_rng is not None else Clock()

@@ -120,10 +120,10 @@ class GoldBook:
         and, when ``path`` (the sub-task's (turn, epoch) and those before it) is given, the earlier
         steps each depends on (``after``) and the scope each needs.
 
-        ``issued``: how many calls of each tool the agent has issued in the task so far; the
-        sub-task's gold calls of a tool then draw on from there, the values the agent's own next
-        calls of that tool will get (after an amendment the old gold path's unissued calls drew
-        nothing)."""
+        ``issued``: how many calls of each tool the agent has issued in the task so far, or decided
+        on in the think time it is in (they will be issued first); the sub-task's gold calls of a
+        tool then draw on from there, the values the agent's own next calls of that tool will get
+        (after an amendment the old gold path's unissued calls drew nothing)."""
         edges = self.edges(task_id, path) if path is not None else None
         if issued is not None:
             for key in [k for k in self._drawn if k[0] == task_id]:

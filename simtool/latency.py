@@ -22,7 +22,7 @@ from typing import Any
 import numpy as np
 from attrs import frozen
 
-from simtool.rng import Streams
+from simtool.rng import CounterStream, Streams
 from simtool.yamlspec import Located
 
 __all__ = ["Distribution", "parse_distribution", "LatencyModel", "LatencyDraws", "LEGS", "LATENCY_KEYS", "Legs"]
@@ -30,10 +30,10 @@ __all__ = ["Distribution", "parse_distribution", "LatencyModel", "LatencyDraws",
 LEGS = ("request", "service", "response")
 LATENCY_KEYS = ("scale", "default", "services")  # the keys of a world's ``latency`` section, in reading order
 
-Sampler = Callable[[np.random.Generator], float]
+Sampler = Callable[[CounterStream], float]
 
 
-Batch = Callable[[np.random.Generator, int], np.ndarray]
+Batch = Callable[[CounterStream, int], np.ndarray]
 
 
 @frozen
@@ -55,10 +55,10 @@ class Distribution:
         """Draws nothing from its generator."""
         return self.kind == "constant"
 
-    def draw(self, rng: np.random.Generator, scale: float = 1.0) -> int:
+    def draw(self, rng: CounterStream, scale: float = 1.0) -> int:
         return max(0, int(round(self.sample(rng) * scale)))
 
-    def draw_many(self, rng: np.random.Generator | None, n: int, scale: float = 1.0) -> list[int]:
+    def draw_many(self, rng: CounterStream | None, n: int, scale: float = 1.0) -> list[int]:
         """n successive draws (``rng`` may be None for a constant, which draws nothing)."""
         if self.constant:
             return [self.draw(rng, scale)] * n  # type: ignore[arg-type]
@@ -154,7 +154,7 @@ def parse_distribution(spec: Any, where: Located | None = None, path: tuple[Any,
     cumulative[-1] = 1.0
     samplers = [p.sample for p in parts]
 
-    def sample(rng: np.random.Generator) -> float:
+    def sample(rng: CounterStream) -> float:
         return samplers[int(np.searchsorted(cumulative, rng.random(), side="right"))](rng)
 
     return Distribution(kind, sample, sum(w / total * p.mean for w, p in zip(weights, parts)))
@@ -238,18 +238,18 @@ class LatencyModel:
 class LatencyDraws:
     """Common-random-number draws for one run: stream (task, tool, leg), k-th draw for occurrence k.
 
-    The values are drawn in batches and kept, so the runtime (its k-th call of a tool) and the
-    gold book (the k-th gold call) read the same numbers from one set of streams. A constant
-    leg draws nothing, so it gets no stream.
+    The values are drawn as far as the highest occurrence asked for and kept, so the runtime
+    (its k-th call of a tool) and the gold book (the k-th gold call) read the same numbers from
+    one set of streams. A stream's values do not depend on how many are drawn at once
+    (:mod:`simtool.rng`), so nothing is drawn ahead: a run draws only the legs it uses. A
+    constant leg draws nothing, so it gets no stream.
     """
-
-    BATCH = 16
 
     def __init__(self, model: LatencyModel, streams: Streams) -> None:
         self.model = model
         self._rngs = streams
         self._values: dict[tuple[str, str], list[tuple[int, int, int]]] = {}
-        self._streams: dict[tuple[str, str, str], np.random.Generator] = {}
+        self._streams: dict[tuple[str, str, str], CounterStream] = {}
         self._next: dict[tuple[str, str], int] = {}
 
     def _leg_values(self, task_id: str, tool: str, leg: str, dist: Distribution, n: int) -> list[int]:
@@ -269,9 +269,8 @@ class LatencyDraws:
         if values is None:
             values = self._values[(task_id, tool)] = []
         legs = self.model.legs(service, tool)
-        while k >= len(values):
-            n = self.BATCH
-            values.extend(zip(*(self._leg_values(task_id, tool, leg, getattr(legs, leg), n) for leg in LEGS)))
+        n = k + 1 - len(values)
+        values.extend(zip(*(self._leg_values(task_id, tool, leg, getattr(legs, leg), n) for leg in LEGS)))
         return values[k]
 
     def draw(self, task_id: str, service: str, tool: str) -> tuple[int, int, int]:

@@ -24,12 +24,12 @@ from collections.abc import Callable, Mapping, Sequence
 from typing import Any, ClassVar
 
 import attrs
-import numpy as np
 from attrs import define, field, frozen
 
 from simtool.errors import SimtoolError, SpecError
 from simtool.latency import Distribution, parse_distribution
 from simtool.options import ThinkOptions, resolve_options, structure_options
+from simtool.rng import CounterStream
 from simtool.service import ToolSchema
 
 __all__ = [
@@ -263,7 +263,7 @@ class PolicyContext:
     """Handed to a policy at reset: its seeded streams, the oracle, the run's seed and world name."""
 
     seed: int
-    rng: Callable[[str], np.random.Generator]
+    rng: Callable[[str], CounterStream]
     oracle: Oracle
     world_name: str
     trace_dir: str | None = None

@@ -22,8 +22,6 @@ from functools import partial
 from types import MappingProxyType
 from typing import Any
 
-import numpy as np
-
 from simtool.agent import AgentLoop, Inbox
 from simtool.calls import CallLife
 from simtool.clock import make_clock
@@ -44,7 +42,7 @@ from simtool.policy import (
     Respond,
 )
 from simtool.records import CallRun, TaskRun
-from simtool.rng import Streams
+from simtool.rng import CounterStream, Streams
 from simtool.stamp import TraceStamp
 from simtool.tasks import TaskBoard, make_services
 from simtool.trace import TraceWriter
@@ -77,6 +75,7 @@ class Runtime:
         self.agent = AgentLoop(clock, inbox, self.board, CallViews(self.calls, self.tasks), self.life.in_flight, schemas, emit,
                                max_decisions=world.max_decisions, horizon_ms=world.horizon_ms,
                                fixed_think_ms=world.think_ms)
+        self.board.committed = self.agent.committed_calls
         self.grader = Grader(self.board, self.calls, self.gold, emit, reject)
         self._scene = FaultScene(clock, self.board, self.life, self.gate, emit, notify, world.horizon_ms)
         self._emit = emit
@@ -137,7 +136,7 @@ class Runtime:
         return None
 
     # ----------------------------------------------------------------- what a policy may know
-    def policy_rng(self, name: str) -> np.random.Generator:
+    def policy_rng(self, name: str) -> CounterStream:
         return self.streams("policy", name)
 
     def oracle(self) -> Oracle:

@@ -20,10 +20,10 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import Any, ClassVar
 
-import numpy as np
 from attrs import field, frozen
 
 from simtool.errors import SpecError
+from simtool.rng import CounterStream
 from simtool.yamlspec import load_yaml
 
 __all__ = [
@@ -145,12 +145,12 @@ class ServiceContext:
     ``random.Random(seed)`` instead, so gold paths that quote ids replay.
     """
 
-    def __init__(self, task_id: str, rng_factory: Callable[[str], np.random.Generator]) -> None:
+    def __init__(self, task_id: str, rng_factory: Callable[[str], CounterStream]) -> None:
         self.task_id = task_id
         self._rng_factory = rng_factory
         self.seeded = False  # a stream was asked for: what the service does depends on the run's seed
 
-    def rng(self, name: str) -> np.random.Generator:
+    def rng(self, name: str) -> CounterStream:
         self.seeded = True
         return self._rng_factory(name)
 

@@ -26,6 +26,7 @@ from typing import IO, Any
 import orjson
 from attrs import frozen
 
+from simtool import __version__
 from simtool.errors import SimtoolError
 from simtool.events import Footer, Header, Kind, Record
 from simtool.jsonl import loads
@@ -34,6 +35,7 @@ from simtool.paths import check_input
 
 __all__ = [
     "FORMAT",
+    "FORMATS",
     "canonical",
     "encode",
     "config_hash",
@@ -45,7 +47,12 @@ __all__ = [
     "INCOMPLETE_SUFFIX",
 ]
 
-FORMAT = 1
+FORMAT = 2
+# What each trace format changed: a trace of another format cannot replay (its draws differ).
+FORMATS = {
+    1: "numpy SeedSequence/PCG64 streams (simtool 0.1.0)",
+    2: "counter-based streams: BLAKE2b-keyed splitmix64 and simtool's own transforms (simtool 0.2.0)",
+}
 INCOMPLETE_SUFFIX = ".incomplete"
 
 
@@ -285,6 +292,12 @@ def _record(text: str, where: str) -> dict[str, Any]:
 def _check_header(header: Mapping[str, Any], where: str) -> None:
     version = header.get("format")
     if version != FORMAT:
+        if isinstance(version, int) and not isinstance(version, bool) and version in FORMATS:
+            made_by = header.get("simtool")
+            raise TraceError(f"{where}: the trace was written in trace format {version} ({FORMATS[version]}) by simtool "
+                             f"{made_by!r}; this simtool {__version__} reads and writes format {FORMAT} ({FORMATS[FORMAT]}), "
+                             f"whose draws differ, so it cannot read or replay it: use simtool {made_by!r}, "
+                             "or run the trace's config again")
         raise TraceError(f"{where}: unknown trace format {version!r} (this simtool reads format {FORMAT}: "
                          "the trace was written by another version)")
     seed = header.get("seed")

@@ -150,7 +150,8 @@ class LLMPolicy(Policy):
 
 
 class _Lazy:
-    """Connects on the first request the cassette cannot answer: a full cassette needs no key."""
+    """Connects on the first request the cassette cannot answer: a full cassette needs no key.
+    (The SDK client is the calling thread's own: ``policies.llm.clients``.)"""
 
     def __init__(self, settings: LLMOptions) -> None:
         self._settings = settings

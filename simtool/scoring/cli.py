@@ -13,7 +13,7 @@ from rich.table import Table
 from simtool.errors import SimtoolError, SpecError
 from simtool.paths import check_output
 from simtool.scoring.aggregate import GROUP_KEYS, aggregate
-from simtool.scoring.compare import BASELINES, DEFAULT_POLICIES, SIDES, compare
+from simtool.scoring.compare import BASELINES, DEFAULT_POLICIES, SIDES, compare, expand_worlds, parse_policy
 from simtool.scoring.invariants import short_label
 from simtool.scoring.metrics import METRICS, Metric, summary_metrics
 from simtool.scoring.results import (
@@ -26,6 +26,7 @@ from simtool.scoring.results import (
     to_markdown,
 )
 from simtool.scoring.score import score_trace
+from simtool.sweeps.placement import auto_threads
 from simtool.trace import TraceError, canonical
 
 __all__ = ["register", "score_command", "compare_command"]
@@ -145,6 +146,7 @@ def compare_command(
     trace_dir: Annotated[Optional[Path], typer.Option(help="Keep every run's trace in this directory")] = None,  # noqa: UP045
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON: {baseline, sides, rows: [{label, policy, sync_policy, sync, async}], scores, warnings}")] = False,
     results: Annotated[Optional[str], typer.Option("--format", help="AsyncTool's results table (F1, step, sub-task, task, overall, efficiency, idle, switches; sync, async, drop; by composition and domain) as table | markdown | csv | json")] = None,  # noqa: UP045
+    threads: Annotated[Optional[int], typer.Option(help="Run N runs at once on threads: for policies that wait on a model's API (default for an LLM policy in live or record mode: 16; else one at a time)")] = None,  # noqa: UP045
 ) -> None:
     """Each policy against its synchronous baseline on the same instances, seeds and latencies, side by side."""
     if seeds < 1:
@@ -156,7 +158,12 @@ def compare_command(
     if trace_dir is not None:
         check_output(trace_dir / "trace.jsonl", "trace folder", key="--trace-dir")
     policies = tuple(policy or DEFAULT_POLICIES)
-    result = compare(worlds, policies, tuple(range(first_seed, first_seed + seeds)), tuple(set_ or ()), trace_dir, baseline)
+    if threads is not None and threads < 1:
+        raise SpecError("need at least one thread", key="--threads", expected="an integer >= 1", found=threads)
+    if threads is None:
+        first, common = expand_worlds(worlds)[:1], tuple(set_ or ())
+        threads = next((n for c in map(parse_policy, policies) if (n := auto_threads(first, [c.name], common + c.overrides))), None)
+    result = compare(worlds, policies, tuple(range(first_seed, first_seed + seeds)), tuple(set_ or ()), trace_dir, baseline, threads)
     if as_json:
         typer.echo(canonical(result))
         return

@@ -39,6 +39,7 @@ from simtool.run import run_source
 from simtool.scoring.aggregate import aggregate
 from simtool.scoring.history import trace_from_lines
 from simtool.scoring.score import score_trace
+from simtool.sweeps.executors import on_threads
 from simtool.sweeps.spec import ALL_INSTANCES, suite_instance_ids
 
 __all__ = [
@@ -198,8 +199,10 @@ def _distinct(labels: Sequence[str]) -> None:
 
 
 def compare(worlds: Sequence[str], policies: Sequence[str] = DEFAULT_POLICIES, seeds: Sequence[int] = (0, 1, 2),
-            overrides: Sequence[str] = (), trace_dir: str | Path | None = None, baseline: str = "sync") -> dict[str, Any]:
-    """Run and score every (world, policy, seed) on both sides (sync: ``baseline``; async: as given).
+            overrides: Sequence[str] = (), trace_dir: str | Path | None = None, baseline: str = "sync",
+            threads: int | None = None) -> dict[str, Any]:
+    """Run and score every (world, policy, seed) on both sides (sync: ``baseline``; async: as given),
+    each distinct run once, on ``threads`` threads (None: one at a time; the same result either way).
 
     Returns ``{"baseline", "sides": {side: what it ran}, "rows": [{"label", "policy", "sync_policy",
     "sync": group row, "async": group row}], "scores": [...], "warnings": [...]}``: a group row is
@@ -227,7 +230,8 @@ def compare(worlds: Sequence[str], policies: Sequence[str] = DEFAULT_POLICIES, s
                         own = name if name != choice.name else _label(choice, _model_given(choice, overrides))
                         paths[key] = _trace_path(directory, world, own, side, seed)
                     plan.append((index, side, key))
-    runs = {key: _score_run(key, path) for key, path in paths.items()}
+    scored = on_threads(lambda item: _score_run(*item), list(paths.items()), threads)
+    runs = dict(zip(paths, scored))
     models = {index: runs[key]["model"] for index, side, key in plan if side == "async"}
     labels = [_label(choice, models[index]) for index, choice in enumerate(choices)]
     _distinct(labels)

@@ -6,33 +6,45 @@ import pytest
 
 from simtool.errors import SpecError
 from simtool.hunting import HUNT_INVARIANTS, check_trace, default_invariants, hunt, invariant, register_invariant
+from simtool.hunting.signatures import signature
 from simtool.run import run, run_source
 from simtool.scoring import unregister_invariant, violations
 from simtool.scoring.history import history_of, trace_from_lines
 
 from .support import RACES, plugin_env, simtool
 
-# (policy, seed) whose run on the crafted world breaks the invariant
-CAUGHT = {
-    "dependency_violation": ("eager", 0),
-    "stale_result_relied_on": ("oblivious", 1),
-    "leaked_result_relied_on": ("oblivious", 4),
-    "call_on_cancelled_task": ("oblivious", 1),
-    "out_of_order_wrong_state": ("eager", 1),
-    "premature_respond": ("unbound", 5),
-    "wrong_binding": ("unbound", 1),
+# the faulty policy whose runs on the crafted world break each invariant on some of the first seeds
+CAUGHT_BY = {
+    "dependency_violation": "eager",
+    "stale_result_relied_on": "oblivious",
+    "leaked_result_relied_on": "oblivious",
+    "call_on_cancelled_task": "oblivious",
+    "out_of_order_wrong_state": "eager",
+    "premature_respond": "unbound",
+    "wrong_binding": "unbound",
 }
+SEARCHED = range(12)  # seeds searched for a race: the test names its seed, not a seed picked by hand
 
 
 def history(policy: str, seed: int, overrides=()):
     return history_of(trace_from_lines(run_source(RACES, policy, seed, overrides).lines))
 
 
+def first_seed(predicate, seeds=SEARCHED) -> int:
+    """The first seed of ``seeds`` whose run satisfies ``predicate``; fails naming the range if none does."""
+    for seed in seeds:
+        if predicate(seed):
+            return seed
+    raise AssertionError(f"no seed in {seeds} shows the race")
+
+
 @pytest.mark.parametrize("name", HUNT_INVARIANTS)
 def test_each_invariant_catches_its_race_and_spares_interleave(name):
-    offences = check_trace(history(*CAUGHT[name]), [name])[name]
+    policy = CAUGHT_BY[name]
+    seed = first_seed(lambda s: bool(check_trace(history(policy, s), [name])[name]))
+    offences = check_trace(history(policy, seed), [name])[name]
     assert offences and all(o.invariant == name for o in offences)
-    assert check_trace(history("interleave", CAUGHT[name][1]), [name])[name] == []
+    assert check_trace(history("interleave", seed), [name])[name] == []
 
 
 def test_out_of_order_execution_counts_only_when_the_sub_task_ended_in_a_wrong_state():
@@ -43,8 +55,13 @@ def test_out_of_order_execution_counts_only_when_the_sub_task_ended_in_a_wrong_s
             "turns": [{"request": "show 1 and 2", "gold": ["get_ticket(ticket_id=1)", "get_ticket(ticket_id=2)"]}]}
     world = {"name": "reads", "tasks": [task],
              "latency": {"default": {"request": {"dist": "uniform", "low": 10, "high": 300}, "response": 50}}}
-    h = history_of(trace_from_lines(run({"world": world, "policy": {"name": "eager", "think": 0}}, 2).lines))
-    assert h.calls["c1"].execute["seq"] < h.calls["c0"].execute["seq"], "the two reads should execute out of order on this seed"
+    def reads(seed):
+        return history_of(trace_from_lines(run({"world": world, "policy": {"name": "eager", "think": 0}}, seed).lines))
+
+    def overtaken(h):
+        return h.calls["c1"].execute["seq"] < h.calls["c0"].execute["seq"]
+
+    h = reads(first_seed(lambda s: overtaken(reads(s))))  # the two reads execute out of order
     assert violations.out_of_order_execution(h) == [], "two independent reads may execute in any order"
     assert all(r["state_ok"] for r in h.responds)
     assert check_trace(h, ["out_of_order_wrong_state"])["out_of_order_wrong_state"] == []
@@ -105,3 +122,11 @@ def test_an_unknown_invariant_names_the_known_ones():
     with pytest.raises(SpecError) as err:
         invariant("no_such_check")
     assert "wrong_binding" in str(err.value) and "no_such_check" in str(err.value)
+
+
+def test_a_dependency_violation_is_signed_by_the_early_tool_and_the_tool_it_waits_for():
+    h = history("eager", 0)
+    signed = {signature(h, o) for o in check_trace(h, ["dependency_violation"])["dependency_violation"]}
+    # races.yaml: a close (and a second create) issued before the create they follow came back
+    assert signed == {"close_ticket issued before create_ticket was delivered",
+                      "create_ticket issued before create_ticket was delivered"}

@@ -24,6 +24,7 @@ from tests.report.support import (
     default_trace,
     hostile_trace,
     outage_trace,
+    race_seed,
     race_trace,
 )
 
@@ -65,7 +66,7 @@ def traces(tmp_path_factory):
     return {
         "race": race_trace(folder), "clean": race_trace(folder, "interleave"), "default": default_trace(folder),
         "hostile": hostile_trace(folder), "outage": outage_trace(folder), "cut": cut_trace(folder),
-        "race-seed-4": race_trace(folder, seed=4),
+        "race-next-seed": race_trace(folder, seed=race_seed() + 1),
     }
 
 
@@ -140,10 +141,10 @@ def test_calls_still_in_flight_at_the_end_are_drawn_dotted_and_in_the_legend(tra
 
 
 def test_several_traces_get_a_comparison_and_their_differences(traces):
-    html = report_html([traces["race"], traces["race-seed-4"], traces["clean"]])
+    html = report_html([traces["race"], traces["race-next-seed"], traces["clean"]])
     assert '<section id="comparison">' in html and html.count('<section class="run"') == 3
-    differences = dict(config_differences([history_of(traces["race"]), history_of(traces["race-seed-4"])]))
-    assert differences == {"seed": ["3", "4"]}
+    differences = dict(config_differences([history_of(traces["race"]), history_of(traces["race-next-seed"])]))
+    assert differences == {"seed": [str(race_seed()), str(race_seed() + 1)]}
     assert "<code>seed</code>" in html and "<code>policy.name</code>" in html
 
 
@@ -199,3 +200,21 @@ def test_report_command_names_a_file_that_is_not_a_trace(tmp_path, content, says
 def test_report_command_refuses_a_missing_trace(tmp_path):
     done = _simtool("report", tmp_path / "nope.jsonl", "--out", tmp_path / "r.html", cwd=tmp_path)
     assert done.returncode == 2 and "nope.jsonl: no such trace file" in done.stderr and not (tmp_path / "r.html").exists()
+
+
+def test_dependencies_are_lines_from_the_awaited_result_to_the_waiting_call(traces):
+    # race world: each task's second call depends on its first (a create, then an edit or a close of it)
+    for name, early in (("race", True), ("clean", False)):
+        h = history_of(traces[name])
+        page = Page(report_html([traces[name]]))
+        lines = [a for t, a in page.tags if t == "line" and "dependency" in str(a.get("class") or "").split()]
+        assert len(lines) == 2, name
+        for line in lines:
+            assert ("early" in line["class"].split()) is early
+            waiting = next(c for c in h.calls.values() if c.issue["t"] == int(line["data-b"]) and c.turn == 0
+                           and c.tool != "create_ticket")
+            awaited = next(c for c in h.calls.values() if c.task == waiting.task and c.tool == "create_ticket")
+            assert int(line["data-a"]) == awaited.ended["t"]  # the awaited result came back there
+            assert (int(line["data-a"]) > int(line["data-b"])) is early  # issued before it: back in time
+        legend = "dependency violated: issued before the result" if early else "dependency: waited for the result"
+        assert legend in report_html([traces[name]])

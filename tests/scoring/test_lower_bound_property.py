@@ -3,6 +3,7 @@ on generated worlds (Hypothesis) and on every world the project ships, on any se
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -24,6 +25,7 @@ legs = st.one_of(
     st.builds(lambda m, s: {"dist": "lognormal", "median": m, "sigma": s}, st.integers(1, 150), st.sampled_from([0.2, 0.8, 1.5])),
 )
 # reads and writes of one service, and reads of another: partial orders of every shape
+TICKET_1 = {"id": 1, "title": "one", "description": "", "status": "Open", "priority": 1, "created_by": "ana"}
 STEPS = ["create_ticket(title='x{k}')", "get_ticket(ticket_id=1)", "add(a=1{k}, b=2)", "multiply(a=3{k}, b=4)"]
 
 
@@ -35,7 +37,9 @@ def scenarios(draw):
         turns = []
         for _ in range(draw(st.integers(1, 2))):
             turns.append([draw(st.sampled_from(STEPS)).format(k=i) for i in range(draw(st.integers(1, 4)))])
-        task = ticket_task(f"t{k}", turns[0], turns=turns)
+        # ticket 1 exists from the start, so every generated gold path replays without an error
+        # (a world whose gold errors is refused when parsed)
+        task = ticket_task(f"t{k}", turns[0], turns=turns, counter=2, queue=[TICKET_1])
         task["services"] = ["TicketAPI", "MathAPI"]
         tasks.append(task)
     faults = []
@@ -68,3 +72,21 @@ def test_no_correct_policy_beats_the_bound_on_generated_worlds(case):
 def test_no_correct_policy_beats_the_bound_on_shipped_worlds(path, policy):
     for seed in range(25):
         assert efficiency(run_source(path, policy, seed, ()).lines) <= 1.0, (path, policy, seed)
+
+
+def test_an_amendment_in_the_agents_think_time_draws_after_the_calls_it_had_decided():
+    # interleave decides create_ticket at 0 and thinks 10 ms; the amendment lands at 5: the old
+    # call is issued at 10 (occurrence 0), so the amended gold's create_ticket is occurrence 1,
+    # the agent's own next one, and not the latency the old call took
+    task = ticket_task("t", ["create_ticket(title='a')"])
+    spec = world([task], request={"dist": "lognormal", "median": 100, "sigma": 0.8}, service=10, response=50,
+                 faults=[{"at_ms": 5, "kind": "amend", "task": "t", "request": "b instead", "gold": ["create_ticket(title='b')"]}])
+    lines = run({"world": spec, "policy": {"name": "interleave", "think": {"dist": "constant", "ms": 10}}}, 0).lines
+    events = [json.loads(line) for line in lines]
+    (amended,) = [e for e in events if e["kind"] == "subtask_start" and e["reason"] == "amend"]
+    issued = {e["occurrence"]: e for e in events if e["kind"] == "issue"}
+    assert issued[0]["t"] > amended["t"] and issued[1]["args"] == {"title": "b"}
+    legs = [(g["req_ms"], g["svc_ms"], g["resp_ms"]) for g in amended["gold"]]
+    assert legs == [(issued[1]["req_ms"], issued[1]["svc_ms"], issued[1]["resp_ms"])]
+    assert legs != [(issued[0]["req_ms"], issued[0]["svc_ms"], issued[0]["resp_ms"])]
+    assert efficiency(lines) <= 1.0

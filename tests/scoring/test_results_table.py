@@ -152,7 +152,8 @@ def test_markdown_and_csv_hold_the_same_cells(compared):
 
 
 def test_compare_prints_the_table_in_each_format(suite):
-    args = ["compare", f"{suite}#0000-dual-cross", "-p", "interleave", "--seeds", "1", "--format"]
+    dual_cross = next(i["id"] for i in read_suite(suite) if i["kind"] == "dual-cross")
+    args = ["compare", f"{suite}#{dual_cross}", "-p", "interleave", "--seeds", "1", "--format"]
     as_json = CliRunner().invoke(_app(), [*args, "json"])
     assert as_json.exit_code == 0, as_json.output
     rows = json.loads(as_json.stdout)

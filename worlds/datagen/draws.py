@@ -1,4 +1,4 @@
-"""Single seeded draws: every value comes from the numpy Generator passed in, nothing else.
+"""Single seeded draws: every value comes from the counter-based stream passed in, nothing else.
 
 Each function consumes a fixed number of draws per value, so a stream's output depends only
 on its seed and the sequence of calls made on it.
@@ -13,8 +13,7 @@ import uuid
 from collections.abc import Sequence
 from typing import Any
 
-import numpy as np
-
+from simtool.rng import CounterStream
 from worlds.datagen.pools import FIRST_NAMES, LAST_NAMES
 
 __all__ = [
@@ -41,19 +40,19 @@ def parse_date(text: str) -> dt.date | None:
         return None
 
 
-def _index(rng: np.random.Generator, size: int) -> int:
+def _index(rng: CounterStream, size: int) -> int:
     return int(rng.integers(0, size))
 
 
-def draw_first_name(rng: np.random.Generator) -> str:
+def draw_first_name(rng: CounterStream) -> str:
     return FIRST_NAMES[_index(rng, len(FIRST_NAMES))]
 
 
-def draw_last_name(rng: np.random.Generator) -> str:
+def draw_last_name(rng: CounterStream) -> str:
     return LAST_NAMES[_index(rng, len(LAST_NAMES))]
 
 
-def draw_name(rng: np.random.Generator) -> str:
+def draw_name(rng: CounterStream) -> str:
     return f"{draw_first_name(rng)} {draw_last_name(rng)}"
 
 
@@ -65,37 +64,37 @@ def email_from_name(name: str, domain: str) -> str:
     return f"{local}@{domain}"
 
 
-def draw_email(rng: np.random.Generator, domain: str) -> str:
+def draw_email(rng: CounterStream, domain: str) -> str:
     """A name-based address with a two-digit suffix, which keeps random addresses apart."""
     local = email_from_name(draw_name(rng), domain).split("@", 1)[0]
     return f"{local}{int(rng.integers(10, 100))}@{domain}"
 
 
-def draw_id(rng: np.random.Generator, prefix: str = "") -> str:
+def draw_id(rng: CounterStream, prefix: str = "") -> str:
     """A version-4-shaped UUID whose 128 bits come from the stream (never from ``uuid.uuid4``)."""
     return prefix + str(uuid.UUID(bytes=rng.bytes(16), version=4))
 
 
-def draw_date(rng: np.random.Generator, start: dt.date, end: dt.date) -> str:
+def draw_date(rng: CounterStream, start: dt.date, end: dt.date) -> str:
     """A day between ``start`` and ``end`` inclusive, uniformly, as ISO text."""
     return (start + dt.timedelta(days=int(rng.integers(0, (end - start).days + 1)))).isoformat()
 
 
-def draw_integer(rng: np.random.Generator, low: int, high: int) -> int:
+def draw_integer(rng: CounterStream, low: int, high: int) -> int:
     return int(rng.integers(low, high, endpoint=True))
 
 
-def draw_float(rng: np.random.Generator, low: float, high: float, decimals: int) -> float:
+def draw_float(rng: CounterStream, low: float, high: float, decimals: int) -> float:
     # rounding can step just past a bound that has more decimals than asked for: clamp
     return min(max(round(float(rng.uniform(low, high)), decimals), low), high)
 
 
-def draw_choice(rng: np.random.Generator, options: Sequence[Any], weights: Sequence[float] | None = None) -> Any:
+def draw_choice(rng: CounterStream, options: Sequence[Any], weights: Sequence[float] | None = None) -> Any:
     if weights is None:
         return options[_index(rng, len(options))]
     total = float(sum(weights))
     return options[int(rng.choice(len(options), p=[w / total for w in weights]))]
 
 
-def draw_boolean(rng: np.random.Generator, probability: float) -> bool:
+def draw_boolean(rng: CounterStream, probability: float) -> bool:
     return bool(rng.random() < probability)

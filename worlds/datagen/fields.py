@@ -24,8 +24,7 @@ import copy
 from collections.abc import Mapping
 from typing import Any
 
-import numpy as np
-
+from simtool.rng import CounterStream
 from worlds.datagen import draws
 
 __all__ = ["FIELD_KINDS", "normalize_spec", "draw_record"]
@@ -132,7 +131,7 @@ def normalize_spec(fields: Mapping[str, Any]) -> dict[str, dict[str, Any]] | str
     return out
 
 
-def draw_record(rng: np.random.Generator, spec: Mapping[str, Mapping[str, Any]], position: int) -> dict[str, Any]:
+def draw_record(rng: CounterStream, spec: Mapping[str, Mapping[str, Any]], position: int) -> dict[str, Any]:
     """Record number ``position`` (0-based, for sequences) of a dataset, drawn field by field."""
     record: dict[str, Any] = {}
     for name, field in spec.items():

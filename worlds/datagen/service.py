@@ -19,8 +19,7 @@ from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
-import numpy as np
-
+from simtool.rng import CounterStream
 from simtool.service import Service, ServiceContext
 from worlds.datagen import draws
 from worlds.datagen.fields import draw_record, normalize_spec
@@ -40,7 +39,7 @@ class DataGenerator(Service):
 
     def __init__(self, ctx: ServiceContext | None = None) -> None:
         super().__init__(ctx if ctx is not None else standalone_context())
-        self._streams: dict[str, np.random.Generator] = {}
+        self._streams: dict[str, CounterStream] = {}
         self.datasets: dict[str, dict[str, Any]] = {}
 
     def load_scenario(self, scenario: Mapping[str, Any]) -> None:
@@ -56,7 +55,7 @@ class DataGenerator(Service):
     # -- loose values ------------------------------------------------------------------
 
     def generate_names(self, count: int = 1, part: str = "full") -> dict[str, Any]:
-        pick: dict[str, Callable[[np.random.Generator], str]] = {
+        pick: dict[str, Callable[[CounterStream], str]] = {
             "full": draws.draw_name,
             "first": draws.draw_first_name,
             "last": draws.draw_last_name,
@@ -192,14 +191,14 @@ class DataGenerator(Service):
 
     # -- private -----------------------------------------------------------------------
 
-    def _stream(self, name: str) -> np.random.Generator:
+    def _stream(self, name: str) -> CounterStream:
         """The named stream, asked of the context once and then kept, so later draws continue it."""
         if name not in self._streams:
             self._streams[name] = self._ctx.rng(name)
         return self._streams[name]
 
     def _values(
-        self, stream: str, count: int, draw: Callable[[np.random.Generator], Any], key: str
+        self, stream: str, count: int, draw: Callable[[CounterStream], Any], key: str
     ) -> dict[str, Any]:
         if not 1 <= count <= MAX_VALUES:
             return {"error": f"count must be between 1 and {MAX_VALUES}."}
