@@ -44,6 +44,7 @@ TEXT_CHARS = 2000
 class LLMPolicy(Policy):
     name: ClassVar[str] = "llm"
     Options: ClassVar[type] = LLMOptions
+    sync_baseline: ClassVar[Mapping[str, Any]] = {"protocol": "sync"}  # compare's synchronous side
     options: LLMOptions  # as the header records it (a recording run says replay)
     # what a file may not choose (simtool.trust): the mode, the endpoint, the key variable
     network: ClassVar[NetworkOptions] = NetworkOptions(mode="llm_mode", offline=("replay",), default="live",
