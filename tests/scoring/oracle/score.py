@@ -65,6 +65,7 @@ def score_trace(source: Trace | History | str | Path) -> dict[str, Any]:
             "step_f1_name": steps[task].f1(with_args=False),
             "calls": steps[task].agent,
             "gold_calls": steps[task].gold,
+            "matched_calls": steps[task].matched_args,
         }
         for task, o in outcomes.items()
     }
