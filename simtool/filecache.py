@@ -5,12 +5,20 @@ a hunt loads the same world hundreds of times. These caches keep the parsed resu
 process, keyed by the file's *version* (resolved path, modification time in ns, size), so
 that a changed file is read again; callers hand out deep copies, so a cached value is never
 changed by whoever uses it.
+
+Thread-safe: sweeps, hunts and compare run I/O-bound cells on threads of one process
+(``--threads``), all reading these caches. A lock guards the table (a lookup, an insert, an
+eviction are each one step under it); ``make`` runs outside it, so a slow parse does not hold
+up other readers and a ``make`` that reads another cache cannot deadlock. Two threads missing
+the same key at once may both make it: the values are equal (a pure function of the file's
+version), and the first one stored is the one every caller gets.
 """
 
 from __future__ import annotations
 
 import os
 import sys
+import threading
 from collections.abc import Callable, Hashable, Iterable
 from pathlib import Path
 from typing import Any, TypeVar
@@ -55,20 +63,29 @@ class FileCache:
     def __init__(self, limit: int = 64) -> None:
         self.limit = limit
         self._values: dict[Hashable, Any] = {}
+        self._lock = threading.Lock()
 
     def get(self, key: Hashable, make: Callable[[], T]) -> T:
         """The cached value of ``key``, or ``make()`` (kept only when it returns without raising)."""
-        if key in self._values:
-            return self._values[key]
+        missing = object()
+        with self._lock:
+            value = self._values.get(key, missing)
+        if value is not missing:
+            return value
         value = make()
-        if len(self._values) >= self.limit:
-            self._values.pop(next(iter(self._values)))
-        self._values[key] = value
+        with self._lock:
+            known = self._values.get(key, missing)
+            if known is not missing:  # another thread stored it meanwhile: everyone gets that one
+                return known
+            while self._values and len(self._values) >= self.limit:
+                self._values.pop(next(iter(self._values)))
+            self._values[key] = value
         return value
 
     def clear(self) -> None:
         """Forget every entry (tests compare cached and uncached loads)."""
-        self._values.clear()
+        with self._lock:
+            self._values.clear()
 
     def __len__(self) -> int:
         return len(self._values)

@@ -63,8 +63,8 @@ class Distribution:
         if self.constant:
             return [self.draw(rng, scale)] * n  # type: ignore[arg-type]
         assert rng is not None
-        raw = self.sample_many(rng, n).tolist() if self.sample_many is not None else [self.sample(rng) for _ in range(n)]
-        return [max(0, int(round(x * scale))) for x in raw]
+        sample = self.sample  # the batch is the single draws (simtool.rng): no array for a few values
+        return [max(0, int(round(sample(rng) * scale))) for _ in range(n)]
 
 
 _FIELDS: dict[str, tuple[str, ...]] = {

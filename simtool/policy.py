@@ -284,6 +284,10 @@ class Policy:
 
     name: ClassVar[str] = ""
     Options: ClassVar[type] = ThinkOptions
+    # the options that make this policy work synchronously (every call answered in the same
+    # turn, the agent blocked while it runs): ``simtool compare``'s sync baseline for it.
+    # None: the policy has no synchronous mode, and its baseline is the ``sequential`` policy.
+    sync_baseline: ClassVar[Mapping[str, Any] | None] = None
 
     def __init__(self, options: Mapping[str, Any] | Any | None = None) -> None:
         """``options``: ``policy.<key>`` values (a mapping), or a ready ``Options`` record."""

@@ -42,6 +42,8 @@ __all__ = [
     "TraceWriter",
     "Trace",
     "read_trace",
+    "stream_trace",
+    "TraceStream",
     "first_divergence",
     "TraceError",
     "INCOMPLETE_SUFFIX",
@@ -308,70 +310,126 @@ def _check_header(header: Mapping[str, Any], where: str) -> None:
         raise TraceError(f"{where}: the header's config must be {{world: {{...}}, policy: {{...}}}} (found {str(config)[:80]!r})")
 
 
+class TraceStream:
+    """A trace file read one line at a time: the header at once, each event as it is iterated
+    (once), then ``footer`` (None when the trace is incomplete).
+
+    Lines are parsed by :func:`simtool.jsonl.loads` (orjson's speed, the standard library's
+    values) and checked as :func:`read_trace` says, each error naming the file and line; the
+    digest of a complete trace is checked when the last event has been handed out, so a
+    consumer sees a changed file's error only at the end. ``keep_lines`` keeps every line's
+    text in ``lines`` (header and footer included); without it, memory holds one line at a time.
+    """
+
+    def __init__(self, path: str | Path, *, verify: bool = True, keep_lines: bool = False) -> None:
+        real = _resolve(Path(path))
+        try:
+            check_input(real, "trace")
+            handle = open(real, "rb")  # noqa: SIM115
+        except SimtoolError as exc:
+            raise TraceError(str(exc)) from None
+        except OSError as exc:
+            raise TraceError(f"{real}: cannot read: {exc.strerror}") from None
+        self.path = str(real)
+        self.verify = verify
+        self.footer: Footer | Mapping[str, Any] | None = None
+        self.lines: list[str] = []
+        self._keep = keep_lines
+        self._handle = handle
+        self._digest = hashlib.sha256()
+        self._number = 0
+        self._torn = False
+        try:
+            first = handle.readline()
+            if not first.endswith(b"\n"):
+                self._torn_line(first)
+                found = first.decode("utf-8")[:80] if first else "nothing"
+                raise TraceError(f"{real}:1: a trace starts with a header line (found {found!r})")
+            header = self._parse(first)
+            if header["kind"] != "header":
+                found = self.lines[0][:80] if self.lines else canonical(header)[:80]
+                raise TraceError(f"{real}:1: a trace starts with a header line (found {found!r})")
+            _check_header(header, f"{real}:1")
+        except BaseException:
+            handle.close()
+            raise
+        self.header: Header | Mapping[str, Any] = header
+        self._previous = first  # the last whole line, digested once the next one shows it is not the footer
+
+    @property
+    def complete(self) -> bool:
+        """The trace ended with its footer (known once every event has been read)."""
+        return self.footer is not None
+
+    def _torn_line(self, line: bytes) -> None:
+        """A last line without its newline was cut mid-write: left out, but it must still be text."""
+        self._torn = True
+        try:
+            line.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            raise TraceError(f"{self.path}:{self._number + 1}: not UTF-8 text (byte 0x{line[exc.start]:02x}): "
+                             "not a trace, or a damaged one") from None
+
+    def _parse(self, line: bytes) -> dict[str, Any]:
+        self._number += 1
+        where = f"{self.path}:{self._number}"
+        try:
+            text = line[:-1].decode("utf-8")
+        except UnicodeDecodeError as exc:
+            raise TraceError(f"{where}: not UTF-8 text (byte 0x{line[exc.start]:02x}): not a trace, or a damaged one") from None
+        if self._keep:
+            self.lines.append(text)
+        return _record(text, where)
+
+    def __iter__(self) -> Iterator[dict[str, Any]]:
+        with self._handle as handle:
+            for line in handle:
+                if not line.endswith(b"\n"):
+                    self._torn_line(line)
+                    break
+                if self.footer is not None:
+                    raise TraceError(f"{self.path}:{self._number + 1}: text after the footer (line {self._number} is the footer): "
+                                     "the file was changed after it was written")
+                self._digest.update(self._previous)
+                self._previous = line
+                record = self._parse(line)
+                if record["kind"] == "footer":
+                    self.footer = record
+                    continue
+                yield record
+        number = self._number
+        if self.footer is not None and self._torn:
+            raise TraceError(f"{self.path}:{number + 1}: text after the footer: the file was changed after it was written")
+        if self.footer is not None and self.verify:
+            if self._digest.hexdigest() != self.footer.get("digest") or self.footer.get("lines") != number - 1:
+                raise TraceError(f"{self.path}:{number}: footer digest does not match its {number - 1} lines: "
+                                 "the file was changed after it was written")
+
+    def close(self) -> None:
+        """Stop reading early (iterating to the end closes the file too)."""
+        self._handle.close()
+
+
+def stream_trace(path: str | Path, *, verify: bool = True, keep_lines: bool = False) -> TraceStream:
+    """Open a trace file (or its ``.incomplete`` partner) to read it one event at a time: see
+    :class:`TraceStream`. Scores read files this way, holding one line at a time."""
+    return TraceStream(path, verify=verify, keep_lines=keep_lines)
+
+
 def read_trace(path: str | Path, *, verify: bool = True, keep_lines: bool = True) -> Trace:
     """Read a trace file (or its ``.incomplete`` partner). A complete one has its digest checked.
 
     Lines are parsed by :func:`simtool.jsonl.loads` (orjson's speed, the standard library's
-    values) as the file streams by; ``keep_lines=False`` does not keep their text
-    (``Trace.lines`` is empty), so memory holds the parsed records only (what scoring needs).
+    values) as the file streams by (:class:`TraceStream`); ``keep_lines=False`` does not keep
+    their text (``Trace.lines`` is empty), so memory holds the parsed records only.
     A last line without its newline was cut mid-write and is left out. Errors
     (:class:`TraceError`) name the file and line: not a regular file, not UTF-8, a line that is
     not a JSON object with a ``kind``, no header, an unknown format, text after the footer, a
     digest or line count that does not match.
     """
-    real = _resolve(Path(path))
-    try:
-        check_input(real, "trace")
-        handle = open(real, "rb")  # noqa: SIM115
-    except SimtoolError as exc:
-        raise TraceError(str(exc)) from None
-    except OSError as exc:
-        raise TraceError(f"{real}: cannot read: {exc.strerror}") from None
-    digest = hashlib.sha256()
-    records: list[dict[str, Any]] = []
-    kept: list[str] = []
-    previous: bytes | None = None  # the last whole line, digested once the next one shows it is not the footer
-    number = 0
-    torn = False
-    with handle:
-        for line in handle:
-            if not line.endswith(b"\n"):
-                torn = True  # cut mid-write: left out, but it must still be text (or this is no trace at all)
-                try:
-                    line.decode("utf-8")
-                except UnicodeDecodeError as exc:
-                    raise TraceError(f"{real}:{number + 1}: not UTF-8 text (byte 0x{line[exc.start]:02x}): "
-                                     "not a trace, or a damaged one") from None
-                if not records:
-                    first = line.decode("utf-8")[:80]
-                    raise TraceError(f"{real}:1: a trace starts with a header line (found {first!r})")
-                break
-            number += 1
-            where = f"{real}:{number}"
-            if records and records[-1]["kind"] == "footer":
-                raise TraceError(f"{where}: text after the footer (line {number - 1} is the footer): the file was changed after it was written")
-            if previous is not None:
-                digest.update(previous)
-            previous = line
-            try:
-                text = line[:-1].decode("utf-8")
-            except UnicodeDecodeError as exc:
-                raise TraceError(f"{where}: not UTF-8 text (byte 0x{line[exc.start]:02x}): not a trace, or a damaged one") from None
-            records.append(_record(text, where))
-            if keep_lines:
-                kept.append(text)
-    if not records or records[0]["kind"] != "header":
-        first = kept[0][:80] if kept else ("nothing" if not records else canonical(records[0])[:80])
-        raise TraceError(f"{real}:1: a trace starts with a header line (found {first!r})")
-    _check_header(records[0], f"{real}:1")
-    footer = records[-1] if records[-1]["kind"] == "footer" else None
-    if footer is not None and torn:
-        raise TraceError(f"{real}:{number + 1}: text after the footer: the file was changed after it was written")
-    body = records[1:-1] if footer else records[1:]
-    if footer is not None and verify:
-        if digest.hexdigest() != footer.get("digest") or footer.get("lines") != number - 1:
-            raise TraceError(f"{real}:{number}: footer digest does not match its {number - 1} lines: the file was changed after it was written")
-    return Trace(str(real), records[0], tuple(body), footer, tuple(kept))
+    stream = TraceStream(path, verify=verify, keep_lines=keep_lines)
+    events = tuple(stream)
+    return Trace(stream.path, stream.header, events, stream.footer, tuple(stream.lines))
 
 
 def first_divergence(a: list[str] | tuple[str, ...], b: list[str] | tuple[str, ...]) -> tuple[int, str | None, str | None] | None:

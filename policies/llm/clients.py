@@ -8,7 +8,8 @@ The key is handed to the SDK and nowhere else; any error text that quotes it is 
 
 from __future__ import annotations
 
-import inspect
+import hashlib
+import threading
 from collections.abc import Callable, Mapping
 from typing import Any
 
@@ -21,6 +22,18 @@ __all__ = ["Transient", "Transport", "connect", "RETRYABLE_STATUS"]
 RETRYABLE_STATUS = frozenset({408, 409, 429})
 
 Transport = Callable[[Mapping[str, Any]], dict[str, Any]]
+
+# Each thread has its own SDK clients, one per (provider, endpoint, timeout, key), reused by the
+# runs that thread carries out one after another: a client is never used by two threads (runs
+# on threads share nothing of the network side), and a run does not pay for a new client (its
+# TLS set-up alone, loading the certificate store, costs tens of ms of CPU).
+_clients = threading.local()
+
+# The arguments each SDK requires; the body is already the exact wire JSON, so everything goes
+# as ``extra_body`` (which the SDK sends as given, overriding a same-named argument) and the
+# required arguments get small placeholders: the SDK's walk of typed parameters (messages and
+# tools: most of a request's CPU when many runs are in flight in one process) has nothing to do.
+_REQUIRED = {"openai": ("model",), "anthropic": ("model", "max_tokens")}
 
 
 class Transient(Exception):
@@ -52,29 +65,40 @@ def _where(options: LLMOptions) -> str:
     return redact_url(options.base_url) or f"the {options.provider} API"
 
 
+def _create(options: LLMOptions, key: str) -> Callable[..., Any]:
+    """This thread's ``with_raw_response.create`` of a client for this endpoint and key."""
+    cache: dict[tuple[str, str, float, str], Callable[..., Any]] = _clients.__dict__.setdefault("by_endpoint", {})
+    slot = (options.provider, options.base_url, options.timeout_s, hashlib.sha256(key.encode("utf-8")).hexdigest())
+    create = cache.get(slot)
+    if create is None:
+        base_url = options.base_url or None
+        if options.provider == "openai":
+            import openai
+
+            create = openai.OpenAI(api_key=key, base_url=base_url, max_retries=0,
+                                   timeout=options.timeout_s).chat.completions.with_raw_response.create
+        else:
+            import anthropic
+
+            create = anthropic.Anthropic(api_key=key, base_url=base_url, max_retries=0,
+                                         timeout=options.timeout_s).messages.with_raw_response.create
+        cache[slot] = create
+    return create
+
+
 def connect(options: LLMOptions, key: str) -> Transport:
-    """A function sending one request body through the provider's SDK."""
+    """A function sending one request body through the provider's SDK (this thread's client)."""
     provider = options.provider
-    base_url = options.base_url or None
     if provider == "openai":
         import openai as sdk
-
-        client: Any = sdk.OpenAI(api_key=key, base_url=base_url, max_retries=0, timeout=options.timeout_s)
-        create = client.chat.completions.with_raw_response.create
     else:
         import anthropic as sdk  # type: ignore[no-redef]
-
-        client = sdk.Anthropic(api_key=key, base_url=base_url, max_retries=0, timeout=options.timeout_s)
-        create = client.messages.with_raw_response.create
-
-    # body fields this SDK version has no argument for (e.g. temperature) go as extra_body
-    named = set(inspect.signature(create).parameters) - {"extra_body", "extra_headers", "extra_query", "timeout"}
+    required = _REQUIRED[provider]
 
     def send(request: Mapping[str, Any]) -> dict[str, Any]:
-        kwargs = {k: v for k, v in request.items() if k in named}
-        extra = {k: v for k, v in request.items() if k not in named}
+        placeholders = {k: request.get(k) for k in required}
         try:
-            raw = create(**kwargs, extra_body=extra or None)
+            raw = _create(options, key)(**placeholders, messages=[], extra_body=dict(request))
             body = raw.http_response.json()
         except sdk.APIStatusError as exc:
             status = exc.status_code

@@ -44,6 +44,7 @@ TEXT_CHARS = 2000
 class LLMPolicy(Policy):
     name: ClassVar[str] = "llm"
     Options: ClassVar[type] = LLMOptions
+    sync_baseline: ClassVar[Mapping[str, Any]] = {"protocol": "sync"}  # compare's synchronous side
     options: LLMOptions  # as the header records it (a recording run says replay)
     # what a file may not choose (simtool.trust): the mode, the endpoint, the key variable
     network: ClassVar[NetworkOptions] = NetworkOptions(mode="llm_mode", offline=("replay",), default="live",
@@ -149,7 +150,8 @@ class LLMPolicy(Policy):
 
 
 class _Lazy:
-    """Connects on the first request the cassette cannot answer: a full cassette needs no key."""
+    """Connects on the first request the cassette cannot answer: a full cassette needs no key.
+    (The SDK client is the calling thread's own: ``policies.llm.clients``.)"""
 
     def __init__(self, settings: LLMOptions) -> None:
         self._settings = settings

@@ -12,6 +12,8 @@ from typing import Annotated, Optional
 
 import typer
 
+from simtool.config import run_config
+from simtool.errors import SimtoolError
 from simtool.hunting.hunt import hunt, parse_seeds
 from simtool.hunting.invariants import default_invariants, invariant, invariant_names
 from simtool.hunting.outcomes import HuntReport
@@ -19,6 +21,7 @@ from simtool.hunting.output import check_writable, write_text
 from simtool.hunting.progress import progress_for
 from simtool.hunting.shrink import shrink_trace
 from simtool.scoring.invariants import invariant_table
+from simtool.sweeps.placement import DEFAULT_THREADS, makes_requests
 
 __all__ = ["register", "format_report", "summary_table", "INTERRUPTED"]
 
@@ -29,6 +32,16 @@ INTERRUPTED = 130  # the exit code of a command stopped by SIGINT (128 + 2), as 
 def default_workers() -> int:
     """One local worker per CPU."""
     return max(1, os.cpu_count() or 1)
+
+
+def _makes_requests(world: str | None, policy: str | None, overrides: tuple[str, ...]) -> bool:
+    """Whether the hunt's policy asks a server (then its seeds run on threads); a config that
+    cannot be built: no (the hunt reports it)."""
+    try:
+        config, _ = run_config(world, policy, overrides)
+    except SimtoolError:
+        return False
+    return makes_requests(config["policy"])
 
 
 def summary_table(report: HuntReport) -> list[str]:
@@ -84,6 +97,7 @@ def register(app: typer.Typer) -> None:
         swarm: Annotated[bool, typer.Option("--swarm", help="Per seed, a seeded subset of the world's fault kinds stays on")] = False,
         invariants: Annotated[Optional[list[str]], typer.Option("--invariant", help="Check only this invariant (repeatable; default: the hunted ones and users' own)")] = None,  # noqa: UP045
         workers: Annotated[Optional[int], typer.Option(help="Local worker processes (default: one per CPU)")] = None,  # noqa: UP045
+        threads: Annotated[Optional[int], typer.Option(help=f"Run the seeds on N threads of this process: for a policy that waits on a model's API (default for an LLM policy in live or record mode: {DEFAULT_THREADS})")] = None,  # noqa: UP045
         scheduler: Annotated[Optional[str], typer.Option(help="Run on this Dask scheduler (tcp://host:8786) instead of locally")] = None,  # noqa: UP045
         set_: Annotated[Optional[list[str]], typer.Option("--set", help="Override: world.<path>=<value> or policy.<key>=<value> (carried into every repro line)")] = None,  # noqa: UP045
         detail: Annotated[bool, typer.Option("--detail", help="Group failures by signature (how the tools raced), not only by invariant and tools")] = False,
@@ -110,13 +124,18 @@ def register(app: typer.Typer) -> None:
                 typer.echo(f"{mark} {name}: {doc[0] if doc else ''}" + (f" ({', '.join(notes)})" if notes else ""))
             typer.echo("(* checked by default; scored: counted by every score too)")
             return
-        if workers is not None and scheduler:
-            raise typer.BadParameter("give --workers or --scheduler, not both")
+        chosen = [name for name, value in (("--workers", workers), ("--threads", threads), ("--scheduler", scheduler)) if value]
+        if len(chosen) > 1:
+            raise typer.BadParameter(f"give one of {' or '.join(chosen)}, not both")
+        if threads is not None and threads < 1:
+            raise typer.BadParameter("--threads must be at least 1")
+        if not chosen and _makes_requests(world, policy, tuple(set_ or ())):
+            threads = DEFAULT_THREADS
         if json_out is not None:
             check_writable(json_out, "--json")
         report = hunt(world, policy, parse_seeds(seeds), tie_shuffle=tie_shuffle, swarm=swarm,
                       invariants=tuple(invariants or ()), overrides=tuple(set_ or ()),
-                      workers=workers if workers is not None else default_workers(), scheduler=scheduler,
+                      workers=workers if workers is not None else default_workers(), scheduler=scheduler, threads=threads,
                       detail=detail, keep=keep, progress=progress_for(quiet=quiet))
         for line in format_report(report):
             typer.echo(line)

@@ -1,9 +1,13 @@
 """``simtool hunt``: run a policy on many seeds, check invariants, group the failures, print repros.
 
 Every seed is one deterministic run of the same world and policy (with ``tie_shuffle`` and a
-swarm subset of fault kinds when asked). The seeds run in batches on a sweep executor
-(``simtool.sweeps.executors``: in this process, a local pool started once for the whole hunt,
-or a Dask cluster), so the report does not depend on where they ran. Failures are grouped
+swarm subset of fault kinds when asked). The seeds run in chunks on a sweep executor
+(``simtool.sweeps.executors``: in this process, on threads of it for a policy that waits on a
+network, in this process's shared local pool, or on a Dask cluster), so the report does not
+depend on where they ran. The local pool is started once per process and worker count and
+reused by every later hunt (``shared_pool``): its workers, forked from a server that has
+already loaded simtool, its plug-ins and the default world, keep what they parsed from one
+hunt to the next. Failures are grouped
 (``simtool.hunting.grouping``) by invariant and tools, or by signature with ``detail``; for
 each group the smallest failing run gives the repro line: the exact ``simtool run`` command
 that replays it. ``keep`` writes each group's smallest failing trace, ready for ``simtool
@@ -31,7 +35,7 @@ from simtool.hunting.signatures import offence_tools, signature
 from simtool.hunting.swarm import swarm_choice
 from simtool.run import resolve, run
 from simtool.scoring.history import history_of, trace_from_lines
-from simtool.sweeps.executors import Executor, make_executor
+from simtool.sweeps.executors import DaskCluster, Executor, InProcess, ThreadPool, shared_pool
 
 __all__ = [
     "RUN_ERROR",
@@ -130,20 +134,25 @@ def _keep(groups: Sequence[FailureGroup], configs: Mapping[int, Mapping[str, Any
     return tuple(kept), tuple(errors)
 
 
-def _executor(workers: int, scheduler: str | None, seeds: int) -> Executor:
+def _executor(workers: int, scheduler: str | None, seeds: int, threads: int | None = None) -> Executor:
+    """A fresh executor for one hunt (closed after it; closing the shared pool leaves it running)."""
     if scheduler:
-        return make_executor(scheduler=scheduler)
-    return make_executor(workers=max(1, min(workers, seeds)))
+        return DaskCluster(scheduler)
+    if threads is not None:
+        return ThreadPool(max(1, min(threads, seeds)))
+    n = max(1, min(workers, seeds))
+    return InProcess() if n == 1 else shared_pool(n)
 
 
 def hunt(world: str | None, policy: str | None, seeds: range, *, tie_shuffle: bool = False, swarm: bool = False,
          invariants: Sequence[str] = (), overrides: Sequence[str] = (), workers: int = 1,
          scheduler: str | None = None, executor: Executor | None = None, detail: bool = False,
-         keep: str | Path | None = None, progress: HuntProgress | None = None) -> HuntReport:
+         keep: str | Path | None = None, progress: HuntProgress | None = None, threads: int | None = None) -> HuntReport:
     """Run ``policy`` on ``world`` for every seed; group failing seeds by invariant and tools (or signature).
 
-    ``executor``: where the seeds run (the caller's, reused and left open); otherwise one is
-    made from ``workers`` / ``scheduler`` for this hunt and closed after it. ``keep``: a folder
+    ``executor``: where the seeds run (the caller's, reused and left open); otherwise
+    ``threads`` threads of this process, or ``scheduler``'s Dask cluster, or ``workers`` local
+    processes (this process's shared pool of that size, kept for later hunts; 1: here). ``keep``: a folder
     for each group's smallest failing trace. Ctrl-C stops the hunt: the report then holds the
     seeds that finished, with ``interrupted`` set.
     """
@@ -163,7 +172,7 @@ def hunt(world: str | None, policy: str | None, seeds: range, *, tie_shuffle: bo
         jobs.append(SeedJob(config, seed, tuple(extra), names, checks))
     progress = progress or QuietProgress()
     own = executor is None
-    pool = executor if executor is not None else _executor(workers, scheduler, len(jobs))
+    pool = executor if executor is not None else _executor(workers, scheduler, len(jobs), threads)
     done: dict[int, SeedOutcome] = {}
     interrupted = False
     stopped: str | None = None

@@ -13,11 +13,20 @@ from rich.table import Table
 from simtool.errors import SimtoolError, SpecError
 from simtool.paths import check_output
 from simtool.scoring.aggregate import GROUP_KEYS, aggregate
-from simtool.scoring.compare import DEFAULT_POLICIES, PROFILES, compare
+from simtool.scoring.compare import BASELINES, DEFAULT_POLICIES, SIDES, compare, expand_worlds, parse_policy
 from simtool.scoring.invariants import short_label
 from simtool.scoring.metrics import METRICS, Metric, summary_metrics
-from simtool.scoring.results import COLUMNS, FORMATS, results_rows, to_csv, to_json, to_markdown
+from simtool.scoring.results import (
+    BREAKDOWNS,
+    COLUMNS,
+    FORMATS,
+    results_rows,
+    to_csv,
+    to_json,
+    to_markdown,
+)
 from simtool.scoring.score import score_trace
+from simtool.sweeps.placement import auto_threads
 from simtool.trace import TraceError, canonical
 
 __all__ = ["register", "score_command", "compare_command"]
@@ -128,68 +137,95 @@ def score_command(
 
 
 def compare_command(
-    worlds: Annotated[list[str], typer.Argument(help="World sources: registered names, YAML paths, SUITE.jsonl#id")],
-    policy: Annotated[Optional[list[str]], typer.Option("--policy", "-p", help="A policy (repeat; default: the six scripted ones)")] = None,  # noqa: UP045
+    worlds: Annotated[list[str], typer.Argument(help="World sources: registered names, YAML paths, SUITE.jsonl#id, SUITE.jsonl#* (every instance)")],
+    policy: Annotated[Optional[list[str]], typer.Option("--policy", "-p", help="A policy, NAME[,KEY=VALUE...] (e.g. llm,model=qwen2.5:7b; label=NAME names the row); repeat; default: the six scripted ones")] = None,  # noqa: UP045
     seeds: Annotated[int, typer.Option(help="Seeds per world and policy")] = 3,
     first_seed: Annotated[int, typer.Option(help="The first seed")] = 0,
-    set_: Annotated[Optional[list[str]], typer.Option("--set", help="Override for both profiles: world.<path>=<value> or policy.<key>=<value>")] = None,  # noqa: UP045
+    set_: Annotated[Optional[list[str]], typer.Option("--set", help="Override for both sides: world.<path>=<value> or policy.<key>=<value>")] = None,  # noqa: UP045
+    baseline: Annotated[str, typer.Option("--baseline", help="The sync side: sync (the policy's sync protocol, else sequential, at the same latencies) | instant (the policy with latencies scaled to 0)")] = "sync",
     trace_dir: Annotated[Optional[Path], typer.Option(help="Keep every run's trace in this directory")] = None,  # noqa: UP045
-    as_json: Annotated[bool, typer.Option("--json", help="Print JSON: {rows: [{policy, instant, delayed}], scores: [...]}")] = False,
-    results: Annotated[Optional[str], typer.Option("--format", help="AsyncTool's results table (F1, step, sub-task, task, overall; sync, async, drop) as table | markdown | csv | json")] = None,  # noqa: UP045
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON: {baseline, sides, rows: [{label, policy, sync_policy, sync, async}], scores, warnings}")] = False,
+    results: Annotated[Optional[str], typer.Option("--format", help="AsyncTool's results table (F1, step, sub-task, task, overall, efficiency, idle, switches; sync, async, drop; by composition and domain) as table | markdown | csv | json")] = None,  # noqa: UP045
+    threads: Annotated[Optional[int], typer.Option(help="Run N runs at once on threads: for policies that wait on a model's API (default for an LLM policy in live or record mode: 16; else one at a time)")] = None,  # noqa: UP045
 ) -> None:
-    """The same instances at the instant profile (no latency) and delayed, per policy, side by side."""
+    """Each policy against its synchronous baseline on the same instances, seeds and latencies, side by side."""
     if seeds < 1:
         raise SpecError("need at least one seed", key="--seeds", expected="an integer >= 1", found=seeds)
     if results is not None and results not in FORMATS:
         raise SpecError("unknown results format", key="--format", expected=" | ".join(FORMATS), found=results)
+    if baseline not in BASELINES:
+        raise SpecError("unknown baseline", key="--baseline", expected=" | ".join(BASELINES), found=baseline)
     if trace_dir is not None:
         check_output(trace_dir / "trace.jsonl", "trace folder", key="--trace-dir")
     policies = tuple(policy or DEFAULT_POLICIES)
-    result = compare(worlds, policies, tuple(range(first_seed, first_seed + seeds)), tuple(set_ or ()), trace_dir)
+    if threads is not None and threads < 1:
+        raise SpecError("need at least one thread", key="--threads", expected="an integer >= 1", found=threads)
+    if threads is None:
+        first, common = expand_worlds(worlds)[:1], tuple(set_ or ())
+        threads = next((n for c in map(parse_policy, policies) if (n := auto_threads(first, [c.name], common + c.overrides))), None)
+    result = compare(worlds, policies, tuple(range(first_seed, first_seed + seeds)), tuple(set_ or ()), trace_dir, baseline, threads)
     if as_json:
         typer.echo(canonical(result))
         return
     if results is not None:
-        _print_results(results_rows(result["scores"], policies), results, len(worlds), seeds)
+        _print_results(results_rows(result["scores"], [r["label"] for r in result["rows"]]), results, result, seeds)
         for warning in result["warnings"]:
             typer.echo(f"warning: {warning}", err=True)
         return
-    table = Table(title=f"instant vs delayed · {len(worlds)} world(s) × {seeds} seed(s) · means ±95% interval")
+    runs = len({s["world_source"] for s in result["scores"]})
+    table = Table(title=f"sync vs async · {runs} world(s) × {seeds} seed(s) · means ±95% interval")
     columns = _group_columns()
-    for col in ("policy", "profile", *(_header(m) for m in columns), "pass^1", "violations / run"):
+    for col in ("policy", "side", "ran", *(_header(m) for m in columns), "pass^1", "violations / run"):
         table.add_column(col, overflow="fold")
     for row in result["rows"]:
-        for profile in PROFILES:
-            r = row[profile]
+        for side in SIDES:
+            r = row[side]
             viol = _violations({n: c["mean"] for n, c in r["violations"].items()}, 2)
+            ran = (row["sync_policy"] + (" @ scale 0" if baseline == "instant" else "")) if side == "sync" else row["policy"]
             table.add_row(
-                row["policy"] if profile == "instant" else "", profile, *(_mean(r[m.name], m) for m in columns),
-                _pct(r["pass_hat_k"].get("1")), viol, end_section=profile == list(PROFILES)[-1],
+                row["label"] if side == SIDES[0] else "", side, ran, *(_mean(r[m.name], m) for m in columns),
+                _pct(r["pass_hat_k"].get("1")), viol, end_section=side == SIDES[-1],
             )
     console.print(table)
+    _print_sides(result)
     for warning in result["warnings"]:
         console.print(f"[yellow]warning:[/yellow] {warning}")
 
 
-def _print_results(rows: list[dict[str, Any]], fmt: str, worlds: int, seeds: int) -> None:
-    """AsyncTool's table: rich on a terminal, else markdown, csv or json on stdout."""
+def _print_sides(result: Mapping[str, Any]) -> None:
+    for side, what in result["sides"].items():
+        console.print(f"[bold]{side}[/bold]: {what}", highlight=False)
+
+
+def _print_results(rows: list[dict[str, Any]], fmt: str, result: Mapping[str, Any], seeds: int) -> None:
+    """AsyncTool's table: rich on a terminal (one table per breakdown), else markdown, csv or json on stdout."""
     if fmt != "table":
-        typer.echo({"markdown": to_markdown, "csv": to_csv, "json": to_json}[fmt](rows), nl=False)
+        typer.echo(to_markdown(rows, result["sides"]) if fmt == "markdown" else {"csv": to_csv, "json": to_json}[fmt](rows), nl=False)
         return
-    table = Table(title=f"results x100: sync → async (drop) · {worlds} world(s) × {seeds} seed(s)")
-    table.add_column("policy", overflow="fold")
-    table.add_column("runs")
-    for _, _, header in COLUMNS:
-        table.add_column(header, justify="right", overflow="fold")
-
-    def cell(v: Mapping[str, Any]) -> str:
-        if v["sync"] is None or v["async"] is None:
-            return "-"
-        return f"{v['sync']:.1f} → {v['async']:.1f} ({v['drop']:.1f})"
-
-    for r in rows:
-        table.add_row(r["policy"], str(r["runs"]), *(cell(r[c]) for c, _, _ in COLUMNS))
-    console.print(table)
+    worlds = len({s["world_source"] for s in result["scores"]})
+    titles = {"all": f"results: sync → async (drop) · {worlds} world(s) × {seeds} seed(s) · baseline {result['baseline']}",
+              "kind": "by composition (instance kind)", "domain": "by domain (that domain's tasks)"}
+    for breakdown in BREAKDOWNS:
+        mine = [r for r in rows if r["breakdown"] == breakdown]
+        if not mine:
+            continue
+        table = Table(title=titles[breakdown])
+        table.add_column("policy", overflow="fold")
+        if breakdown != "all":
+            table.add_column(breakdown, overflow="fold")
+        table.add_column("runs", justify="right")
+        table.add_column("side")
+        for _, _, header, _ in COLUMNS:
+            table.add_column(header, justify="right", overflow="fold")
+        for r in mine:
+            for side in ("sync", "async", "drop"):
+                first = side == "sync"
+                lead = [r["label"] if first else ""] + ([r["group"] if first else ""] if breakdown != "all" else [])
+                table.add_row(*lead, str(r["runs"]) if first else "", side,
+                              *("-" if r[c][side] is None else f"{r[c][side]:.1f}" for c, _, _, _ in COLUMNS),
+                              end_section=side == "drop")
+        console.print(table)
+    _print_sides(result)
 
 
 def register(app: typer.Typer) -> None:

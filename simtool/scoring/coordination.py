@@ -19,6 +19,8 @@
   serial), whichever is larger. No agent could finish sooner on these draws.
 - ``sequential_ms``: the sum of the chains: a blocking agent that thinks for free.
 - ``coordination_efficiency``: ``lower_bound_ms / makespan_ms`` (1.0 for a zero makespan).
+- ``idle_ready_ms`` and ``neglect_ms`` are measured as the events stream by
+  (``simtool.scoring.activity``).
 - ``idle_ready_ms``: time the agent was neither thinking (``[t, t + think_ms)`` of each
   ``decide``) nor acting while some task could proceed: active (started, not finished, not
   cancelled) with none of its calls in flight.
@@ -38,6 +40,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from simtool.dependencies import critical_path_ms
+from simtool.scoring.activity import Activity
 from simtool.scoring.history import History
 from simtool.scoring.violations import same_task_overlap
 
@@ -53,7 +56,7 @@ def _latency(gold: list[Mapping[str, Any]]) -> int:
 
 
 def _critical_path(gold: list[Mapping[str, Any]]) -> int:
-    edges = tuple(tuple(int(i) for i in g["after"]) if "after" in g else tuple(range(j)) for j, g in enumerate(gold))
+    edges = tuple(tuple(map(int, g["after"])) if "after" in g else tuple(range(j)) for j, g in enumerate(gold))
     return critical_path_ms(edges, [_step_ms(g) for g in gold])
 
 
@@ -97,79 +100,13 @@ def _actions(h: History) -> list[str]:
             if isinstance(a, Mapping) and a.get("op") in ("call", "respond") and isinstance(a.get("task"), str)]
 
 
-def _neglect(h: History) -> int:
-    """Time some task could proceed (active, none of its calls in flight) while the agent's last
-    acting decision acted on other tasks only: summed over tasks."""
-    active: dict[str, None] = {}
-    in_flight: dict[str, int] = {}
-    acted: set[str] = set()
-    neglect = 0
-    prev = 0
-    for e in h.events:
-        t = int(e["t"])
-        if t > prev:
-            if acted:
-                neglect += (t - prev) * sum(1 for task in active if in_flight.get(task, 0) == 0 and task not in acted)
-            prev = t
-        kind = e["kind"]
-        if kind == "decide":
-            acted = {a["task"] for a in e.get("actions") or [] if isinstance(a, Mapping) and a.get("op") in ("call", "respond")
-                     and isinstance(a.get("task"), str)}
-        elif kind == "subtask_start" and e.get("reason") == "start":
-            active[e["task"]] = None
-        elif kind == "respond" and e["turn"] >= h.turns.get(e["task"], 0) - 1:
-            active.pop(e["task"], None)
-        elif kind == "fault" and e.get("fault") == "cancel_task" and e.get("effective"):
-            active.pop(e.get("task"), None)
-        elif kind == "issue":
-            in_flight[e["task"]] = in_flight.get(e["task"], 0) + 1
-        elif kind in ("deliver", "timeout", "cancel"):
-            call = h.calls.get(e.get("call_id"))
-            ended = call.ended if call is not None else None
-            if ended is not None and ended["seq"] == e["seq"]:
-                in_flight[call.task] -= 1  # type: ignore[union-attr]
-    return neglect
-
-
-def _idle_ready(h: History) -> int:
-    thinking = [(int(d["t"]), int(d["t"]) + int(d.get("think_ms") or 0)) for d in h.decisions if d.get("think_ms")]
-    cursor = 0
-
-    def think_overlap(a: int, b: int) -> int:
-        nonlocal cursor
-        while cursor < len(thinking) and thinking[cursor][1] <= a:
-            cursor += 1
-        total, k = 0, cursor
-        while k < len(thinking) and thinking[k][0] < b:
-            total += max(0, min(b, thinking[k][1]) - max(a, thinking[k][0]))
-            k += 1
-        return total
-
-    active: dict[str, None] = {}
-    in_flight: dict[str, int] = {}
-    idle = 0
-    prev = 0
-    for e in h.events:
-        t = int(e["t"])
-        if t > prev:
-            if any(in_flight.get(task, 0) == 0 for task in active):
-                idle += (t - prev) - think_overlap(prev, t)
-            prev = t
-        kind = e["kind"]
-        if kind == "subtask_start" and e.get("reason") == "start":
-            active[e["task"]] = None
-        elif kind == "respond" and e["turn"] >= h.turns.get(e["task"], 0) - 1:
-            active.pop(e["task"], None)
-        elif kind == "fault" and e.get("fault") == "cancel_task" and e.get("effective"):
-            active.pop(e.get("task"), None)
-        elif kind == "issue":
-            in_flight[e["task"]] = in_flight.get(e["task"], 0) + 1
-        elif kind in ("deliver", "timeout", "cancel"):
-            call = h.calls.get(e.get("call_id"))
-            ended = call.ended if call is not None else None
-            if ended is not None and ended["seq"] == e["seq"]:
-                in_flight[call.task] -= 1  # type: ignore[union-attr]
-    return idle
+def _activity(h: History) -> Activity:
+    """Idle time and neglect (``simtool.scoring.activity``), measured while the history was indexed."""
+    if h.activity is not None:
+        return h.activity
+    if h.slim:
+        raise ValueError("a slim history of a trace whose header does not list its tasks cannot measure idle time: use history_of")
+    return Activity(h.turns).feed(h.events)
 
 
 def coordination(h: History) -> dict[str, Any]:
@@ -179,6 +116,7 @@ def coordination(h: History) -> dict[str, Any]:
     bound = max([b for _, b in chains.values()] + [think])
     sequential = sum(c for c, _ in chains.values())
     tasks = _actions(h)
+    activity = _activity(h)
     runs: list[int] = []
     for i, task in enumerate(tasks):
         if i and tasks[i - 1] == task:
@@ -192,11 +130,11 @@ def coordination(h: History) -> dict[str, Any]:
         "think_ms": think,
         "coordination_efficiency": bound / makespan if makespan else 1.0,
         "speedup_vs_sequential": sequential / makespan if makespan else None,
-        "idle_ready_ms": _idle_ready(h),
+        "idle_ready_ms": activity.idle_ready_ms,
         "task_switches": max(0, len(runs) - 1),
         "same_task_streak": len(tasks) / len(runs) if runs else 0.0,
         "longest_streak": max(runs, default=0),
         "parallel_calls": len(same_task_overlap(h)),
-        "neglect_ms": _neglect(h),
+        "neglect_ms": activity.neglect_ms,
         "chains_ms": {task: c for task, (c, _) in chains.items()},
     }

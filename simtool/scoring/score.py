@@ -6,19 +6,20 @@ module measures them and reads the keys from that table.
 
 from __future__ import annotations
 
+from itertools import chain
 from pathlib import Path
 from typing import Any
 
 from simtool.scoring.coordination import coordination
-from simtool.scoring.history import History, history_of
+from simtool.scoring.history import History, history_of, slim_history
 from simtool.scoring.metrics import metric_names
 from simtool.scoring.pace import latency_think_ratio
 from simtool.scoring.steps import StepCounts, step_counts
 from simtool.scoring.success import task_outcomes
-from simtool.scoring.violations import count_violations
-from simtool.trace import Trace
+from simtool.scoring.violations import count_violations, slim_history_suffices
+from simtool.trace import Trace, stream_trace
 
-__all__ = ["score_trace", "instance_label", "profile_label", "SCORE_KEYS"]
+__all__ = ["score_trace", "scored_history", "instance_label", "profile_label", "SCORE_KEYS"]
 
 SCORE_KEYS: tuple[str, ...] = metric_names()  # every metric of a score record (the table's keys)
 
@@ -44,9 +45,21 @@ def _rate(num: int, den: int) -> float | None:
     return num / den if den else None
 
 
+def scored_history(source: Trace | History | str | Path) -> History:
+    """The history a score reads: a file is read in one pass into a slim history (memory in
+    proportion to the run's calls and tasks, not to the file), unless a user's own scored check
+    needs whole events, or the header does not list the tasks (a hand-made trace): then the
+    file is read whole (``history_of``). A ``Trace`` or ``History`` in memory is used as it is."""
+    if isinstance(source, (Trace, History)) or not slim_history_suffices():
+        return history_of(source)
+    stream = stream_trace(source)
+    h = slim_history(stream.header, stream, complete=lambda: stream.complete, path=stream.path)
+    return h if h.activity is not None else history_of(source)
+
+
 def score_trace(source: Trace | History | str | Path) -> dict[str, Any]:
     """Score a trace (or its path). An incomplete trace is scored for what it holds: ``complete: false``."""
-    h = history_of(source)
+    h = scored_history(source)
     steps = step_counts(h)
     total = sum(steps.values(), StepCounts(0, 0, 0, 0, 0))
     outcomes = task_outcomes(h)
@@ -65,6 +78,7 @@ def score_trace(source: Trace | History | str | Path) -> dict[str, Any]:
             "step_f1_name": steps[task].f1(with_args=False),
             "calls": steps[task].agent,
             "gold_calls": steps[task].gold,
+            "matched_calls": steps[task].matched_args,
         }
         for task, o in outcomes.items()
     }
@@ -84,7 +98,7 @@ def score_trace(source: Trace | History | str | Path) -> dict[str, Any]:
         "tasks_cancelled": len(outcomes) - len(live),
         "instance_success": all(o.passed for o in live),
         **coord,
-        "latency_think_ratio": latency_think_ratio(h.events),
+        "latency_think_ratio": latency_think_ratio(chain((c.issue for c in h.calls.values()), h.decisions)),
     }
     return {
         "trace": h.path,

@@ -75,14 +75,20 @@ class StepCounts:
                           self.matched_name + other.matched_name, self.matched_args + other.matched_args)
 
 
-def _agent_calls(h: History, task: str) -> list[tuple[str, Mapping[str, Any]]]:
-    current = {turn: h.starts[(task, turn)][-1]["epoch"] for turn in h.started_turns(task)}
-    calls = [(c.tool, c.args) for c in h.calls.values() if c.task == task and current.get(c.turn, c.epoch) == c.epoch]
+def _agent_calls(h: History) -> dict[str, list[tuple[str, Mapping[str, Any]]]]:
+    """Per task, the agent's calls that count (one pass over the calls and the refused actions)."""
+    current = {(task, turn): starts[-1]["epoch"] for (task, turn), starts in h.starts.items()}
+    calls: dict[str, list[tuple[str, Mapping[str, Any]]]] = {task: [] for task in h.tasks}
+    for c in h.calls.values():
+        mine = calls.get(c.task)
+        if mine is not None and current.get((c.task, c.turn), c.epoch) == c.epoch:
+            mine.append((c.tool, c.args))
     for e in h.agent_errors:
-        raw = e.get("raw")
-        if e.get("task") == task and isinstance(raw, Mapping) and isinstance(raw.get("tool"), str):
+        raw, task = e.get("raw"), e.get("task")
+        mine = calls.get(task) if isinstance(task, str) else None
+        if mine is not None and isinstance(raw, Mapping) and isinstance(raw.get("tool"), str):
             args = raw.get("args")
-            calls.append((raw["tool"], args if isinstance(args, Mapping) else {}))
+            mine.append((raw["tool"], args if isinstance(args, Mapping) else {}))
     return calls
 
 
@@ -106,10 +112,11 @@ def _match(agent: Calls, full: Calls, void: Calls, with_args: bool) -> tuple[int
 def step_counts(h: History) -> dict[str, StepCounts]:
     """Per task (world order) the step counts of its calls against its effective gold path."""
     outcomes = task_outcomes(h)
+    calls = _agent_calls(h)
     out = {}
     for task in h.tasks:
         voided = {turn for turn, state in enumerate(outcomes[task].subtasks) if state == "cancelled"}
-        agent = _agent_calls(h, task)
+        agent = calls[task]
         full, void = _gold_calls(h, task, voided, void=False), _gold_calls(h, task, voided, void=True)
         by_name, gold_name = _match(agent, full, void, False)
         by_args, gold_args = _match(agent, full, void, True)

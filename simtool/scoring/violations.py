@@ -13,7 +13,7 @@ uses" declares none (``uses`` null or empty).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import Any
 
 from attrs import frozen
@@ -43,6 +43,7 @@ __all__ = [
     "wrong_binding",
     "premature_respond",
     "agent_errors",
+    "slim_history_suffices",
 ]
 
 
@@ -104,9 +105,18 @@ def same_task_overlap(h: History) -> list[Offence]:
     return out
 
 
-def _gold_of(h: History, task: str, turn: int, epoch: int) -> list[Mapping[str, Any]]:
+def _gold_of(h: History, task: str, turn: int, epoch: int) -> Sequence[Mapping[str, Any]]:
     starts = h.starts.get((task, turn)) or []
-    return next((list(e["gold"]) for e in reversed(starts) if e.get("epoch") == epoch), [])
+    return next((e["gold"] for e in reversed(starts) if e.get("epoch") == epoch), [])
+
+
+def _frozen(value: Any) -> Any:
+    """A hashable form that is equal exactly when the values are (``1 == 1.0``, as ``==`` says)."""
+    if isinstance(value, Mapping):
+        return frozenset((k, _frozen(v)) for k, v in value.items())
+    if isinstance(value, list):
+        return tuple(_frozen(v) for v in value)
+    return value
 
 
 def gold_steps(h: History) -> dict[str, int]:
@@ -114,18 +124,23 @@ def gold_steps(h: History) -> dict[str, int]:
 
     A call performs the first gold step of its sub-task with the same tool and arguments not
     yet claimed by an earlier-issued call; a call matching none (an extra call, a retry of a
-    claimed step) performs no step.
+    claimed step) performs no step. Computed once per history (several checks use it).
     """
-    claimed: dict[tuple[str, int, int], set[int]] = {}
+    if "gold_steps" in h.derived:
+        return h.derived["gold_steps"]
+    unclaimed: dict[tuple[str, int, int], dict[tuple[Any, Any], list[int]]] = {}  # sub-task -> (tool, args) -> steps, reversed
     out: dict[str, int] = {}
     for call in h.calls.values():
         key = (call.task, call.turn, call.epoch)
-        taken = claimed.setdefault(key, set())
-        for j, g in enumerate(_gold_of(h, *key)):
-            if j not in taken and g.get("tool") == call.tool and dict(g.get("args") or {}) == dict(call.args):
-                taken.add(j)
-                out[call.call_id] = j
-                break
+        steps = unclaimed.get(key)
+        if steps is None:
+            steps = unclaimed[key] = {}
+            for j, g in reversed(list(enumerate(_gold_of(h, *key)))):
+                steps.setdefault((g.get("tool"), _frozen(dict(g.get("args") or {}))), []).append(j)
+        left = steps.get((call.tool, _frozen(dict(call.args))))
+        if left:
+            out[call.call_id] = left.pop()
+    h.derived["gold_steps"] = out
     return out
 
 
@@ -157,33 +172,42 @@ def dependency_violation(h: History) -> list[Offence]:
     delivered: dict[tuple[str, int, str, str], int] = {}  # (task, turn, tool, args) -> first deliver seq
     for call in h.calls.values():
         if call.deliver is not None:
-            key = (call.task, call.turn, call.tool, repr(sorted(dict(call.args).items())))
+            key = (call.task, call.turn, call.tool, _args_key(call.args))
             delivered[key] = min(delivered.get(key, call.deliver["seq"]), call.deliver["seq"])
-    def missing(call: Any, gold: list[Mapping[str, Any]], j: int) -> list[str]:
-        out = []
-        for i in gold[j].get("after", []):
-            g = gold[i]
-            key = (call.task, call.turn, g["tool"], repr(sorted(dict(g.get("args") or {}).items())))
-            if delivered.get(key, call.issue["seq"] + 1) > call.issue["seq"]:
-                out.append(f"step {i} ({g['tool']})")
-        return out
+    never = float("inf")
+    delivered_at: dict[tuple[str, int, int], list[float]] = {}  # sub-task -> when each gold step was first delivered
+
+    def missing(call: Any, epoch: int, j: int) -> list[int]:
+        gold = _gold_of(h, call.task, call.turn, epoch)
+        when = delivered_at.get((call.task, call.turn, epoch))
+        if when is None:
+            when = delivered_at[(call.task, call.turn, epoch)] = [
+                delivered.get((call.task, call.turn, g.get("tool"), _args_key(g.get("args") or {})), never) for g in gold]
+        issued = call.issue["seq"]
+        return [i for i in gold[j].get("after", []) if when[i] > issued]
 
     out = []
     for call in h.calls.values():
         j = steps.get(call.call_id)
         if j is None:
             continue
-        lacking = missing(call, _gold_of(h, call.task, call.turn, call.epoch), j)
+        lacking = missing(call, call.epoch, j)
         if lacking and any(  # the same step of a gold path an amendment replaced, its inputs at hand: stale, not early
-            g.get("tool") == call.tool and dict(g.get("args") or {}) == dict(call.args) and not missing(call, old, k)
-            for e in range(call.epoch) for old in [_gold_of(h, call.task, call.turn, e)] for k, g in enumerate(old)
+            g.get("tool") == call.tool and dict(g.get("args") or {}) == dict(call.args) and not missing(call, e, k)
+            for e in range(call.epoch) for k, g in enumerate(_gold_of(h, call.task, call.turn, e))
         ):
             lacking = []
         if lacking:
+            gold = _gold_of(h, call.task, call.turn, call.epoch)
+            names = ", ".join(f"step {i} ({gold[i]['tool']})" for i in lacking)
             out.append(_offence("dependency_violation", call.issue, call.task,
-                                f"{call.call_id} ({call.tool}, step {j}) issued before {', '.join(lacking)} was delivered",
+                                f"{call.call_id} ({call.tool}, step {j}) issued before {names} was delivered",
                                 call_ids=(call.call_id,)))
     return out
+
+
+def _args_key(args: Mapping[str, Any]) -> str:
+    return repr(sorted(dict(args).items()))
 
 
 @defines_invariant("out_of_order_execution", short="out-of-order", hunted=False)
@@ -314,6 +338,14 @@ def agent_errors(h: History) -> list[Offence]:
 
 # the score's built-in checks, in the order they were defined (a score lists them first)
 VIOLATIONS: tuple[str, ...] = scored_names()
+_BUILT_IN = {name: invariants()[name] for name in VIOLATIONS}  # they read only what a slim history keeps
+
+
+def slim_history_suffices() -> bool:
+    """Every scored check is a built-in one, so a slim history (``slim_history``) can be scored;
+    a user's own check may read whole events or ``History.events``."""
+    registry = invariants()
+    return all(registry[name] is _BUILT_IN.get(name) for name in scored_names())
 
 
 def find_violations(h: History, names: tuple[str, ...] | None = None) -> dict[str, list[Offence]]:

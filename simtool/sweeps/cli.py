@@ -16,6 +16,7 @@ from simtool.errors import SimtoolError
 from simtool.limits import ENV_VAR as LIMITS_VAR
 from simtool.limits import parse_limits
 from simtool.sweeps.executors import make_executor
+from simtool.sweeps.placement import DEFAULT_THREADS, spec_makes_requests
 from simtool.sweeps.progress import progress_for
 from simtool.sweeps.spec import load_spec
 from simtool.sweeps.sweep import run_sweep
@@ -59,6 +60,7 @@ def sweep(
     spec: Annotated[Path, typer.Argument(help="The sweep spec (YAML): worlds, policies, seeds, grid")],
     out: Annotated[Path, typer.Option("--out", "-o", help="The sweep folder: results.jsonl, sweep.json, traces/")],
     workers: Annotated[Optional[int], typer.Option(help="Local worker processes (default: the available cores; 1 runs in this process)")] = None,  # noqa: UP045
+    threads: Annotated[Optional[int], typer.Option(help=f"Run the cells on N threads of this process: for cells that wait on a model's API (default for an LLM policy in live or record mode: {DEFAULT_THREADS})")] = None,  # noqa: UP045
     scheduler: Annotated[Optional[str], typer.Option(help="Run the cells on this Dask scheduler (tcp://host:8786)")] = None,  # noqa: UP045
     dask_local: Annotated[Optional[int], typer.Option("--dask-local", help="Start a Dask LocalCluster of N worker processes")] = None,  # noqa: UP045
     keep_traces: Annotated[bool, typer.Option("--keep-traces", help="Keep every cell's trace in OUT/traces/")] = False,
@@ -77,9 +79,14 @@ def sweep(
     parsed = load_spec(spec, tuple(set_ or ()))
     if workers is not None and workers < 1:
         raise SimtoolError("--workers must be at least 1")
-    if workers is None and scheduler is None and dask_local is None:
-        workers = available_cores()
-    executor = make_executor(workers, scheduler, dask_local)
+    if threads is not None and threads < 1:
+        raise SimtoolError("--threads must be at least 1")
+    if workers is None and threads is None and scheduler is None and dask_local is None:
+        if spec_makes_requests(parsed):  # I/O-bound cells: many conversations in flight, one process
+            threads = DEFAULT_THREADS
+        else:
+            workers = available_cores()
+    executor = make_executor(workers, scheduler, dask_local, threads)
     try:
         with _term_as_interrupt():
             report = run_sweep(parsed, out, executor=executor, keep_traces=keep_traces, progress=progress_for(console, quiet=quiet),

@@ -1,4 +1,5 @@
-"""Where cells run: in this process, in a local process pool, or on a Dask distributed cluster.
+"""Where cells run: in this process, on threads of this process, in a local process pool, or on a
+Dask distributed cluster.
 
 An executor takes units of work and yields each one's result as it completes (in any
 order): ``imap(fn, items)`` for any picklable module-level function (a hunt's seeds use it),
@@ -8,10 +9,19 @@ results is held. Results do not depend on the executor (``simtool.sweeps.execute
 their order of arrival does. A pool is started once, when the executor is made, and serves
 every ``imap``/``map`` until ``close``; closing an ``imap`` early (an interrupted hunt)
 cancels the units not yet started.
+
+Threads (``ThreadPool``, ``--threads N``) are for I/O-bound cells, a model behind an HTTP API:
+the cells share one process, its caches and its interpreter lock, and spend their time
+waiting on the network. Each unit runs in a copy of the submitting thread's context
+(``contextvars``: raised limits, files beside a spec). CPU-bound cells gain nothing there
+(one interpreter lock): they use processes. ``shared_pool(n)`` is one process pool per size
+for the whole process, started on first use and reused by every hunt that asks for it.
 """
 
 from __future__ import annotations
 
+import atexit
+import contextvars
 import functools
 import itertools
 import logging
@@ -20,7 +30,8 @@ import os
 import threading
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, ThreadPoolExecutor, wait
+from concurrent.futures import Executor as FuturesExecutor
 from pathlib import Path
 from typing import Any, Protocol, TypeVar
 
@@ -28,7 +39,8 @@ from simtool.errors import SimtoolError
 from simtool.sweeps.cells import Cell
 from simtool.sweeps.execute import run_batch
 
-__all__ = ["Executor", "InProcess", "LocalPool", "DaskCluster", "Batch", "make_executor"]
+__all__ = ["Executor", "InProcess", "ThreadPool", "LocalPool", "DaskCluster", "Batch", "make_executor", "shared_pool",
+           "on_threads", "PRELOAD"]
 
 Batch = Sequence[Cell]
 Rows = list[dict[str, Any]]
@@ -96,15 +108,36 @@ def _exit_with_sweep(sweep: int) -> None:
     threading.Thread(target=watch, name="exit-with-sweep", daemon=True).start()
 
 
+PRELOAD = ["__main__", "simtool.sweeps.warm"]  # what the forkserver imports (and warms) once, before any worker forks from it
+
+
 def _pool_context() -> Any:
-    # forkserver: workers fork from a clean server that has imported simtool once (fast, and no
-    # fork of a process that runs threads such as the progress display); spawn where it is missing
+    # forkserver: workers fork from a clean server that has imported simtool once and warmed its
+    # caches (simtool.sweeps.warm): fast to start, and no fork of a process that runs threads
+    # such as the progress display; spawn where it is missing
     methods = multiprocessing.get_all_start_methods()
     if "forkserver" in methods:
         context = multiprocessing.get_context("forkserver")
-        context.set_forkserver_preload(["simtool.sweeps.execute"])
+        context.set_forkserver_preload(PRELOAD)
         return context
     return multiprocessing.get_context("spawn")
+
+
+def _windowed(pool: FuturesExecutor, window: int, fn: Callable[[T], R], items: Iterable[T]) -> Iterator[R]:
+    """``fn(item)`` for each item on ``pool``, at most ``window`` in flight, yielded as each completes."""
+    source = iter(items)
+    pending: set[Future[R]] = {pool.submit(fn, item) for item in itertools.islice(source, window)}
+    try:
+        while pending:
+            done, pending = wait(pending, return_when=FIRST_COMPLETED)
+            for future in done:
+                item = next(source, None)
+                if item is not None:
+                    pending.add(pool.submit(fn, item))
+                yield future.result()
+    finally:  # stopped early (interrupted, or the consumer gave up): drop what has not started
+        for future in pending:
+            future.cancel()
 
 
 class LocalPool:
@@ -118,26 +151,94 @@ class LocalPool:
                                          initializer=_exit_with_sweep, initargs=(os.getpid(),))
 
     def imap(self, fn: Callable[[T], R], items: Iterable[T]) -> Iterator[R]:
-        window = 2 * self.workers
-        source = iter(items)
-        pending: set[Future[R]] = {self._pool.submit(fn, item) for item in itertools.islice(source, window)}
-        try:
-            while pending:
-                done, pending = wait(pending, return_when=FIRST_COMPLETED)
-                for future in done:
-                    item = next(source, None)
-                    if item is not None:
-                        pending.add(self._pool.submit(fn, item))
-                    yield future.result()
-        finally:  # stopped early (interrupted, or the consumer gave up): drop what has not started
-            for future in pending:
-                future.cancel()
+        return _windowed(self._pool, 2 * self.workers, fn, items)
 
     def map(self, batches: Iterable[Batch], out_dir: str | None) -> Iterator[Rows]:
         return self.imap(_batch_work(out_dir), batches)
 
     def close(self) -> None:
         self._pool.shutdown(wait=True, cancel_futures=True)
+
+
+class _Shared(LocalPool):
+    """A process pool that outlives its users: ``close`` leaves it running for the next one."""
+
+    def close(self) -> None:
+        pass
+
+    def stop(self) -> None:
+        super().close()
+
+
+_shared: dict[int, _Shared] = {}
+_shared_lock = threading.Lock()
+
+
+def shared_pool(workers: int) -> LocalPool:
+    """This process's pool of ``workers`` processes, started on first use and kept until the
+    process exits (or a worker dies: then the next call starts a fresh one). Hunts use it, so
+    that the hunts of one session (a notebook, a benchmark, a test run) start their workers
+    once: a worker keeps its parsed worlds and loaded plug-ins from one hunt to the next.
+    ``close`` on it does nothing."""
+    with _shared_lock:
+        pool = _shared.get(workers)
+        if pool is not None and getattr(pool._pool, "_broken", False):
+            pool.stop()
+            pool = None
+        if pool is None:
+            pool = _shared[workers] = _Shared(workers)
+        return pool
+
+
+@atexit.register
+def _stop_shared() -> None:
+    with _shared_lock:
+        for pool in _shared.values():
+            pool.stop()
+        _shared.clear()
+
+
+class ThreadPool:
+    """``workers`` threads of this process: for cells that wait on the network (an LLM policy).
+
+    At most ``2 * workers`` units are in flight. Each unit runs in a copy of the context of the
+    thread that called ``imap``, so context variables set there (``simtool.limits``,
+    ``simtool.trust.files_beside``) hold in the worker threads too. On ``close`` (and on an
+    interrupted ``imap``) units not yet started are dropped and those running finish first:
+    a thread cannot be stopped halfway through a run.
+    """
+
+    def __init__(self, workers: int) -> None:
+        if workers < 1:
+            raise SimtoolError(f"--threads must be >= 1 (found {workers})")
+        self.workers = workers
+        self._pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="simtool-cell")
+
+    def imap(self, fn: Callable[[T], R], items: Iterable[T]) -> Iterator[R]:
+        context = contextvars.copy_context()
+
+        def in_context(item: T) -> R:
+            return context.copy().run(fn, item)
+
+        return _windowed(self._pool, 2 * self.workers, in_context, items)
+
+    def map(self, batches: Iterable[Batch], out_dir: str | None) -> Iterator[Rows]:
+        return self.imap(_batch_work(out_dir), batches)
+
+    def close(self) -> None:
+        self._pool.shutdown(wait=True, cancel_futures=True)
+
+
+def on_threads(fn: Callable[[T], R], items: Sequence[T], threads: int | None) -> list[R]:
+    """``fn`` of each item, in the items' order: on ``threads`` threads (None or 1: here, one by one)."""
+    if threads is None or threads <= 1 or len(items) <= 1:
+        return [fn(item) for item in items]
+    pool = ThreadPool(min(threads, len(items)))
+    try:
+        indexed = list(pool.imap(lambda pair: (pair[0], fn(pair[1])), enumerate(items)))
+    finally:
+        pool.close()
+    return [result for _, result in sorted(indexed, key=lambda pair: pair[0])]
 
 
 class DaskCluster:
@@ -193,11 +294,15 @@ class DaskCluster:
             self._cluster.close()
 
 
-def make_executor(workers: int | None = None, scheduler: str | None = None, dask_local: int | None = None) -> Executor:
-    """The executor the command line asks for (one of the three; none: one worker, in this process)."""
-    chosen = [name for name, value in (("--workers", workers), ("--scheduler", scheduler), ("--dask-local", dask_local)) if value is not None]
+def make_executor(workers: int | None = None, scheduler: str | None = None, dask_local: int | None = None,
+                  threads: int | None = None) -> Executor:
+    """The executor the command line asks for (one of the four; none: one worker, in this process)."""
+    chosen = [name for name, value in (("--workers", workers), ("--threads", threads), ("--scheduler", scheduler),
+                                       ("--dask-local", dask_local)) if value is not None]
     if len(chosen) > 1:
         raise SimtoolError(f"choose one executor: {' or '.join(chosen)}")
+    if threads is not None:
+        return ThreadPool(threads)
     if scheduler is not None:
         return DaskCluster(scheduler)
     if dask_local is not None:

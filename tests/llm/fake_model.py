@@ -13,6 +13,7 @@ no usage numbers, an answer slower than the client's timeout.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import re
 import threading
@@ -171,8 +172,9 @@ def _misbehave(kind: str, calls: list[Call]) -> tuple[list[Call] | None, str | N
 class ModelServer:
     """The server, on 127.0.0.1 and a free port, in a daemon thread."""
 
-    def __init__(self, brain: Brain) -> None:
+    def __init__(self, brain: Brain, delay_s: float = 0.0) -> None:
         self.brain = brain
+        self.delay_s = delay_s  # every answer waits this long (benchmarks/llm_throughput.py: a model's latency)
         self.quirks: dict[int, str] = {}
         self.requests: list[dict[str, Any]] = []
         self.keys_seen: list[str] = []
@@ -181,9 +183,9 @@ class ModelServer:
 
         class Handler(BaseHTTPRequestHandler):
             def do_POST(self) -> None:  # noqa: N802
-                body = json.loads(self.rfile.read(int(self.headers.get("content-length", 0))))
+                raw = self.rfile.read(int(self.headers.get("content-length", 0)))
                 key = self.headers.get("x-api-key") or (self.headers.get("authorization") or "").removeprefix("Bearer ")
-                status, out = server.answer(self.path, body, key)
+                status, out = server.answer(self.path, json.loads(raw), key, hashlib.sha256(raw).hexdigest()[:12])
                 data = json.dumps(out).encode()
                 try:
                     self.send_response(status)
@@ -217,18 +219,24 @@ class ModelServer:
             self._http.server_close()
             self._thread.join()
 
-    def answer(self, path: str, body: dict[str, Any], key: str) -> tuple[int, dict[str, Any]]:
+    def answer(self, path: str, body: dict[str, Any], key: str, digest: str = "") -> tuple[int, dict[str, Any]]:
+        """The status and JSON body answering one request; ``digest`` names the request (its bytes' hash)."""
         with self._lock:
             n = len(self.requests)
             self.requests.append(body)
             self.keys_seen.append(key)
         quirk = self.quirks.get(n, "")
+        if self.delay_s:
+            time.sleep(self.delay_s)
         if quirk == "slow":  # longer than the client's timeout: the client gives up first
             time.sleep(0.3)
         if quirk.startswith("http_"):
             status = int(quirk[5:])
             return status, {"error": {"type": "error", "message": f"scripted HTTP {status}"}}
         openai = path.endswith("/chat/completions")
+        # ids derive from the request, not from how many came before: runs on threads, whose
+        # requests interleave in any order, get the same answers as runs one after another
+        n = digest or hashlib.sha256(json.dumps(body, sort_keys=True).encode()).hexdigest()[:12]
         summary, items = (_openai_items if openai else _anthropic_items)(body)
         calls = self.brain.managed(summary) if summary is not None else self.brain.transcript(items)
         raw = None
@@ -245,7 +253,7 @@ class ModelServer:
         return 200, _anthropic_reply(n, calls, raw, quirk, prompt_tokens, usage)
 
 
-def _openai_reply(n: int, calls: list[Call], raw: str | None, quirk: str, prompt_tokens: int, usage: bool) -> dict[str, Any]:
+def _openai_reply(n: str, calls: list[Call], raw: str | None, quirk: str, prompt_tokens: int, usage: bool) -> dict[str, Any]:
     tool_calls = [
         {"id": f"call_{n}_{i}", "type": "function",
          "function": {"name": name, "arguments": raw if (i == 0 and raw is not None) else json.dumps(args)}}
@@ -259,7 +267,7 @@ def _openai_reply(n: int, calls: list[Call], raw: str | None, quirk: str, prompt
     if quirk == "refusal":
         message["refusal"] = "I can't help with that."
     out: dict[str, Any] = {
-        "id": f"chatcmpl-{n}", "object": "chat.completion", "created": 1700000000 + n, "model": "brain",
+        "id": f"chatcmpl-{n}", "object": "chat.completion", "created": 1700000000, "model": "brain",
         "choices": [{"index": 0, "message": message, "finish_reason": "tool_calls" if tool_calls else "stop"}],
     }
     if usage:
@@ -268,7 +276,7 @@ def _openai_reply(n: int, calls: list[Call], raw: str | None, quirk: str, prompt
     return out
 
 
-def _anthropic_reply(n: int, calls: list[Call], raw: str | None, quirk: str, prompt_tokens: int, usage: bool) -> dict[str, Any]:
+def _anthropic_reply(n: str, calls: list[Call], raw: str | None, quirk: str, prompt_tokens: int, usage: bool) -> dict[str, Any]:
     content: list[dict[str, Any]] = []
     if quirk == "text_only":
         content.append({"type": "text", "text": "Let me think about these tickets first."})

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 
 import pytest
@@ -135,7 +136,10 @@ def test_timeline_marks_a_dependency_violation_as_a_red_arrow_back_in_time():
     figure = timeline_figure(lines)
     arrow = _dependency_arrows(figure)["dependency c0 c2"]
     (x_from, _), (x_to, _) = arrow.xyann, arrow.xy
-    assert (x_from, x_to) == (391, 74)  # from c0's delivery back to c2's issue
+    events = [json.loads(line) for line in lines]
+    delivered = next(e["t"] for e in events if e.get("kind") == "deliver" and e.get("call_id") == "c0")
+    issued = next(e["t"] for e in events if e.get("kind") == "issue" and e.get("call_id") == "c2")
+    assert (x_from, x_to) == (delivered, issued) and x_from > x_to  # from c0's delivery back to c2's issue
     assert to_hex(arrow.arrow_patch.get_edgecolor()) == VIOLATION and arrow.arrow_patch.get_linestyle() == "--"
     assert DEPENDENCY_WORDS[True] in _axes_text(figure)["legend"]
 

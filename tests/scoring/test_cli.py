@@ -9,6 +9,7 @@ from typer.testing import CliRunner
 
 from simtool.run import run_source
 from simtool.scoring.cli import register
+from simtool.trace import read_trace
 
 from .helpers import world_path
 
@@ -69,19 +70,49 @@ def test_score_refuses_an_unknown_grouping(tmp_path):
     assert "policy | world | instance" in str(result.exception)
 
 
-def test_compare_runs_instant_and_delayed_side_by_side(tmp_path):
+def test_compare_puts_each_policy_beside_the_sequential_baseline_at_the_same_latencies(tmp_path):
     args = ["compare", world_path("crossed-replies"), "-p", "sequential", "-p", "interleave", "--seeds", "2", "--json",
             "--trace-dir", str(tmp_path)]
     result = runner.invoke(app(), args)
     assert result.exit_code == 0, result.output
     data = json.loads(result.output)
-    assert [r["policy"] for r in data["rows"]] == ["sequential", "interleave"]
-    for row in data["rows"]:
-        assert row["instant"]["traces"] == row["delayed"]["traces"] == 2
-        assert row["instant"]["coordination_efficiency"]["mean"] == 1.0
-        assert row["instant"]["subtask_success_rate"]["mean"] == 1.0
+    assert data["baseline"] == "sync" and "sequential" in data["sides"]["sync"]
+    assert [(r["label"], r["sync_policy"]) for r in data["rows"]] == [("sequential", "sequential"), ("interleave", "sequential")]
     seq, inter = data["rows"]
-    assert inter["delayed"]["makespan_ms"]["mean"] < seq["delayed"]["makespan_ms"]["mean"]
-    assert len(list(tmp_path.glob("*.jsonl"))) == 8
+    for row in data["rows"]:
+        assert row["sync"]["traces"] == row["async"]["traces"] == 2
+    # one sequential run per seed serves as everybody's sync side and as sequential's own async side
+    assert seq["sync"] == seq["async"] == inter["sync"]
+    assert inter["async"]["makespan_ms"]["mean"] < inter["sync"]["makespan_ms"]["mean"]
+    for score in data["scores"]:
+        assert score["profile"] == "delayed" and score["policy"] == ("interleave" if score["label"] == "interleave" and score["side"] == "async" else "sequential")
+    assert sorted(p.name for p in tmp_path.glob("*.jsonl")) == [
+        f"crossed-replies.{label}.{side}.seed{seed}.jsonl"
+        for label, side in (("interleave", "async"), ("sequential", "sync")) for seed in (0, 1)]
     table = runner.invoke(app(), ["compare", world_path("crossed-replies"), "-p", "interleave", "--seeds", "1"])
-    assert table.exit_code == 0 and "instant" in table.output and "delayed" in table.output
+    assert table.exit_code == 0 and "sync" in table.output and "async" in table.output and "sequential" in table.output
+
+
+def test_compare_can_take_the_instant_profile_as_the_sync_side():
+    result = runner.invoke(app(), ["compare", world_path("crossed-replies"), "-p", "interleave", "--seeds", "1", "--json",
+                                   "--baseline", "instant"])
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.output)
+    row = data["rows"][0]
+    assert data["baseline"] == "instant" and row["sync_policy"] == "interleave"
+    assert [s["profile"] for s in data["scores"]] == ["instant", "delayed"]
+    assert row["sync"]["coordination_efficiency"]["mean"] == 1.0
+    bad = runner.invoke(app(), ["compare", world_path("crossed-replies"), "--baseline", "never"])
+    assert bad.exit_code != 0 and "sync | instant" in str(bad.exception)
+
+
+def test_the_sequential_baseline_takes_the_common_overrides_not_a_policys_own_options(tmp_path):
+    args = ["compare", world_path("crossed-replies"), "-p", "eager,think=7", "--seeds", "1", "--json",
+            "--set", "policy.max_retries=1", "--trace-dir", str(tmp_path)]
+    result = runner.invoke(app(), args)
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.output)["rows"][0]["label"] == "eager,think=7"
+    sync = read_trace(tmp_path / "crossed-replies.sequential.sync.seed0.jsonl").header["config"]["policy"]
+    own = read_trace(tmp_path / "crossed-replies.eager_think_7.async.seed0.jsonl").header["config"]["policy"]
+    assert (sync["name"], sync["max_retries"]) == ("sequential", 1) and sync["think"] != own["think"]
+    assert (own["name"], own["max_retries"], own["think"]) == ("eager", 1, 7)

@@ -49,7 +49,7 @@ def test_compare_warns_when_the_tools_are_faster_than_the_agent_thinks():
     as_json, table = _compare(100_000)
     assert as_json.exit_code == 0, as_json.output
     data = json.loads(as_json.output)
-    assert data["rows"][0]["delayed"]["latency_think_ratio"]["mean"] < 1
+    assert data["rows"][0]["async"]["latency_think_ratio"]["mean"] < 1
     assert len(data["warnings"]) == 1 and data["warnings"][0].startswith("interleave: median tool latency")
     assert "warning:" in table.output and "below 1" in table.output
 
@@ -57,5 +57,5 @@ def test_compare_warns_when_the_tools_are_faster_than_the_agent_thinks():
 def test_compare_does_not_warn_when_the_tools_are_slower_than_the_agent_thinks():
     as_json, table = _compare(1)
     data = json.loads(as_json.output)
-    assert data["rows"][0]["delayed"]["latency_think_ratio"]["mean"] > 1
+    assert data["rows"][0]["async"]["latency_think_ratio"]["mean"] > 1
     assert data["warnings"] == [] and "warning:" not in table.output

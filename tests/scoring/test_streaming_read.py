@@ -85,7 +85,8 @@ def test_a_torn_last_line_is_left_out(tmp_path: Path) -> None:
 
 def test_a_bad_line_is_named(tmp_path: Path) -> None:
     path = tmp_path / "t.jsonl"
-    path.write_text('{"kind":"header","seed":0,"config":{}}\n{oops\n')
+    header = json.dumps({"kind": "header", "format": FORMAT, "seed": 0, "config": {"world": {}, "policy": {}}})
+    path.write_text(header + "\n{oops\n")
     with pytest.raises(TraceError, match=r"t\.jsonl:2: not a JSON line"):
         read_trace(path, keep_lines=False)
 
