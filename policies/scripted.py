@@ -98,6 +98,12 @@ class GoldFollower(Policy):
         self._cursor = 0
         self._tasks_seen: tuple[TaskView, ...] | None = None  # the task views last absorbed
         self._order: list[str] = []  # task ids in world order
+        # readiness is re-checked only for tasks whose state may have changed since they were
+        # last found not ready: every task when the views change, else the ones woken below
+        self._views: dict[str, TaskView] = {}  # task id -> its current view
+        self._position: dict[str, int] = {}  # task id -> its place in obs.tasks
+        self._awake: dict[str, None] = {}  # candidates, an ordered set (never iterated into output unsorted)
+        self._timed: dict[str, int] = {}  # task id -> the time from which a not-ready task may be ready again
 
     # ------------------------------------------------------------ beliefs
     def steps(self, task_id: str, p: Progress) -> tuple[GoldStep, ...]:
@@ -112,6 +118,7 @@ class GoldFollower(Policy):
         task_id = self._owner.pop(holder, None)
         if task_id is None:
             return
+        self._awake[task_id] = None
         p = self._progress[task_id]
         step = p.in_flight.pop(holder, None)
         if step is None:
@@ -138,6 +145,7 @@ class GoldFollower(Policy):
         """Forget calls the world made pointless (cancelling them unless already cancelled);
         ``again``: their steps are still to be done."""
         p = self._progress[task_id]
+        self._awake[task_id] = None
         for c in call_ids:
             step = p.in_flight.pop(c, None)
             self._owner.pop(c, None)
@@ -149,6 +157,9 @@ class GoldFollower(Policy):
     def _absorb(self, obs: Observation) -> None:
         if obs.tasks is not self._tasks_seen:  # the runtime hands the same views while no task changed
             self._tasks_seen = obs.tasks
+            self._views = {task.task_id: task for task in obs.tasks}
+            self._position = {task.task_id: i for i, task in enumerate(obs.tasks)}
+            self._awake = dict.fromkeys(self._views)
             for task in obs.tasks:
                 p = self._progress.get(task.task_id)
                 if p is None:
@@ -210,6 +221,7 @@ class GoldFollower(Policy):
         for task_id, outcome in obs.issued.items():
             index = self._refs.pop(task_id)
             p = self._progress[task_id]
+            self._awake[task_id] = None
             if outcome.call_id is None:  # refused outright: count the step as answered
                 p.done += 1
                 continue
@@ -242,7 +254,7 @@ class GoldFollower(Policy):
         self._absorb(obs)
         actions: list[Action] = [Cancel(c) for c in self._cancels]
         self._cancels = []
-        ready = [t for t in obs.tasks if self.ready(obs, t)]
+        ready = self.ready_tasks(obs)
         if ready:
             chosen = self.choose(obs, ready)
             actions.append(self.act(obs, chosen))
@@ -256,6 +268,27 @@ class GoldFollower(Policy):
             return Decision((), 0, self._sleep(obs))
         # with nothing else ready, sleep right after acting instead of deciding once more to learn that
         return Decision(tuple(actions), self._think.draw(self._rng), None if more else self._sleep(obs))  # type: ignore[arg-type]
+
+    def ready_tasks(self, obs: Observation) -> list[TaskView]:
+        """The tasks that can act now, in the world's order: those of ``obs.tasks`` for which
+        :meth:`ready` holds, checking only the tasks woken since they were last found not ready."""
+        now = obs.now
+        if self._timed:
+            for task_id, at in list(self._timed.items()):
+                if at <= now:
+                    self._awake[task_id] = None
+                    del self._timed[task_id]
+        ready = []
+        for task_id in sorted(self._awake, key=self._position.__getitem__):
+            task = self._views[task_id]
+            if self.ready(obs, task):
+                ready.append(task)
+                continue
+            del self._awake[task_id]
+            p = self._progress[task_id]
+            if p.not_before > now:
+                self._timed[task_id] = p.not_before
+        return ready
 
     def _sleep(self, obs: Observation) -> Wait:
         wake = [p.not_before - obs.now for p in self._progress.values() if p.not_before > obs.now]
@@ -272,6 +305,13 @@ class Sequential(GoldFollower):
     """One call at a time, one task after another: the blocking baseline."""
 
     name = "sequential"
+
+    def ready_tasks(self, obs: Observation) -> list[TaskView]:
+        """Only the first active task, and only while no call is in flight."""
+        if self._owner:  # a call in flight (every in-flight call has its owner here)
+            return []
+        first = next((t for t in obs.tasks if t.status == "active"), None)
+        return [first] if first is not None and super().ready(obs, first) else []
 
     def ready(self, obs: Observation, task: TaskView) -> bool:
         if any(p.in_flight for p in self._progress.values()):

@@ -14,6 +14,8 @@ from collections.abc import Callable, Mapping
 from types import MappingProxyType
 from typing import Any
 
+import attrs
+
 from simtool.clock import Clock, Either, Wake
 from simtool.errors import SimtoolError
 from simtool.policy import CallAction, Cancel, Decision, Event, Issued, Observation, Respond, Wait
@@ -80,8 +82,9 @@ class AgentLoop:
 
     def __init__(self, clock: Clock, inbox: Inbox, board: TaskBoard, calls: CallViews, in_flight: Mapping[str, None],
                  schemas: Mapping[str, Mapping[str, ToolSchema]], emit: Callable[..., None], *,
-                 max_decisions: int, horizon_ms: int) -> None:
+                 max_decisions: int, horizon_ms: int, fixed_think_ms: int | None = None) -> None:
         self._clock = clock
+        self._fixed_think = fixed_think_ms  # the world's think_ms: what every thinking or acting decision costs
         self._inbox = inbox
         self._board = board
         self._calls = calls
@@ -149,6 +152,9 @@ class AgentLoop:
         self.decisions += 1
         if checked is None:
             checked = Decision()
+        fixed = self._fixed_think
+        if fixed is not None and (checked.think_ms or checked.actions or checked.errors):
+            checked = attrs.evolve(checked, think_ms=fixed)
         seen = [e.call_id for e in obs.events if e.call_id is not None and e.kind in _ENDS]
         wait = checked.wait
         self._emit(

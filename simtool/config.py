@@ -7,17 +7,18 @@ from __future__ import annotations
 
 import copy
 from collections.abc import Mapping, Sequence
-from importlib.metadata import entry_points
 from pathlib import Path
 from typing import Any
 
 import yaml
 
 from simtool import registry
-from simtool.errors import SpecError
+from simtool.errors import SimtoolError, SpecError
+from simtool.trust import check_policy_origin
 from simtool.yamlspec import Located, load_yaml
 
-__all__ = ["load_world_source", "apply_overrides", "run_config", "DEFAULT_WORLD", "split_policy"]
+__all__ = ["load_world_source", "apply_overrides", "run_config", "DEFAULT_WORLD", "split_policy", "override_paths",
+           "check_policy_name"]
 
 DEFAULT_WORLD = "default"
 WORLD_SOURCES = "simtool.world_sources"
@@ -29,17 +30,27 @@ def load_world_source(source: str | None) -> tuple[dict[str, Any], Located]:
     if "#" in source:
         path, fragment = source.split("#", 1)
         suffix = Path(path).suffix.lstrip(".")
-        resolvers = {ep.name: ep for ep in entry_points(group=WORLD_SOURCES)}
+        resolvers = registry.group_entry_points(WORLD_SOURCES)
         if suffix not in resolvers:
             raise SpecError(f"no world source reads '.{suffix}' files", key=source, expected=" | ".join(f".{k}#id" for k in sorted(resolvers)) or "none registered", found=source)
-        data = resolvers[suffix].load()(path, fragment)
-        return copy.deepcopy(data), Located(source, {})
+        try:
+            data = resolvers[suffix].load()(path, fragment)
+        except (KeyError, TypeError, AttributeError, IndexError) as exc:  # a record the resolver cannot read
+            raise SpecError(f"a record of the file cannot be read as a world ({type(exc).__name__}: {exc})", file=path,
+                            key=fragment, expected="a record written by `simtool suite build`", found=source) from None
+        if not isinstance(data, Mapping):
+            raise SpecError("the world source did not give a mapping", file=path, key=fragment, expected="a world mapping", found=type(data).__name__)
+        return copy.deepcopy(dict(data)), Located(source, {})
     if source.endswith((".yaml", ".yml")) or Path(source).exists():
-        data, where = load_yaml(source)
+        data, where = load_yaml(source, "world file")
         if not isinstance(data, Mapping):
             raise where.error((), "a world file must hold a mapping", expected="{name, tasks, ...}", found=data)
         return dict(data), where
-    loaded = registry.load("world", source)
+    try:
+        loaded = registry.load("world", source)
+    except SimtoolError as exc:
+        raise SpecError(f"{exc}; a world is a registered name, a YAML file or SUITE.jsonl#id", key="WORLD",
+                        expected="see `simtool worlds`", found=source) from None
     value = loaded() if callable(loaded) else loaded
     if isinstance(value, (str, Path)):
         data, where = load_yaml(value)
@@ -51,7 +62,8 @@ def _parse_value(text: str, key: str) -> Any:
     try:
         return yaml.safe_load(text) if text != "" else ""
     except yaml.YAMLError as exc:
-        raise SpecError(f"cannot parse the value of --set {key}: {exc}", key=key, found=text) from None
+        raise SpecError(f"--set {key}: the value is not valid YAML ({getattr(exc, 'problem', None) or 'cannot be parsed'})",
+                        expected="a YAML value", found=text) from None
 
 
 def apply_overrides(config: dict[str, Any], overrides: Sequence[str]) -> dict[str, Any]:
@@ -96,6 +108,37 @@ def _set(node: Any, part: str, value: Any, key: str) -> None:
         node[part] = value
 
 
+def override_paths(overrides: Sequence[str]) -> dict[tuple[Any, ...], str]:
+    """Where each ``--set`` writes, as a key path of the world document (``policy.k`` -> ("policy", "k")),
+    so that an error inside an overridden value blames the ``--set``, not the world file."""
+    out: dict[tuple[Any, ...], str] = {}
+    for item in overrides:
+        key = item.split("=", 1)[0].strip()
+        parts = key.split(".")
+        if len(parts) < 2:
+            continue
+        path = tuple(int(p) if p.isdigit() else p for p in parts[1:])
+        out[path if parts[0] == "world" else ("policy",) + path] = item
+    return out
+
+
+def check_policy_name(name: Any, where: Located | None = None, path: tuple[Any, ...] = ("policy", "name"), *,
+                      option: str | None = None) -> str:
+    """A registered policy name, or an error naming where the name was written (file and line, or the option)."""
+    where = where or Located(None, {})
+    if isinstance(name, str) and name:
+        try:
+            registry.load("policy", name)
+            return name
+        except SimtoolError:
+            pass
+    known = registry.names("policy")
+    message = f"unknown policy '{name}'" if isinstance(name, str) and name else "a policy needs a name"
+    if option is not None:
+        raise SpecError(message, key=option, expected=" | ".join(known), found=name)
+    raise where.error(path, message, expected=" | ".join(known), found=name)
+
+
 def split_policy(world: Mapping[str, Any], policy_name: str | None) -> tuple[dict[str, Any], dict[str, Any]]:
     """Separate the world's own ``policy`` section; ``policy_name`` (from the command line) wins."""
     world = dict(world)
@@ -113,7 +156,15 @@ def split_policy(world: Mapping[str, Any], policy_name: str | None) -> tuple[dic
 
 def run_config(world_source: str | None, policy_name: str | None, overrides: Sequence[str] = ()) -> tuple[dict[str, Any], Located]:
     """The run config ``{"world": ..., "policy": {"name": ..., options}}`` before resolution."""
+    if policy_name is not None and not policy_name.strip():
+        check_policy_name(policy_name, option="--policy")  # "" is a mistake, never "the world's own"
     data, where = load_world_source(world_source)
     world, policy = split_policy(data, policy_name)
     config = apply_overrides({"world": world, "policy": policy}, overrides)
+    where = where.with_overrides(override_paths(overrides))
+    if not policy_name:
+        check_policy_name(config["policy"].get("name"), where)
+    given = {key.split("=", 1)[0].strip().split(".", 1)[1] for key in overrides if key.strip().startswith("policy.")}
+    check_policy_origin(config["policy"], origin=f"the world {'file' if where.file else 'source'} {where.file or world_source or DEFAULT_WORLD}",
+                        where=where, command_line=given, name_from_command_line=bool(policy_name) or "name" in given)
     return config, where

@@ -11,8 +11,9 @@ from importlib.metadata import entry_points
 from typing import Any
 
 from simtool.errors import SimtoolError
+from simtool.filecache import FileCache, path_version
 
-__all__ = ["names", "load", "service_class", "RegistryError"]
+__all__ = ["names", "load", "service_class", "group_entry_points", "RegistryError"]
 
 GROUPS = {"service": "simtool.services", "world": "simtool.worlds", "policy": "simtool.policies"}
 
@@ -24,8 +25,17 @@ class RegistryError(SimtoolError):
 _cache: dict[tuple[str, str], Any] = {}
 
 
+_scans = FileCache(limit=16)  # entry points by (group, sys.path version): one scan per installed set
+
+
+def group_entry_points(group: str) -> dict[str, Any]:
+    """Entry points of ``group`` by name, scanned once per ``sys.path`` version per process
+    (installing or removing a distribution changes that version, and they are scanned again)."""
+    return dict(_scans.get((group, path_version()), lambda: {ep.name: ep for ep in entry_points(group=group)}))
+
+
 def _eps(kind: str) -> dict[str, Any]:
-    return {ep.name: ep for ep in entry_points(group=GROUPS[kind])}
+    return group_entry_points(GROUPS[kind])
 
 
 def names(kind: str) -> list[str]:

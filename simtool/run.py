@@ -7,18 +7,23 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
+import orjson
 from attrs import define, frozen
 
 from simtool import __version__, registry
-from simtool.config import run_config
+from simtool.config import check_policy_name, run_config
 from simtool.errors import SimtoolError, SpecError
+from simtool.limits import current_limits
+from simtool.paths import check_output
 from simtool.policy import Policy
 from simtool.runtime import Runtime
-from simtool.trace import FORMAT, FORMATS, TraceWriter, canonical, config_hash, first_divergence, read_trace
+from simtool.trace import FORMAT, FORMATS, Trace, TraceError, TraceWriter, config_hash, first_divergence, read_trace
+from simtool.trust import check_policy_origin, files_beside
 from simtool.world import parse_world
 from simtool.yamlspec import Located
 
-__all__ = ["RunResult", "LiveRun", "resolve", "start_run", "drive", "run", "run_source", "replay", "ReplayResult"]
+__all__ = ["RunResult", "LiveRun", "resolve", "start_run", "drive", "run", "run_source", "replay", "ReplayResult",
+           "check_replayable", "check_offline"]
 
 
 @frozen
@@ -33,12 +38,15 @@ class RunResult:
         return [json.loads(line) for line in self.lines]
 
 
-_worlds: dict[str, Any] = {}
+_worlds: dict[bytes, Any] = {}
 
 
 def _parse_cached(world: Mapping[str, Any], where: Located | None) -> Any:
     """Parsed worlds are immutable: a sweep or a benchmark running one world many times parses it once."""
-    key = canonical(world)
+    # Keyed by the world as given, key order included: services see their scenario in that order
+    # (a file system lists its folders so), so two worlds that differ only in key order are two
+    # worlds here; and a world parsed under raised caps is not one under the defaults.
+    key = orjson.dumps([world, repr(current_limits())], option=orjson.OPT_NON_STR_KEYS, default=str)
     parsed = _worlds.get(key)
     if parsed is None:
         parsed = parse_world(world, where)
@@ -54,11 +62,19 @@ def resolve(config: Mapping[str, Any], where: Located | None = None, policy: Pol
     if policy is None:
         policy_spec = dict(config.get("policy") or {})
         name = policy_spec.pop("name", "interleave")
-        cls = registry.load("policy", name)
+        try:
+            cls = registry.load("policy", name)
+        except SimtoolError:
+            check_policy_name(name, where)
+            raise
         try:
             policy = cls(policy_spec)
         except SpecError as exc:
-            raise SpecError(exc.detail, file=where.file if where else None, key=exc.key, expected=exc.expected, found=exc.found) from None
+            if where is None:
+                raise
+            key = exc.key or ""
+            path = ("policy", *key.split(".")[1:]) if key.startswith("policy.") else ("policy",)
+            raise where.error(path, exc.detail, expected=exc.expected, found=exc.found) from None
     resolved = {"world": dict(world.resolved), "policy": {"name": policy.name or type(policy).__name__, **policy.header_options()}}
     return world, policy, resolved
 
@@ -158,8 +174,20 @@ def drive(runtime: Runtime, policy: Policy) -> dict[str, Any]:
 def run_source(world: str | None, policy: str | None, seed: int, overrides: Sequence[str] = (),
                trace_path: str | Path | None = None, durable: bool = False) -> RunResult:
     """``simtool run``: a world source plus overrides, run once."""
+    if trace_path is not None:
+        check_output(trace_path, "trace", key="--trace")
+    if policy is not None:
+        check_policy_name(policy, option="--policy")
     config, where = run_config(world, policy, overrides)
-    return run(config, seed, trace_path, where, durable=durable)
+    beside = Path(where.file).parent if where.file else None
+    with files_beside(beside if _file_names_files(config, overrides) else None):
+        return run(config, seed, trace_path, where, durable=durable)
+
+
+def _file_names_files(config: Mapping[str, Any], overrides: Sequence[str]) -> bool:
+    """Whether the policy's cassette came from the world file (then it resolves beside it), not the command line."""
+    given = {item.split("=", 1)[0].strip() for item in overrides}
+    return bool((config.get("policy") or {}).get("cassette")) and "policy.cassette" not in given
 
 
 @frozen
@@ -169,6 +197,25 @@ class ReplayResult:
     original: str | None
     replayed: str | None
     version_note: str | None
+
+
+def check_replayable(trace: Trace) -> None:
+    """Before a trace is re-run: it is complete (its digest was checked when read), its config
+    hash matches its config, and its policy makes no network request (a file never chooses the
+    network: a recorded LLM run replays from its cassette)."""
+    if not trace.complete:
+        raise TraceError(f"{trace.path}: the trace has no footer (the run that wrote it did not finish): "
+                         "only a complete trace can be replayed; `simtool score` reads what it holds")
+    header = trace.header
+    if header.get("config_hash") != config_hash(header["config"]):
+        raise TraceError(f"{trace.path}:1: the header's config_hash does not match its config: the header was edited")
+    check_offline(trace)
+
+
+def check_offline(trace: Trace) -> None:
+    """A trace's policy must not make network requests when re-run (replay, shrink): a file never
+    chooses the network."""
+    check_policy_origin(trace.header["config"]["policy"], origin="a trace header", where=Located(f"{trace.path} (header)", {}))
 
 
 def _recorded_agent(header: Mapping[str, Any], trace: Any) -> Policy | None:
@@ -182,8 +229,13 @@ def _recorded_agent(header: Mapping[str, Any], trace: Any) -> Policy | None:
 
 
 def replay(path: str | Path) -> ReplayResult:
-    """Re-run a trace from its header and compare the bytes line by line."""
-    trace = read_trace(path, verify=False)
+    """Re-run a trace from its header and compare the bytes line by line.
+
+    Nothing runs until the trace has passed :func:`check_replayable`. Files the header's
+    policy names (a cassette) are looked up beside the trace.
+    """
+    trace = read_trace(path, verify=True)
+    check_replayable(trace)
     header = trace.header
     made = header.get("format")
     if made != FORMAT:
@@ -195,7 +247,8 @@ def replay(path: str | Path) -> ReplayResult:
     note = None
     if header.get("simtool") != __version__:
         note = f"trace written by simtool {header.get('simtool')}, replayed by {__version__}"
-    result = run(header["config"], int(header["seed"]), policy=_recorded_agent(header, trace))
+    with files_beside(Path(trace.path).parent):
+        result = run(header["config"], int(header["seed"]), policy=_recorded_agent(header, trace))
     diff = first_divergence(list(trace.lines), list(result.lines))
     if diff is None:
         return ReplayResult(True, None, None, None, note)

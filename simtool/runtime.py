@@ -73,7 +73,8 @@ class Runtime:
                              enforcement=world.enforcement, default_timeout_ms=world.default_timeout_ms)
         self.calls: dict[str, CallRun] = self.life.calls
         self.agent = AgentLoop(clock, inbox, self.board, CallViews(self.calls, self.tasks), self.life.in_flight, schemas, emit,
-                               max_decisions=world.max_decisions, horizon_ms=world.horizon_ms)
+                               max_decisions=world.max_decisions, horizon_ms=world.horizon_ms,
+                               fixed_think_ms=world.think_ms)
         self.grader = Grader(self.board, self.calls, self.gold, emit, reject)
         self._scene = FaultScene(clock, self.board, self.life, self.gate, emit, notify, world.horizon_ms)
         self._emit = emit

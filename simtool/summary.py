@@ -11,6 +11,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from simtool.events import Event
+from simtool.scoring.pace import latency_think_ratio
 
 __all__ = ["summarize", "why", "WHY_LIMIT"]
 
@@ -64,6 +65,7 @@ def summarize(events: Iterable[Event | Mapping[str, Any]], header: Mapping[str, 
                 t["turns"] = info["turns"]
             if e.get("policy"):
                 totals["policy"] = e["policy"]
+    totals["latency_think_ratio"] = latency_think_ratio(events)
     if header is not None:
         totals["violations"] = _violations(header, [e for e in events if e.get("kind") != "footer"])
     return {"tasks": tasks, "totals": totals}

@@ -5,7 +5,13 @@ config and its hash, derived gold facts); then events (``t`` in ms, ``seq``, ``k
 the last line is the footer (``kind: footer``) with the number of lines before it and the
 sha256 of those lines. A file trace is written to ``PATH.incomplete`` while the run goes
 on and renamed to ``PATH`` only after the footer is flushed: a run killed mid-way leaves a
-file whose very name says it is incomplete, and that has no footer.
+file whose very name says it is incomplete, and that has no footer, and an older trace at
+``PATH`` stays whole until the new one replaces it. A writer holds an exclusive lock on its
+``.incomplete`` file: a second run writing the same path is refused, not interleaved.
+
+Reading checks everything a file from elsewhere can get wrong: a regular UTF-8 file, a JSON
+object with a ``kind`` on every line, a header of a known format, no NaN or unbounded
+number, a footer only as the last line and with the right digest.
 """
 
 from __future__ import annotations
@@ -22,6 +28,9 @@ from attrs import frozen
 
 from simtool.errors import SimtoolError
 from simtool.events import Footer, Header, Kind, Record
+from simtool.jsonl import loads
+from simtool.limits import current_limits
+from simtool.paths import check_input
 
 __all__ = [
     "FORMAT",
@@ -116,11 +125,10 @@ class TraceWriter:
         self._lines: list[str] | None = None
         self._kept_at = 0
         self._handle: IO[bytes] | None = None
+        self._max_lines = current_limits().trace_lines
         if self.path is not None:
             self.path.parent.mkdir(parents=True, exist_ok=True)
-            if self.path.exists():
-                self.path.unlink()
-            self._handle = open(self.partial_path, "wb")  # noqa: SIM115
+            self._handle = _open_exclusive(self.partial_path, self.path)
 
     @property
     def partial_path(self) -> Path:
@@ -139,6 +147,9 @@ class TraceWriter:
         block += line
         block += b"\n"
         self.count += 1
+        if self.count > self._max_lines:
+            raise TraceError(f"the run wrote more than {self._max_lines} trace lines and was stopped; "
+                             + current_limits().hint("trace_lines"))
         self._in_block += 1
         if self._in_block >= self.BLOCK or self.count == 1:  # the header goes out at once
             self._flush_block()
@@ -192,6 +203,42 @@ class TraceWriter:
         return self._kept.decode("utf-8")
 
 
+def _open_exclusive(partial: Path, target: Path) -> IO[bytes]:
+    """``partial`` opened for writing, empty, under an exclusive lock that this process holds.
+
+    A file left by a killed run (no lock held) is taken over; one another run is writing is
+    not: that run wins, this one is refused. The lock is checked against the path after it is
+    taken, in case the other writer renamed its file into place meanwhile.
+    """
+    try:
+        import fcntl
+    except ImportError:  # no advisory locks (Windows): the last writer wins
+        return open(partial, "wb")  # noqa: SIM115
+    if partial.is_symlink():
+        raise TraceError(f"{target}: {partial.name} is a symbolic link; a trace is never written through one")
+    for _ in range(100):
+        try:
+            fd = os.open(partial, os.O_WRONLY | os.O_CREAT | getattr(os, "O_NOFOLLOW", 0), 0o644)
+        except OSError as exc:  # ELOOP: a link planted where the trace is written
+            raise TraceError(f"{target}: cannot write {partial.name} ({exc.strerror}); "
+                             "a symbolic link there is not followed") from None
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            os.close(fd)
+            raise TraceError(f"{target}: another run is writing this trace (it holds {partial.name}); "
+                             "give this run another --trace path") from None
+        try:
+            same = os.fstat(fd).st_ino == os.stat(partial).st_ino
+        except FileNotFoundError:
+            same = False
+        if same:
+            os.ftruncate(fd, 0)
+            return os.fdopen(fd, "wb")
+        os.close(fd)  # the file was renamed into place under us: open the new one
+    raise TraceError(f"{target}: cannot take the lock on {partial.name}")
+
+
 @frozen
 class Trace:
     """A read trace: header, events, footer (None when incomplete)."""
@@ -219,7 +266,7 @@ class Trace:
 
 
 def _resolve(path: Path) -> Path:
-    if path.exists():
+    if path.exists() or path.is_symlink():
         return path
     partial = path.with_name(path.name + INCOMPLETE_SUFFIX)
     if partial.exists():
@@ -227,31 +274,97 @@ def _resolve(path: Path) -> Path:
     raise TraceError(f"{path}: no such trace (nor {partial.name})")
 
 
-def read_trace(path: str | Path, *, verify: bool = True) -> Trace:
-    """Read a trace file (or its ``.incomplete`` partner). A complete one has its digest checked."""
+def _record(text: str, where: str) -> dict[str, Any]:
+    try:
+        record = loads(text, strict=True)  # NaN, infinities and numbers too large for a float are refused
+    except json.JSONDecodeError as exc:
+        raise TraceError(f"{where}: not a JSON line ({exc.msg}, column {exc.colno}): the trace is damaged") from None
+    except (ValueError, RecursionError) as exc:
+        raise TraceError(f"{where}: a value no trace holds ({exc})") from None
+    if not isinstance(record, dict):
+        raise TraceError(f"{where}: a trace line is a JSON object (found {type(record).__name__})")
+    if not isinstance(record.get("kind"), str):
+        raise TraceError(f"{where}: a trace line needs a 'kind' (found keys {sorted(record)[:8]})")
+    return record
+
+
+def _check_header(header: Mapping[str, Any], where: str) -> None:
+    version = header.get("format")
+    if version != FORMAT:
+        raise TraceError(f"{where}: unknown trace format {version!r} (this simtool reads format {FORMAT}: "
+                         "the trace was written by another version)")
+    seed = header.get("seed")
+    if not isinstance(seed, int) or isinstance(seed, bool) or seed < 0:
+        raise TraceError(f"{where}: the header's seed must be a whole number >= 0 (found {seed!r})")
+    config = header.get("config")
+    if not isinstance(config, Mapping) or not isinstance(config.get("world"), Mapping) or not isinstance(config.get("policy"), Mapping):
+        raise TraceError(f"{where}: the header's config must be {{world: {{...}}, policy: {{...}}}} (found {str(config)[:80]!r})")
+
+
+def read_trace(path: str | Path, *, verify: bool = True, keep_lines: bool = True) -> Trace:
+    """Read a trace file (or its ``.incomplete`` partner). A complete one has its digest checked.
+
+    Lines are parsed by :func:`simtool.jsonl.loads` (orjson's speed, the standard library's
+    values) as the file streams by; ``keep_lines=False`` does not keep their text
+    (``Trace.lines`` is empty), so memory holds the parsed records only (what scoring needs).
+    A last line without its newline was cut mid-write and is left out. Errors
+    (:class:`TraceError`) name the file and line: not a regular file, not UTF-8, a line that is
+    not a JSON object with a ``kind``, no header, an unknown format, text after the footer, a
+    digest or line count that does not match.
+    """
     real = _resolve(Path(path))
     try:
-        text = real.read_text(encoding="utf-8")
+        check_input(real, "trace")
+        handle = open(real, "rb")  # noqa: SIM115
+    except SimtoolError as exc:
+        raise TraceError(str(exc)) from None
     except OSError as exc:
         raise TraceError(f"{real}: cannot read: {exc.strerror}") from None
-    raw = text.split("\n")
-    torn = raw[-1] != ""  # a last line without newline was cut mid-write
-    lines = raw[:-1] if not torn else raw[:-1]
-    records = []
-    for number, line in enumerate(lines, 1):
-        try:
-            records.append(json.loads(line))
-        except json.JSONDecodeError as exc:
-            raise TraceError(f"{real}:{number}: not a JSON line ({exc.msg})") from None
-    if not records or records[0].get("kind") != "header":
-        raise TraceError(f"{real}:1: a trace starts with a header line (found {lines[0][:80] if lines else 'nothing'!r})")
-    footer = records[-1] if records[-1].get("kind") == "footer" else None
+    digest = hashlib.sha256()
+    records: list[dict[str, Any]] = []
+    kept: list[str] = []
+    previous: bytes | None = None  # the last whole line, digested once the next one shows it is not the footer
+    number = 0
+    torn = False
+    with handle:
+        for line in handle:
+            if not line.endswith(b"\n"):
+                torn = True  # cut mid-write: left out, but it must still be text (or this is no trace at all)
+                try:
+                    line.decode("utf-8")
+                except UnicodeDecodeError as exc:
+                    raise TraceError(f"{real}:{number + 1}: not UTF-8 text (byte 0x{line[exc.start]:02x}): "
+                                     "not a trace, or a damaged one") from None
+                if not records:
+                    first = line.decode("utf-8")[:80]
+                    raise TraceError(f"{real}:1: a trace starts with a header line (found {first!r})")
+                break
+            number += 1
+            where = f"{real}:{number}"
+            if records and records[-1]["kind"] == "footer":
+                raise TraceError(f"{where}: text after the footer (line {number - 1} is the footer): the file was changed after it was written")
+            if previous is not None:
+                digest.update(previous)
+            previous = line
+            try:
+                text = line[:-1].decode("utf-8")
+            except UnicodeDecodeError as exc:
+                raise TraceError(f"{where}: not UTF-8 text (byte 0x{line[exc.start]:02x}): not a trace, or a damaged one") from None
+            records.append(_record(text, where))
+            if keep_lines:
+                kept.append(text)
+    if not records or records[0]["kind"] != "header":
+        first = kept[0][:80] if kept else ("nothing" if not records else canonical(records[0])[:80])
+        raise TraceError(f"{real}:1: a trace starts with a header line (found {first!r})")
+    _check_header(records[0], f"{real}:1")
+    footer = records[-1] if records[-1]["kind"] == "footer" else None
+    if footer is not None and torn:
+        raise TraceError(f"{real}:{number + 1}: text after the footer: the file was changed after it was written")
     body = records[1:-1] if footer else records[1:]
     if footer is not None and verify:
-        digest = hashlib.sha256("".join(line + "\n" for line in lines[:-1]).encode("utf-8")).hexdigest()
-        if digest != footer.get("digest") or footer.get("lines") != len(lines) - 1:
-            raise TraceError(f"{real}: footer digest does not match its {len(lines) - 1} lines: the file was changed after it was written")
-    return Trace(str(real), records[0], tuple(body), footer, tuple(lines))
+        if digest.hexdigest() != footer.get("digest") or footer.get("lines") != number - 1:
+            raise TraceError(f"{real}:{number}: footer digest does not match its {number - 1} lines: the file was changed after it was written")
+    return Trace(str(real), records[0], tuple(body), footer, tuple(kept))
 
 
 def first_divergence(a: list[str] | tuple[str, ...], b: list[str] | tuple[str, ...]) -> tuple[int, str | None, str | None] | None:

@@ -14,7 +14,7 @@ from simtool.yamlspec import Located, check_keys, check_str
 
 __all__ = ["GoldCall", "Turn", "parse_turn", "TURN_KEYS"]
 
-TURN_KEYS = ("request", "gold", "expect")  # a turn's keys, in reading order
+TURN_KEYS = ("request", "gold", "expect", "expect_error")  # a turn's keys, in reading order (expect_error: simtool.goldcheck)
 
 
 @frozen

@@ -19,7 +19,9 @@ from attrs import field, frozen
 
 from simtool.errors import SimtoolError
 from simtool.faults import PROCESS_KEYS, Fault, FaultProcess, fault_kinds, parse_fault, parse_fault_process
+from simtool.goldcheck import check_gold_runs
 from simtool.latency import LATENCY_KEYS, LEGS, LatencyModel
+from simtool.limits import current_limits
 from simtool.registry import service_class
 from simtool.service import Service, ToolSchema
 from simtool.turns import TURN_KEYS, GoldCall, Turn, parse_turn
@@ -53,6 +55,7 @@ WORLD_KEYS = {
     "horizon_ms": "simulated time limit",
     "max_decisions": "decision limit",
     "default_timeout_ms": "deadline of calls that give none",
+    "think_ms": "a fixed think time for every decision, whatever the policy says (the turns profile sets it)",
     "policy": "the policy and its options",
     "profile": "the name of the latency profile, informative",
     "instance": "the suite instance this world was built from, informative",
@@ -103,6 +106,7 @@ class World:
     resolved: Mapping[str, Any] = field(repr=False)
     # what runs of this world derive from it and may share (e.g. gold expectations); not part of its value
     memo: dict[str, Any] = field(factory=dict, repr=False, eq=False, hash=False)
+    think_ms: int | None = None  # every decision that thinks or acts takes exactly this long
 
     def task(self, task_id: str) -> TaskSpec:
         for t in self.tasks:
@@ -123,6 +127,9 @@ def _task(spec: Any, where: Located, path: tuple[Any, ...]) -> TaskSpec:
     names = spec.get("services")
     if not isinstance(names, list) or not names:
         raise where.error(path + ("services",), "must list the task's services", expected="[ServiceName, ...]", found=names)
+    for i, name in enumerate(names):
+        if not isinstance(name, str) or not name:
+            raise where.error(path + ("services", i), "a service is named by a string", expected="ServiceName", found=name)
     tools: dict[str, ToolSchema] = {}
     all_scopes: list[str] = []
     for i, name in enumerate(names):
@@ -150,7 +157,7 @@ def _task(spec: Any, where: Located, path: tuple[Any, ...]) -> TaskSpec:
     if not isinstance(turns_spec, list) or not turns_spec:
         raise where.error(path + ("turns",), "a task needs at least one turn", expected="[{request, gold}, ...]", found=turns_spec)
     turns = tuple(parse_turn(t, tools, where, path + ("turns", i)) for i, t in enumerate(turns_spec))
-    return TaskSpec(
+    task = TaskSpec(
         task_id=task_id,
         services=tuple(names),
         initial_config=copy.deepcopy(dict(initial)),
@@ -159,6 +166,8 @@ def _task(spec: Any, where: Located, path: tuple[Any, ...]) -> TaskSpec:
         tools=tools,
         title=str(spec.get("title", "")),
     )
+    check_gold_runs(task, turns_spec, where, path)
+    return task
 
 
 def _limits(spec: Any, where: Located, path: tuple[Any, ...]) -> ServiceLimits:
@@ -188,6 +197,75 @@ def _limits(spec: Any, where: Located, path: tuple[Any, ...]) -> ServiceLimits:
         rate_per_ms=rate_per,
         outages=tuple(sorted(outages)),  # type: ignore[arg-type]
     )
+
+
+def _check_fault_fields(spec: Any, where: Located, path: tuple[Any, ...], kind: Any = None) -> None:
+    """Names in a fault are strings and its required fields are not null (before the kind parses it)."""
+    if not isinstance(spec, Mapping):
+        return
+    for key in ("task", "service", "scope"):
+        if spec.get(key) is not None and not isinstance(spec[key], str):
+            raise where.error(path + (key,), "must be a name", expected="a string", found=spec[key])
+    known = fault_kinds().get(kind if kind is not None else spec.get("kind")) if isinstance(kind or spec.get("kind"), str) else None
+    for key in known.required if known is not None else ():
+        if key in spec and spec[key] is None:
+            raise where.error(path + (key,), f"a {known.name} fault needs '{key}'", expected=key, found=None)
+
+
+def _check_fault_scope(fault: Fault, tasks: Mapping[str, TaskSpec], where: Located, path: tuple[Any, ...]) -> None:
+    """A fault that names a scope (revoke, grant) names one of a service its task has (any task's, for every task)."""
+    scope = getattr(fault.params, "scope", None)
+    if scope is None:
+        return
+    task = getattr(fault.params, "task", None)
+    chosen = [tasks[task]] if task is not None else list(tasks.values())
+    known = sorted({s for t in chosen for name in t.services for s in scopes_of(service_class(name))})
+    if scope not in known:
+        whose = f"task {task}" if task is not None else "any task"
+        raise where.error(path + ("scope",), f"no service of {whose} has this scope", expected=" | ".join(known), found=scope)
+
+
+def _check_caps(horizon: int, max_decisions: int, faults: Sequence[Fault], processes: Sequence[FaultProcess],
+                where: Located) -> None:
+    """The work a world asks for stays under the caps in force (:mod:`simtool.limits`)."""
+    caps = current_limits()
+    if horizon > caps.horizon_ms:
+        raise where.error(("horizon_ms",), f"the horizon is above the cap; {caps.hint('horizon_ms')}",
+                          expected=f"at most {caps.horizon_ms} ms", found=horizon)
+    if max_decisions > caps.max_decisions:
+        raise where.error(("max_decisions",), f"max_decisions is above the cap; {caps.hint('max_decisions')}",
+                          expected=f"at most {caps.max_decisions}", found=max_decisions)
+    events = len(faults) + sum(p.max_count for p in processes)
+    if events > caps.fault_events:
+        path = ("fault_processes",) if processes else ("faults",)
+        raise where.error(path, f"the world can raise more fault events than the cap; {caps.hint('fault_events')}",
+                          expected=f"at most {caps.fault_events} (scheduled faults plus every max_count)", found=events)
+
+
+MAX_LATENCY_NUMBER = 1e12  # ms (or a factor): about 30 years; a larger number is a mistake that would overflow a draw
+
+
+def _check_magnitude(value: Any, where: Located, path: tuple[Any, ...]) -> None:
+    if isinstance(value, (int, float)) and not isinstance(value, bool) and abs(value) > MAX_LATENCY_NUMBER:
+        raise where.error(path, "a latency number this large would overflow", expected=f"at most {MAX_LATENCY_NUMBER:g}", found=value)
+    if isinstance(value, Mapping):
+        for key, item in value.items():
+            _check_magnitude(item, where, path + (key,))
+    elif isinstance(value, list):
+        for i, item in enumerate(value):
+            _check_magnitude(item, where, path + (i,))
+
+
+def _latency(spec: Any, where: Located) -> LatencyModel:
+    """The latency model; a value the model cannot read at all is an error naming ``latency``, not a crash."""
+    if spec is not None and not isinstance(spec, Mapping):
+        raise where.error(("latency",), "must be a mapping", expected="{default, services, scale}", found=spec)
+    _check_magnitude(spec, where, ("latency",))
+    try:
+        return LatencyModel(spec, where, ("latency",))
+    except (TypeError, ValueError, AttributeError, OverflowError, KeyError) as exc:
+        raise where.error(("latency",), f"cannot be read ({type(exc).__name__}: {exc})",
+                          expected="latency legs as in docs/worlds.md", found=spec) from None
 
 
 def _check_finite(value: Any, where: Located, path: tuple[Any, ...]) -> None:
@@ -222,7 +300,7 @@ def parse_world(data: Any, where: Located | None = None) -> World:
         if task.task_id in tasks:
             raise where.error(("tasks", i, "id"), "duplicate task id", expected="a unique id", found=task.task_id)
         tasks[task.task_id] = task
-    latency = LatencyModel(data.get("latency"), where, ("latency",))
+    latency = _latency(data.get("latency"), where)
     used_services = {s for t in tasks.values() for s in t.services}
     for service, tool in latency.tool_overrides():
         if service not in used_services:
@@ -240,15 +318,31 @@ def parse_world(data: Any, where: Located | None = None) -> World:
     faults_spec = data.get("faults") or []
     if not isinstance(faults_spec, list):
         raise where.error(("faults",), "must be a list", expected="[{at_ms, kind, ...}, ...]", found=faults_spec)
+    for i, f in enumerate(faults_spec):
+        _check_fault_fields(f, where, ("faults", i))
     faults = tuple(parse_fault(f, tasks, where, ("faults", i), i) for i, f in enumerate(faults_spec))
+    for i, f in enumerate(faults):
+        _check_fault_scope(f, tasks, where, ("faults", i))
     horizon = int(check_int(resolved["horizon_ms"], where, ("horizon_ms",), minimum=1))  # checked before processes default to it
+    processes_spec = data.get("fault_processes") or []
+    if not isinstance(processes_spec, list):
+        raise where.error(("fault_processes",), "must be a list", expected="[{kind, mean_interval_ms, choices}, ...]",
+                          found=processes_spec)
+    for i, p in enumerate(processes_spec):
+        for j, c in enumerate((p.get("choices") if isinstance(p, Mapping) and isinstance(p.get("choices"), list) else None) or []):
+            _check_fault_fields(c, where, ("fault_processes", i, "choices", j), p.get("kind"))
     processes = [parse_fault_process(p, tasks, where, ("fault_processes", i), i, horizon)
-                 for i, p in enumerate(data.get("fault_processes") or [])]
+                 for i, p in enumerate(processes_spec)]
+    for i, p in enumerate(processes):
+        for j, template in enumerate(p.choices):
+            _check_fault_scope(template, tasks, where, ("fault_processes", i, "choices", j))
     enforcement = resolved["enforcement"]
     if enforcement not in ENFORCEMENT_MODES:
         raise where.error(("enforcement",), "unknown enforcement mode", expected=" | ".join(ENFORCEMENT_MODES), found=enforcement)
     if not isinstance(resolved["tie_shuffle"], bool):
         raise where.error(("tie_shuffle",), "must be true or false", expected="a boolean", found=resolved["tie_shuffle"])
+    max_decisions = int(check_int(resolved["max_decisions"], where, ("max_decisions",), minimum=1))  # type: ignore[arg-type]
+    _check_caps(horizon, max_decisions, faults, processes, where)
     return World(
         name=str(resolved["name"]),
         tasks=tuple(tasks.values()),
@@ -259,9 +353,10 @@ def parse_world(data: Any, where: Located | None = None) -> World:
         enforcement=enforcement,
         tie_shuffle=resolved["tie_shuffle"],
         horizon_ms=horizon,
-        max_decisions=int(check_int(resolved["max_decisions"], where, ("max_decisions",), minimum=1)),
+        max_decisions=max_decisions,
         default_timeout_ms=check_int(resolved["default_timeout_ms"], where, ("default_timeout_ms",), minimum=1, optional=True),
         resolved=resolved,
+        think_ms=check_int(data.get("think_ms"), where, ("think_ms",), minimum=1, optional=True),
     )
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -9,16 +10,37 @@ from typing import Any
 import yaml
 
 from simtool.errors import SpecError
+from simtool.filecache import FileCache, file_version
+from simtool.paths import read_text
 
-__all__ = ["Located", "load_yaml", "load_yaml_text", "check_int", "check_str", "check_keys"]
+__all__ = ["Located", "load_yaml", "load_yaml_text", "MAX_YAML_VALUES", "MAX_YAML_BYTES", "check_int", "check_str",
+           "check_keys"]
+
+# Aliases let a few hundred bytes stand for a billion values ("billion laughs"): a document may
+# expand to at most this many values, counting every alias as the values it repeats.
+MAX_YAML_VALUES = 500_000
+MAX_YAML_BYTES = 16 * 1024 * 1024
 
 
 class Located:
     """Where each key path of a loaded document was written: ``{("tasks", 0, "id"): line}``."""
 
-    def __init__(self, file: str | None, lines: dict[tuple[Any, ...], int]) -> None:
+    def __init__(self, file: str | None, lines: dict[tuple[Any, ...], int],
+                 overrides: dict[tuple[Any, ...], str] | None = None) -> None:
         self.file = file
         self.lines = lines
+        self.overrides = overrides or {}  # key path -> the --set that wrote it
+
+    def with_overrides(self, overrides: dict[tuple[Any, ...], str]) -> Located:
+        """The same locations, with errors inside these key paths blamed on their ``--set``."""
+        return Located(self.file, self.lines, {**self.overrides, **overrides})
+
+    def override_of(self, path: tuple[Any, ...]) -> str | None:
+        """The ``--set`` that wrote ``path`` or one of its ancestors, if any did."""
+        for n in range(len(path), 0, -1):
+            if path[:n] in self.overrides:
+                return self.overrides[path[:n]]
+        return None
 
     def line(self, path: tuple[Any, ...]) -> int | None:
         """The line of ``path``, or of its nearest ancestor that has one."""
@@ -32,10 +54,37 @@ class Located:
         self, path: tuple[Any, ...], message: str, *, expected: str | None = None, found: object = None
     ) -> SpecError:
         key = ".".join(str(p) for p in path) if path else None
+        given = self.override_of(path)
+        if given is not None:
+            return SpecError(f"--set {given}: {message}", expected=expected, found=found)
         return SpecError(message, file=self.file, line=self.line(path), key=key, expected=expected, found=found)
 
 
-def _construct(node: yaml.Node, path: tuple[Any, ...], lines: dict[tuple[Any, ...], int], file: str | None) -> Any:
+_PLAIN_TAGS = ("tag:yaml.org,2002:map", "tag:yaml.org,2002:seq")
+
+
+class _Budget:
+    """Counts the values constructed, aliases expanded: the cap on a document's size."""
+
+    def __init__(self, file: str | None) -> None:
+        self.left = MAX_YAML_VALUES
+        self.file = file
+
+    def spend(self, node: yaml.Node) -> None:
+        self.left -= 1
+        if self.left < 0:
+            raise SpecError("the YAML expands to too many values (aliases repeated inside aliases?)", file=self.file,
+                            line=node.start_mark.line + 1, expected=f"at most {MAX_YAML_VALUES} values",
+                            found="more")
+
+
+def _construct(node: yaml.Node, path: tuple[Any, ...], lines: dict[tuple[Any, ...], int], file: str | None,
+               budget: _Budget | None = None) -> Any:
+    budget = budget or _Budget(file)
+    budget.spend(node)
+    if isinstance(node, (yaml.MappingNode, yaml.SequenceNode)) and node.tag not in _PLAIN_TAGS:
+        raise SpecError("a YAML tag that names a type is not allowed", file=file, line=node.start_mark.line + 1,
+                        expected="plain mappings, lists and values", found=node.tag)
     lines[path] = node.start_mark.line + 1
     if isinstance(node, yaml.MappingNode):
         out: dict[str, Any] = {}
@@ -47,11 +96,11 @@ def _construct(node: yaml.Node, path: tuple[Any, ...], lines: dict[tuple[Any, ..
             if key in out:
                 raise SpecError(f"duplicate key '{key}'", file=file, line=key_node.start_mark.line + 1)
             lines[path + (key,)] = key_node.start_mark.line + 1
-            out[key] = _construct(value_node, path + (key,), lines, file)
+            out[key] = _construct(value_node, path + (key,), lines, file, budget)
             lines[path + (key,)] = key_node.start_mark.line + 1
         return out
     if isinstance(node, yaml.SequenceNode):
-        return [_construct(item, path + (i,), lines, file) for i, item in enumerate(node.value)]
+        return [_construct(item, path + (i,), lines, file, budget) for i, item in enumerate(node.value)]
     return _scalar(node)
 
 
@@ -65,8 +114,13 @@ def _scalar(node: yaml.Node) -> Any:
 
 def load_yaml_text(text: str, file: str | None = None) -> tuple[Any, Located]:
     """Parse YAML text into plain data plus the line of every key path."""
+    if len(text) > MAX_YAML_BYTES:
+        raise SpecError("the YAML document is too large", file=file, expected=f"at most {MAX_YAML_BYTES} characters",
+                        found=f"{len(text)} characters")
     try:
         node = yaml.compose(text, Loader=yaml.SafeLoader)
+    except RecursionError:
+        raise SpecError("the YAML is nested too deeply", file=file, expected="at most a few hundred levels", found="more") from None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         raise SpecError(
@@ -77,17 +131,32 @@ def load_yaml_text(text: str, file: str | None = None) -> tuple[Any, Located]:
     lines: dict[tuple[Any, ...], int] = {}
     if node is None:
         return None, Located(file, lines)
-    return _construct(node, (), lines, file), Located(file, lines)
+    try:
+        return _construct(node, (), lines, file), Located(file, lines)
+    except RecursionError:
+        raise SpecError("the YAML is nested too deeply", file=file, expected="at most a few hundred levels", found="more") from None
+    except yaml.YAMLError as exc:  # a tag the safe loader refuses, a bad timestamp, ...
+        mark = getattr(exc, "problem_mark", None)
+        raise SpecError(f"not valid YAML: {getattr(exc, 'problem', exc)}", file=file,
+                        line=(mark.line + 1) if mark else None) from None
 
 
-def load_yaml(path: str | Path) -> tuple[Any, Located]:
-    """Load a YAML file; errors name the file."""
+PARSED = FileCache()  # parsed YAML files by (path, file version): one parse per file version per process
+
+
+def load_yaml(path: str | Path, what: str = "YAML file") -> tuple[Any, Located]:
+    """Load a YAML file (a regular UTF-8 file of bounded size); errors name the file.
+
+    Parsed once per file version (path, mtime, size) per process; every caller gets its own
+    deep copy of the data, so changing it never reaches another caller.
+    """
     p = Path(path)
     try:
-        text = p.read_text(encoding="utf-8")
+        version = file_version(p)
     except OSError as exc:
         raise SpecError(f"cannot read: {exc.strerror}", file=str(p)) from None
-    return load_yaml_text(text, str(p))
+    data, where = PARSED.get((str(p), version, what), lambda: load_yaml_text(read_text(p, what), str(p)))
+    return copy.deepcopy(data), Located(where.file, where.lines)
 
 
 def as_mapping(value: Any, where: Located, path: tuple[Any, ...]) -> Mapping[str, Any]:

@@ -9,6 +9,7 @@ from typing import Annotated, Optional
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
@@ -31,8 +32,10 @@ def gold(
 ) -> None:
     """Replay the gold path of every entry through simtool's services, one line per entry
     (the shape of reference_0_99.jsonl)."""
+    from simtool.paths import check_output
     from worlds.bfcl.gold import write_gold
 
+    check_output(out, "gold file", key="--out")
     with Progress(TextColumn("[bold]gold replay"), BarColumn(), MofNCompleteColumn(), TextColumn("{task.description}"),
                   TimeElapsedColumn(), console=console, transient=False) as progress:
         bar = progress.add_task("", total=None)
@@ -57,9 +60,11 @@ def build(
 ) -> None:
     """Compose N multi-task instances (same category or across categories) from BFCL-imported
     and authored tasks; --sizes, --mix and --categories shape the suite for ablations."""
+    from simtool.paths import check_output
     from worlds.bfcl.corpus import data_dir
     from worlds.suites import build_suite, excluded_tasks, parse_sizes, task_pool, write_suite
 
+    check_output(out, "suite", key="--out")
     folder = data_dir(bfcl)
     if folder is None:
         raise SpecError("no BFCL corpus: pass --bfcl DATA_DIR or set SIMTOOL_BFCL_DATA", key="--bfcl", expected="a folder", found=None)
@@ -128,9 +133,13 @@ def list_instances(
         table.add_column(col)
     kinds: Counter[str] = Counter()
     for count, instance in enumerate(read_suite(suite)):
-        kinds[instance["kind"]] += 1
+        kind = str(instance.get("kind", "-"))
+        kinds[kind] += 1
         if count < limit:
-            table.add_row(instance["id"], instance["kind"], instance.get("profile", ""), ", ".join(instance["task_ids"]))
+            task_ids = instance.get("task_ids")
+            tasks = ", ".join(str(t) for t in task_ids) if isinstance(task_ids, list) else "-"
+            # values from the file are shown as text, never read as markup
+            table.add_row(*(escape(str(v)) for v in (instance["id"], kind, instance.get("profile", ""), tasks)))
     console.print(table)
     console.print(f"{sum(kinds.values())} instances: " + " · ".join(f"{k} {v}" for k, v in sorted(kinds.items())))
 

@@ -49,7 +49,7 @@ from simtool.trace import canonical
 from worlds.authored import load_authored_tasks
 from worlds.bfcl.categories import CATEGORIES
 from worlds.bfcl.importer import import_corpus, importable
-from worlds.profiles import latency_for, load_profile
+from worlds.profiles import latency_for, load_profile, shared_profile
 
 __all__ = [
     "SIZE_NAMES",
@@ -360,10 +360,12 @@ def read_suite(path: str | Path) -> Iterator[dict[str, Any]]:
         yield data
 
 
-def instance_world(instance: Mapping[str, Any], profile: str | None = None, suite: str | None = None) -> dict[str, Any]:
-    """The world of one instance: its tasks, and the latency of ``profile`` (default: the instance's)."""
+def instance_world(instance: Mapping[str, Any], profile: str | None = None, suite: str | None = None,
+                   think_ms: int | None = None) -> dict[str, Any]:
+    """The world of one instance: its tasks, and the latency of ``profile`` (default: the instance's).
+    Under a turns profile the world also fixes every decision's think time (``think_ms``: another T)."""
     name = profile or str(instance.get("profile") or DEFAULT_PROFILE)
-    preset = load_profile(name)
+    preset = shared_profile(name, think_ms)
     services = sorted({s for t in instance["tasks"] for s in t["services"]})
     world: dict[str, Any] = {
         "name": str(instance["id"]),
@@ -375,6 +377,8 @@ def instance_world(instance: Mapping[str, Any], profile: str | None = None, suit
     }
     if "horizon_ms" in preset:
         world["horizon_ms"] = preset["horizon_ms"]
+    if "think_ms" in preset:
+        world["think_ms"] = preset["think_ms"]
     return world
 
 
@@ -398,12 +402,20 @@ def _index(path: Path) -> dict[str, dict[str, Any]]:
 
 
 def resolve_instance(path: str, fragment: str) -> dict[str, Any]:
-    """World source ``SUITE.jsonl#<instance id>[@<profile>]``: the world mapping of that instance."""
+    """World source ``SUITE.jsonl#<instance id>[@<profile>[:<think ms>]]``: the world mapping of that
+    instance (``@turns:250``: the turns profile with a think time of 250 ms per decision)."""
     instance_id, _, profile = fragment.partition("@")
+    profile, colon, think = profile.partition(":")
+    think_ms = None
+    if colon:
+        if not think.isdigit() or int(think) < 1:
+            raise SpecError("the think time after ':' must be a whole number of ms", file=path,
+                            expected="SUITE.jsonl#<id>@turns:<ms >= 1>", found=fragment)
+        think_ms = int(think)
     if not instance_id:
         raise SpecError("name an instance after '#'", file=path, expected="SUITE.jsonl#<instance id>", found=fragment)
     index = _index(Path(path))
     if instance_id in index:
-        return instance_world(index[instance_id], profile or None, Path(path).name)
+        return instance_world(index[instance_id], profile or None, Path(path).name, think_ms)
     known = list(index)[:5]
     raise SpecError(f"no instance '{instance_id}' in the suite", file=path, expected=" | ".join(known) + (" | ..." if known else ""), found=instance_id)

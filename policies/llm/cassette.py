@@ -18,14 +18,19 @@ from typing import IO, Any
 from attrs import frozen
 
 from simtool.errors import SimtoolError
+from simtool.paths import check_input
 from simtool.policy import PolicyAbort
 from simtool.trace import canonical
+from simtool.trust import locate_named_file
 
 __all__ = ["Cassette", "Recording", "CassetteError", "CassetteMiss", "request_key"]
 
 
 class CassetteError(SimtoolError):
     """A cassette file cannot be read."""
+
+
+MAX_LINE_BYTES = 64 * 1024 * 1024  # one request/response pair; a longer line is not one simtool wrote
 
 
 class CassetteMiss(PolicyAbort):
@@ -52,20 +57,31 @@ class Cassette:
     """Reads a cassette file once; ``add`` appends (and flushes) a line at a time."""
 
     def __init__(self, path: str | Path, *, must_exist: bool) -> None:
-        self.path = Path(path)
+        self.path = locate_named_file(path)
         self._entries: dict[str, Recording] = {}
         self._handle: IO[str] | None = None
         if self.path.exists():
             self._load()
         elif must_exist:
-            raise CassetteError(f"{self.path}: no such cassette (record one with --set policy.llm_mode=record)")
+            beside = " (a cassette a trace, world or spec names is looked up beside that file)" if self.path != Path(path) else ""
+            raise CassetteError(f"{self.path}: no such cassette{beside} (record one with --set policy.llm_mode=record)")
 
     def __len__(self) -> int:
         return len(self._entries)
 
     def _load(self) -> None:
-        with open(self.path, encoding="utf-8") as handle:
-            for number, line in enumerate(handle, 1):
+        try:
+            check_input(self.path, "cassette")
+        except SimtoolError as exc:
+            raise CassetteError(str(exc)) from None
+        with open(self.path, "rb") as handle:
+            for number, raw in enumerate(iter(lambda: handle.readline(MAX_LINE_BYTES + 1), b""), 1):
+                if len(raw) > MAX_LINE_BYTES:
+                    raise CassetteError(f"{self.path}:{number}: a line longer than {MAX_LINE_BYTES} bytes is not a cassette line")
+                try:
+                    line = raw.decode("utf-8")
+                except UnicodeDecodeError:
+                    raise CassetteError(f"{self.path}:{number}: not UTF-8 text") from None
                 if not line.strip():
                     continue
                 try:

@@ -14,6 +14,7 @@ from typing import Any
 
 from policies.llm.options import LLMOptions
 from simtool.policy import PolicyAbort
+from simtool.trust import redact_url
 
 __all__ = ["Transient", "Transport", "connect", "RETRYABLE_STATUS"]
 
@@ -48,7 +49,7 @@ def _retry_after_ms(headers: Any) -> int | None:
 
 
 def _where(options: LLMOptions) -> str:
-    return options.base_url or f"the {options.provider} API"
+    return redact_url(options.base_url) or f"the {options.provider} API"
 
 
 def connect(options: LLMOptions, key: str) -> Transport:

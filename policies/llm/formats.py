@@ -1,7 +1,9 @@
 """Wire formats: a neutral prompt to an API request body, an API response body to a ``Reply``.
 
 Pure functions of their inputs, so a live run and a replay of its cassette read the same
-response the same way. ``openai``: Chat Completions with native tool calls (also what vLLM,
+response the same way. ``policy.tool_choice`` and ``policy.parallel_tool_calls`` go out in each
+API's own shape (OpenAI: ``tool_choice`` and ``parallel_tool_calls``; Anthropic: ``tool_choice``
+with ``any``/``tool`` and ``disable_parallel_tool_use``), and only when set. ``openai``: Chat Completions with native tool calls (also what vLLM,
 llama.cpp and Ollama serve). ``anthropic``: the Messages API with tool use.
 """
 
@@ -16,7 +18,9 @@ from policies.llm.conversation import AssistantTurn, Prompt, Reply, ToolUse, Usa
 from policies.llm.options import LLMOptions
 from simtool.trace import canonical
 
-__all__ = ["WireFormat", "OpenAIChat", "AnthropicMessages", "wire_format"]
+__all__ = ["WireFormat", "OpenAIChat", "AnthropicMessages", "wire_format", "CHOICES"]
+
+CHOICES = ("auto", "required", "none")  # tool_choice words; any other value names the tool to force
 
 
 def _estimate(text: str) -> int:
@@ -67,6 +71,11 @@ class OpenAIChat(WireFormat):
         if options.max_tokens is not None:
             # OpenAI's own API wants the newer name; compatible servers know the older one best
             body["max_completion_tokens" if not options.base_url else "max_tokens"] = options.max_tokens
+        choice = options.tool_choice
+        if choice is not None:
+            body["tool_choice"] = choice if choice in CHOICES else {"type": "function", "function": {"name": choice}}
+        if options.parallel_tool_calls is not None:
+            body["parallel_tool_calls"] = options.parallel_tool_calls
         return body
 
     def reply(self, response: Mapping[str, Any], request: Mapping[str, Any]) -> Reply:
@@ -124,6 +133,9 @@ class AnthropicMessages(WireFormat):
         }
         if options.temperature is not None:
             body["temperature"] = options.temperature
+        choice = _anthropic_choice(options.tool_choice, options.parallel_tool_calls)
+        if choice is not None:
+            body["tool_choice"] = choice
         return body
 
     def reply(self, response: Mapping[str, Any], request: Mapping[str, Any]) -> Reply:
@@ -148,6 +160,20 @@ class AnthropicMessages(WireFormat):
         stop = str(response.get("stop_reason") or "")
         refusal = (text or "the model refused") if stop == "refusal" else None
         return Reply(text, tuple(uses), counted, stop, refusal)
+
+
+def _anthropic_choice(choice: str | None, parallel: bool | None) -> dict[str, Any] | None:
+    """The Messages API's ``tool_choice``: ``required`` is its ``any``, a tool name its ``tool``;
+    parallel tool use is turned off inside it (``disable_parallel_tool_use``; not with ``none``)."""
+    if choice is None and parallel is None:
+        return None
+    kind = {None: "auto", "auto": "auto", "required": "any", "none": "none"}.get(choice, "tool")
+    out: dict[str, Any] = {"type": kind}
+    if kind == "tool":
+        out["name"] = choice
+    if parallel is not None and kind != "none":
+        out["disable_parallel_tool_use"] = not parallel
+    return out
 
 
 def _object_or_empty(arguments: str) -> Any:

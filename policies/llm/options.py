@@ -22,7 +22,7 @@ PROVIDERS = {
     "openai": ("gpt-4.1-mini", "OPENAI_API_KEY"),
     "anthropic": ("claude-haiku-4-5", "ANTHROPIC_API_KEY"),
 }
-PROTOCOLS = ("managed", "transcript")
+PROTOCOLS = ("managed", "transcript", "sync")
 MODES = ("live", "record", "replay")
 
 
@@ -60,9 +60,17 @@ class LLMOptions:
     retry_base_ms: int = field(default=1000, validator=at_least(0))  # backoff: base * 2**(attempt-1), capped
     retry_max_ms: int = field(default=30_000, validator=at_least(0))
     instructions: str = ""  # appended to the system prompt
+    tool_choice: str | None = None  # null: not sent; auto | required | none | a tool's name (forces that tool)
+    parallel_tool_calls: bool | None = None  # null: not sent; false asks for at most one tool call per reply
 
     def __attrs_post_init__(self) -> None:
         """Checks across options (each field's own check is its validator)."""
+        if self.tool_choice is not None and (not isinstance(self.tool_choice, str) or not self.tool_choice.strip()):
+            raise SpecError("tool_choice must be auto, required, none or a tool's name", key="policy.tool_choice",
+                            expected="auto | required | none | a tool name", found=self.tool_choice)
+        if self.parallel_tool_calls is not None and not isinstance(self.parallel_tool_calls, bool):
+            raise SpecError("parallel_tool_calls must be true or false", key="policy.parallel_tool_calls",
+                            expected="true | false | null", found=self.parallel_tool_calls)
         if self.provider == "anthropic" and self.max_tokens is None:
             raise SpecError("the anthropic API needs max_tokens", key="policy.max_tokens", expected="an integer >= 1", found=None)
         if self.llm_mode in ("record", "replay") and not self.cassette:

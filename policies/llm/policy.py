@@ -1,6 +1,7 @@
-"""``LLMPolicy``: a model decides, through the openai or anthropic SDK, under either protocol.
+"""``LLMPolicy``: a model decides, through the openai or anthropic SDK, under one of three protocols.
 
-One decision is one model request. The think time charged is a token-based model of the
+One decision is one model request (except, under ``sync``, the waits of an agent blocked on
+its calls: no request, no think time, a ``blocked_on`` note). The think time charged is a token-based model of the
 recorded usage; the trace's ``decide`` note holds the request hash (the cassette key), the
 usage, the cost estimate, the stop reason, the model's text, its agent errors and the
 retries; the end event holds the run's totals.
@@ -24,7 +25,7 @@ import attrs
 from policies.llm.cassette import Cassette
 from policies.llm.clients import Transport, connect
 from policies.llm.exchange import Backoff, Exchange
-from policies.llm.formats import wire_format
+from policies.llm.formats import CHOICES, wire_format
 from policies.llm.options import LLMOptions
 from policies.llm.protocols import Protocol, make_protocol
 from policies.llm.reading import read_reply
@@ -32,6 +33,7 @@ from policies.llm.render import system_prompt
 from policies.llm.think import Prices, Tally, ThinkModel
 from policies.llm.tools import tool_defs
 from simtool.policy import Decision, Observation, Policy, PolicyAbort, PolicyContext, Wait
+from simtool.trust import NetworkOptions, redact_url
 
 __all__ = ["LLMPolicy", "LOCAL_KEY"]
 
@@ -43,6 +45,9 @@ class LLMPolicy(Policy):
     name: ClassVar[str] = "llm"
     Options: ClassVar[type] = LLMOptions
     options: LLMOptions  # as the header records it (a recording run says replay)
+    # what a file may not choose (simtool.trust): the mode, the endpoint, the key variable
+    network: ClassVar[NetworkOptions] = NetworkOptions(mode="llm_mode", offline=("replay",), default="live",
+                                                       endpoints=("base_url", "api_key_env"), urls=("base_url",))
 
     def __init__(self, options: Mapping[str, Any] | LLMOptions | None = None) -> None:
         super().__init__(options)
@@ -51,6 +56,9 @@ class LLMPolicy(Policy):
         self.settings: LLMOptions = self.options
         if self.settings.llm_mode == "record":
             self.options = attrs.evolve(self.settings, llm_mode="replay")
+        # credentials in a base_url (user:password@) are used to connect, never recorded
+        if redact_url(self.settings.base_url) != self.settings.base_url:
+            self.options = attrs.evolve(self.options, base_url=redact_url(self.settings.base_url))
         self._think = ThinkModel.from_options(self.settings)
         self._prices = Prices.from_options(self.settings)
         self._exchange: Exchange | None = None
@@ -64,7 +72,7 @@ class LLMPolicy(Policy):
         mode = s.llm_mode
         cassette = Cassette(Path(s.cassette), must_exist=mode == "replay") if mode != "live" else None
         self._format = wire_format(s.provider)
-        where = f"{s.base_url or 'the ' + s.provider + ' API'} (model {s.model})"
+        where = f"{redact_url(s.base_url) or 'the ' + s.provider + ' API'} (model {s.model})"
         backoff = Backoff(s.max_attempts, s.retry_base_ms, s.retry_max_ms)
         transport = None if mode == "replay" else _Lazy(s)
         self._exchange = Exchange(s.provider, mode, cassette, transport, backoff, where)
@@ -75,7 +83,12 @@ class LLMPolicy(Policy):
     def _protocol_for(self, obs: Observation) -> Protocol:
         if self._protocol is None:
             system = system_prompt(self.settings.protocol, self.settings.max_calls_per_decision, self.settings.instructions)
-            self._protocol = make_protocol(self.settings.protocol, system, tool_defs(obs.schemas))
+            tools = tool_defs(obs.schemas)
+            choice = self.settings.tool_choice
+            if choice is not None and choice not in CHOICES and choice not in {t.name for t in tools}:
+                raise PolicyAbort(f"policy.tool_choice names no tool of this world: '{choice}' (expected auto, required, "
+                                  f"none or one of: {', '.join(t.name for t in tools)})")
+            self._protocol = make_protocol(self.settings.protocol, system, tools)
         return self._protocol
 
     # ---------------------------------------------------------------- decisions
@@ -87,6 +100,9 @@ class LLMPolicy(Policy):
             note = {"stopped": f"max_decisions ({self.settings.max_decisions} model requests) reached: the policy only waits"}
             return Decision(wait=Wait(), note=note)
         protocol = self._protocol_for(obs)
+        blocked = protocol.blocked_on(obs)
+        if blocked:  # the sync protocol: the reply's calls are not all back yet
+            return Decision(wait=Wait(blocked), note={"blocked_on": list(blocked)})
         request = self._format.request(protocol.prompt(obs), self.settings)
         recording = self._exchange.fetch(request, obs.decision)
         try:
@@ -148,6 +164,9 @@ class _Lazy:
 def _api_key(settings: LLMOptions) -> str:
     name = settings.api_key_env
     key = os.environ.get(name, "")
+    if key and (key != key.strip() or any(c.isspace() for c in key)):
+        raise PolicyAbort(f"the key in the environment variable {name} holds whitespace (a stray newline or space?): "
+                          f"remove it; the key itself is not shown")
     if key:
         return key
     if settings.base_url:

@@ -31,6 +31,7 @@ class Answer:
     use: ToolUse
     text: str | None = None
     action: CallAction | None = None
+    call_id: str | None = None  # the id the call got (the sync protocol answers with its result)
 
 
 @frozen

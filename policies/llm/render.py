@@ -25,8 +25,15 @@ in a message naming the call_id and the task. wait answers when something has ha
 messages after it say what."""
 
 
+_SYNC = """A domain tool call answers with its result (or its error) once it has ended: the \
+tool calls of one reply run concurrently and the next turn answers all of them. News of the \
+tasks (new requests, cancellations, changes) arrives in messages."""
+
+_PROTOCOL_TEXT = {"managed": _MANAGED, "transcript": _TRANSCRIPT, "sync": _SYNC}
+
+
 def system_prompt(protocol: str, max_calls: int, instructions: str) -> str:
-    parts = [_COMMON.format(max_calls=max_calls), _MANAGED if protocol == "managed" else _TRANSCRIPT]
+    parts = [_COMMON.format(max_calls=max_calls), _PROTOCOL_TEXT[protocol]]
     if instructions:
         parts.append(instructions)
     return "\n\n".join(parts)

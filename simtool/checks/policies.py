@@ -292,4 +292,4 @@ def _across_processes(name: str, world: str | None, seed: int, overrides: Sequen
         return []
     return [Finding("determinism", f"two processes with different PYTHONHASHSEED wrote different traces, first at line "
                                    f"{report.line} ({_short(report.a)} vs {_short(report.b)}): do not let set order, "
-                                   f"hash() or id() decide anything (sort, or keep lists and dicts)")]
+                                   f"hash() or id() decide anything (sort, or keep lists and dicts)")]  # deterministic: advice text naming hash(), nothing is hashed

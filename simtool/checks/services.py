@@ -341,7 +341,7 @@ def _across_processes(name: str, cls: type[Service], scenarios: list[Mapping[str
         if x != y:
             return [Finding(f"{cls.__name__}.state", f"{_label(scenarios[index], index)}: differs between two processes with "
                                                      f"different PYTHONHASHSEED (first at character {_first_difference(x, y)}): "
-                                                     "do not let set order or hash() reach the state (sort sets, use lists)")]
+                                                     "do not let set order or hash() reach the state (sort sets, use lists)")]  # deterministic: advice text naming hash(), nothing is hashed
     return []
 
 

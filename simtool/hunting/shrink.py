@@ -32,7 +32,7 @@ from simtool.hunting.repro import repro_line
 from simtool.hunting.size import world_size
 from simtool.latency import LEGS
 from simtool.policy import resolve_options
-from simtool.run import run
+from simtool.run import check_offline, run
 from simtool.scoring.history import History, history_of, trace_from_lines
 from simtool.trace import canonical, read_trace
 from simtool.world import dump_world
@@ -210,6 +210,7 @@ def shrink_trace(trace_path: str | Path, name: str, out: str | Path | None = Non
     if trace_out is not None:
         check_writable(trace_out, "--trace")
     trace = read_trace(trace_path, verify=False)
+    check_offline(trace)  # a trace never chooses the network (simtool.trust)
     config = trace.header.get("config")
     if not isinstance(config, Mapping) or "world" not in config or "policy" not in config:
         raise SpecError("the trace header has no run config", key="config", expected="{world, policy}", found=config,

@@ -10,13 +10,15 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from simtool.errors import SpecError
+from simtool.errors import SimtoolError, SpecError
+from simtool.paths import check_output
 from simtool.scoring.aggregate import GROUP_KEYS, aggregate
 from simtool.scoring.compare import DEFAULT_POLICIES, PROFILES, compare
 from simtool.scoring.invariants import short_label
 from simtool.scoring.metrics import METRICS, Metric, summary_metrics
+from simtool.scoring.results import COLUMNS, FORMATS, results_rows, to_csv, to_json, to_markdown
 from simtool.scoring.score import score_trace
-from simtool.trace import canonical
+from simtool.trace import TraceError, canonical
 
 __all__ = ["register", "score_command", "compare_command"]
 
@@ -93,6 +95,17 @@ def _group_table(rows: Sequence[Mapping[str, Any]]) -> Table:
     return table
 
 
+def _score(path: Path) -> dict[str, Any]:
+    """The scores of one trace; a trace whose events do not hold what simtool writes is an error naming it."""
+    try:
+        return score_trace(path)
+    except SimtoolError:
+        raise
+    except (KeyError, TypeError, ValueError, AttributeError, IndexError) as exc:
+        raise TraceError(f"{path}: cannot be scored: an event lacks a field or holds a value of the wrong type "
+                         f"({type(exc).__name__}: {exc}); every trace simtool writes can be scored: was this one edited?") from None
+
+
 def score_command(
     traces: Annotated[list[Path], typer.Argument(help="Trace files (a run's X.jsonl, or X.jsonl.incomplete)")],
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON: {traces: [...], groups: [...]}")] = False,
@@ -101,7 +114,7 @@ def score_command(
     """Score traces: step F1, sub-task/task/instance success, coordination, violations; several aggregate."""
     if by is not None and by not in GROUP_KEYS:
         raise SpecError("cannot group traces by that", key="--by", expected=" | ".join(GROUP_KEYS), found=by)
-    scores = [score_trace(path) for path in traces]
+    scores = [_score(path) for path in traces]
     groups = aggregate(scores, by or "policy") if (by is not None or len(scores) > 1) else []
     if as_json:
         typer.echo(canonical({"traces": scores, "groups": groups}))
@@ -122,14 +135,24 @@ def compare_command(
     set_: Annotated[Optional[list[str]], typer.Option("--set", help="Override for both profiles: world.<path>=<value> or policy.<key>=<value>")] = None,  # noqa: UP045
     trace_dir: Annotated[Optional[Path], typer.Option(help="Keep every run's trace in this directory")] = None,  # noqa: UP045
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON: {rows: [{policy, instant, delayed}], scores: [...]}")] = False,
+    results: Annotated[Optional[str], typer.Option("--format", help="AsyncTool's results table (F1, step, sub-task, task, overall; sync, async, drop) as table | markdown | csv | json")] = None,  # noqa: UP045
 ) -> None:
     """The same instances at the instant profile (no latency) and delayed, per policy, side by side."""
     if seeds < 1:
         raise SpecError("need at least one seed", key="--seeds", expected="an integer >= 1", found=seeds)
-    result = compare(worlds, tuple(policy or DEFAULT_POLICIES), tuple(range(first_seed, first_seed + seeds)),
-                     tuple(set_ or ()), trace_dir)
+    if results is not None and results not in FORMATS:
+        raise SpecError("unknown results format", key="--format", expected=" | ".join(FORMATS), found=results)
+    if trace_dir is not None:
+        check_output(trace_dir / "trace.jsonl", "trace folder", key="--trace-dir")
+    policies = tuple(policy or DEFAULT_POLICIES)
+    result = compare(worlds, policies, tuple(range(first_seed, first_seed + seeds)), tuple(set_ or ()), trace_dir)
     if as_json:
         typer.echo(canonical(result))
+        return
+    if results is not None:
+        _print_results(results_rows(result["scores"], policies), results, len(worlds), seeds)
+        for warning in result["warnings"]:
+            typer.echo(f"warning: {warning}", err=True)
         return
     table = Table(title=f"instant vs delayed · {len(worlds)} world(s) × {seeds} seed(s) · means ±95% interval")
     columns = _group_columns()
@@ -143,6 +166,29 @@ def compare_command(
                 row["policy"] if profile == "instant" else "", profile, *(_mean(r[m.name], m) for m in columns),
                 _pct(r["pass_hat_k"].get("1")), viol, end_section=profile == list(PROFILES)[-1],
             )
+    console.print(table)
+    for warning in result["warnings"]:
+        console.print(f"[yellow]warning:[/yellow] {warning}")
+
+
+def _print_results(rows: list[dict[str, Any]], fmt: str, worlds: int, seeds: int) -> None:
+    """AsyncTool's table: rich on a terminal, else markdown, csv or json on stdout."""
+    if fmt != "table":
+        typer.echo({"markdown": to_markdown, "csv": to_csv, "json": to_json}[fmt](rows), nl=False)
+        return
+    table = Table(title=f"results x100: sync → async (drop) · {worlds} world(s) × {seeds} seed(s)")
+    table.add_column("policy", overflow="fold")
+    table.add_column("runs")
+    for _, _, header in COLUMNS:
+        table.add_column(header, justify="right", overflow="fold")
+
+    def cell(v: Mapping[str, Any]) -> str:
+        if v["sync"] is None or v["async"] is None:
+            return "-"
+        return f"{v['sync']:.1f} → {v['async']:.1f} ({v['drop']:.1f})"
+
+    for r in rows:
+        table.add_row(r["policy"], str(r["runs"]), *(cell(r[c]) for c, _, _ in COLUMNS))
     console.print(table)
 
 

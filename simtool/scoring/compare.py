@@ -3,6 +3,10 @@
 For every world source, policy and seed, one run with the world's latencies scaled to zero
 (``world.latency.scale=0``: the agent never waits, the synchronous setting) and one with its
 own latencies (delayed). Each run's trace is scored; rows pool a policy's runs per profile.
+
+A delayed row whose mean ``latency_think_ratio`` (median tool latency / median think time) is
+below 1 gets a warning: its results are back before the agent's next decision, so the delays
+cannot matter and the sync-versus-async drop measures nothing (docs/llm.md).
 """
 
 from __future__ import annotations
@@ -16,7 +20,7 @@ from simtool.scoring.aggregate import aggregate
 from simtool.scoring.history import trace_from_lines
 from simtool.scoring.score import score_trace
 
-__all__ = ["compare", "PROFILES", "INSTANT", "DEFAULT_POLICIES"]
+__all__ = ["compare", "pace_warnings", "PROFILES", "INSTANT", "DEFAULT_POLICIES"]
 
 INSTANT = ("world.latency.scale=0",)
 PROFILES: dict[str, tuple[str, ...]] = {"instant": INSTANT, "delayed": ()}
@@ -34,8 +38,9 @@ def compare(worlds: Sequence[str], policies: Sequence[str] = DEFAULT_POLICIES, s
             overrides: Sequence[str] = (), trace_dir: str | Path | None = None) -> dict[str, Any]:
     """Run and score every (world, policy, seed) at both profiles.
 
-    Returns ``{"rows": [{"policy", "instant": group row, "delayed": group row}], "scores": [...]}``
-    where a group row is what ``aggregate`` gives for that policy's runs at that profile.
+    Returns ``{"rows": [{"policy", "instant": group row, "delayed": group row}], "scores": [...],
+    "warnings": [...]}`` where a group row is what ``aggregate`` gives for that policy's runs at
+    that profile, and ``warnings`` are :func:`pace_warnings` of the rows.
     """
     directory = Path(trace_dir) if trace_dir is not None else None
     scores: list[dict[str, Any]] = []
@@ -56,4 +61,16 @@ def compare(worlds: Sequence[str], policies: Sequence[str] = DEFAULT_POLICIES, s
             members = [s for s in scores if s["policy"] == policy and s["profile"] == profile]
             row[profile] = aggregate(members, by=None)[0]
         rows.append(row)
-    return {"rows": rows, "scores": scores}
+    return {"rows": rows, "scores": scores, "warnings": pace_warnings(rows)}
+
+
+def pace_warnings(rows: Sequence[dict[str, Any]]) -> list[str]:
+    """One sentence per policy whose delayed runs' mean latency/think ratio is below 1."""
+    out = []
+    for row in rows:
+        ratio = row["delayed"]["latency_think_ratio"]["mean"]
+        if ratio is not None and ratio < 1:
+            out.append(f"{row['policy']}: median tool latency / median think time is {ratio:.3f} (below 1) in the "
+                       f"delayed runs: results are back before the agent's next decision, so the delays cannot "
+                       f"matter and the drop from instant measures nothing (see docs/llm.md)")
+    return out

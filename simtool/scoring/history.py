@@ -7,7 +7,6 @@ the trace's lines: the header's resolved config and the events.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -15,6 +14,7 @@ from typing import Any
 from attrs import define, field
 
 from simtool import events as ev
+from simtool.jsonl import loads
 from simtool.trace import Trace, read_trace
 
 __all__ = ["CallRecord", "History", "history_of", "trace_from_lines"]
@@ -130,7 +130,7 @@ def history_of(source: Trace | History | str | Path) -> History:
     """Index a trace (a ``Trace``, or a path to one; a ``History`` is returned as is)."""
     if isinstance(source, History):
         return source
-    trace = source if isinstance(source, Trace) else read_trace(source)
+    trace = source if isinstance(source, Trace) else read_trace(source, keep_lines=False)
     ids, turns = _world_tasks(trace.header)
     h = History(header=trace.header, events=tuple(trace.events), complete=trace.complete, path=trace.path,
                 tasks=ids, turns=turns)
@@ -174,7 +174,7 @@ def history_of(source: Trace | History | str | Path) -> History:
 def trace_from_lines(lines: Sequence[str] | Iterable[str], path: str = "<memory>") -> Trace:
     """A ``Trace`` from canonical lines held in memory (e.g. ``RunResult.lines``)."""
     lines = tuple(lines)
-    records = [json.loads(line) for line in lines]
+    records = [loads(line) for line in lines]
     footer = records[-1] if records and records[-1].get("kind") == "footer" else None
     body = records[1:-1] if footer else records[1:]
     return Trace(path, records[0], tuple(body), footer, lines)

@@ -100,6 +100,8 @@ METRICS: tuple[Metric, ...] = (
     _m("task_switches", "count", "task switches", "switches", "mean", "neither"),
     _m("same_task_streak", "ratio", "same-task streak (mean actions)", "streak", "mean", "neither"),
     _m("longest_streak", "count", "longest same-task streak", "longest", "mean", "neither"),
+    _m("latency_think_ratio", "ratio", "median tool latency / median think time", "latency/think", "mean", "neither",
+       "below 1 the delays cannot matter: results are back before the agent's next decision", summary=True),
 )
 
 _BY_NAME = {m.name: m for m in METRICS}

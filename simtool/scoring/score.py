@@ -12,6 +12,7 @@ from typing import Any
 from simtool.scoring.coordination import coordination
 from simtool.scoring.history import History, history_of
 from simtool.scoring.metrics import metric_names
+from simtool.scoring.pace import latency_think_ratio
 from simtool.scoring.steps import StepCounts, step_counts
 from simtool.scoring.success import task_outcomes
 from simtool.scoring.violations import count_violations
@@ -83,6 +84,7 @@ def score_trace(source: Trace | History | str | Path) -> dict[str, Any]:
         "tasks_cancelled": len(outcomes) - len(live),
         "instance_success": all(o.passed for o in live),
         **coord,
+        "latency_think_ratio": latency_think_ratio(h.events),
     }
     return {
         "trace": h.path,

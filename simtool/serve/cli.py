@@ -27,6 +27,18 @@ def _think(think_ms: int, think_tokens: str | None) -> tuple[object, bool]:
     return {"fixed_ms": fixed, "ms_per_input_token": per_in, "ms_per_output_token": per_out}, True
 
 
+def _check_port(host: str, port: int) -> None:
+    """Fail now, before anything is announced, when the address cannot be listened on."""
+    import socket
+
+    try:
+        with socket.create_server((host, port)):
+            pass
+    except OSError as exc:
+        raise SpecError(f"cannot listen on {host}:{port}: {exc.strerror or exc}", key="--port",
+                        expected="a free port on an address of this machine", found=f"{host}:{port}") from None
+
+
 def serve(
     world: Annotated[Optional[str], typer.Argument(help="A registered world, a YAML path, or SUITE.jsonl#instance-id (default: the default world)")] = None,  # noqa: UP045
     seed: Annotated[int, typer.Option(help="Root seed of the run")] = 0,
@@ -55,6 +67,10 @@ def serve(
         raise SpecError("unknown mode", key="--mode", expected=" | ".join(MODES), found=mode)
     if think_ms < 0 or batch_ms < 0:
         raise SpecError("times cannot be negative", key="--think-ms/--batch-ms", expected="integers >= 0", found=min(think_ms, batch_ms))
+    if transport == "http" and not 0 < port < 65536:
+        raise SpecError("not a port number", key="--port", expected="an integer from 1 to 65535", found=port)
+    if transport == "http":
+        _check_port(host, port)
     think, tokens = _think(think_ms, think_tokens)
     overrides = list(set_ or [])
     bad = [o for o in overrides if not o.startswith("world.")]

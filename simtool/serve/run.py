@@ -135,23 +135,26 @@ class ServedRun:
     def _call(self, name: str, args: dict[str, Any]) -> Reply:
         task = args.pop(TASK_PARAM, None)
         action = {"op": "call", "task": task, "tool": name, "args": args, "ref": "request"}
-        before = len(self.session.lines())
         obs = self._submit([action], {"tool": name, TASK_PARAM: task, **args})
         issued = obs.issued.get("request") if obs is not None else None
         if issued is not None and issued.call_id is not None:
             return Reply(f"pending, call_id {issued.call_id} (task {task}, {name})" + self._ended_text())
         if issued is not None:
             return Reply(f"refused: {issued.refused}: {issued.detail}" + self._ended_text(), is_error=True)
-        return Reply(f"refused: {self._agent_error_since(before)}" + self._ended_text(), is_error=True)
+        if name not in self.domain_names:
+            why = f"unknown_tool: no tool '{name}' (call status or list the tools)"
+        elif not isinstance(task, str):
+            why = f"{TASK_PARAM} must name the task this call is for, found {task!r}"
+        else:
+            why = self._rejection() or "the request was not acted on"
+        return Reply(f"refused: {why}" + self._ended_text(), is_error=True)
 
-    def _agent_error_since(self, line: int) -> str:
-        import orjson
-
-        for text in self.session.lines()[line:]:
-            event = orjson.loads(text)
-            if event.get("kind") == "agent_error":
-                return f"{event.get('reason')}: {event.get('detail')}"
-        return "the request was not acted on"
+    def _rejection(self) -> str | None:
+        """The reason of the last refusal the agent was told of (a ``rejected`` event it has not seen)."""
+        for event in reversed(self.unseen):
+            if event.kind == "rejected":
+                return f"{event.detail.get('reason')}: {event.detail.get('detail')}"
+        return None
 
     def _wait(self, args: dict[str, Any]) -> Reply:
         ids = args.get("call_ids") or []

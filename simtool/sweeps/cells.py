@@ -21,6 +21,7 @@ from attrs import frozen
 from simtool.config import apply_overrides, load_world_source, split_policy
 from simtool.sweeps.spec import PolicyChoice, SweepSpec, locate
 from simtool.trace import canonical
+from simtool.trust import check_policy_origin
 from simtool.yamlspec import Located
 
 __all__ = ["Cell", "cell_key", "expand", "cell_config", "override_text"]
@@ -37,6 +38,8 @@ class Cell:
     seed: int
     params: tuple[tuple[str, Any], ...]  # swept path -> value
     fixed: tuple[tuple[str, Any], ...]  # the spec's fixed overrides
+    beside: str | None = None  # files the spec's policy options name resolve here (the spec's folder); not part of the key
+    trusted: tuple[str, ...] = ()  # the policy options the command line gave (simtool.trust); not part of the key
 
     def columns(self) -> dict[str, Any]:
         """What a row records of its cell: its key, world source, policy, seed and every override path."""
@@ -68,13 +71,16 @@ def expand(spec: SweepSpec) -> Iterator[Cell]:
     A world's cells are contiguous, so a batch of cells mostly loads one world.
     """
     paths = spec.grid_keys
+    beside = None if "policy.cassette" in spec.command_line else spec.base_dir
+    trusted = tuple(path.split(".", 1)[1] for path in spec.command_line if path.startswith("policy."))
     for world in spec.worlds:
         location = locate(world, spec.base_dir)
         for point in itertools.product(*(values for _, values in spec.grid)):
             params = tuple(zip(paths, point))
             for policy in spec.policies:
                 for seed in spec.seeds:
-                    yield Cell(cell_key(world, policy, seed, params, spec.fixed), world, location, policy, seed, params, spec.fixed)
+                    yield Cell(cell_key(world, policy, seed, params, spec.fixed), world, location, policy, seed, params, spec.fixed,
+                               beside, trusted)
 
 
 def override_text(path: str, value: Any) -> str:
@@ -107,4 +113,7 @@ def cell_config(cell: Cell) -> tuple[dict[str, Any], Located]:
     world, policy = split_policy(data, cell.policy.name)
     overrides = [override_text(f"policy.{k}", v) for k, v in cell.policy.options.items()]
     overrides += [override_text(k, v) for k, v in cell.fixed + cell.params]
-    return apply_overrides({"world": world, "policy": policy}, overrides), where
+    config = apply_overrides({"world": world, "policy": policy}, overrides)
+    check_policy_origin(config["policy"], origin=f"the sweep's world {cell.world} with its spec", where=where,
+                        command_line=cell.trusted)
+    return config, where

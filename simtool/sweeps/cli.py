@@ -13,6 +13,8 @@ import typer
 from rich.console import Console
 
 from simtool.errors import SimtoolError
+from simtool.limits import ENV_VAR as LIMITS_VAR
+from simtool.limits import parse_limits
 from simtool.sweeps.executors import make_executor
 from simtool.sweeps.progress import progress_for
 from simtool.sweeps.spec import load_spec
@@ -61,22 +63,35 @@ def sweep(
     dask_local: Annotated[Optional[int], typer.Option("--dask-local", help="Start a Dask LocalCluster of N worker processes")] = None,  # noqa: UP045
     keep_traces: Annotated[bool, typer.Option("--keep-traces", help="Keep every cell's trace in OUT/traces/")] = False,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress display")] = False,
+    set_: Annotated[Optional[list[str]], typer.Option("--set", help="Fixed in every cell: world.<path>=<value> or policy.<key>=<value>; the only way to turn on an LLM policy's network (policy.llm_mode, base_url, api_key_env)")] = None,  # noqa: UP045
+    keep_failed: Annotated[bool, typer.Option("--keep-failed", help="On resume, keep failed cells' rows instead of running them again")] = False,
+    limit: Annotated[Optional[list[str]], typer.Option("--limit", help="Raise a cap for every cell: horizon_ms=N, fault_events=N, max_decisions=N, trace_lines=N")] = None,  # noqa: UP045
 ) -> None:
-    """Run every cell of a sweep spec missing from OUT; one score row per cell. Rerun to resume."""
-    parsed = load_spec(spec)
+    """Run every cell of a sweep spec missing from OUT; one score row per cell. Rerun to resume.
+
+    A folder holds one spec's rows (only seeds and swept values may change between runs);
+    failed cells are run again on resume unless --keep-failed."""
+    if limit:
+        parse_limits(limit)  # a bad item is an error before anything runs
+        os.environ[LIMITS_VAR] = ",".join(filter(None, [os.environ.get(LIMITS_VAR, ""), *limit]))  # worker processes inherit it
+    parsed = load_spec(spec, tuple(set_ or ()))
+    if workers is not None and workers < 1:
+        raise SimtoolError("--workers must be at least 1")
     if workers is None and scheduler is None and dask_local is None:
         workers = available_cores()
     executor = make_executor(workers, scheduler, dask_local)
     try:
         with _term_as_interrupt():
-            report = run_sweep(parsed, out, executor=executor, keep_traces=keep_traces, progress=progress_for(console, quiet=quiet))
+            report = run_sweep(parsed, out, executor=executor, keep_traces=keep_traces, progress=progress_for(console, quiet=quiet),
+                               retry_failed=not keep_failed)
     except KeyboardInterrupt:
         console.print(f"interrupted: the rows stored so far are safe in {out}; run the same command again to finish the rest")
         raise
     finally:
         executor.close()
     console.print(f"{report.planned} cells: {report.stored_before} were stored, {report.ran} run now"
-                  + (f", [red]{report.failed} failed[/red] (status 'failed' rows name the error)" if report.failed else "")
+                  + (f" ({report.retried} of them failed before)" if report.retried else "")
+                  + (f", [red]{report.failed} failed[/red] (status 'failed' rows name the error; run again to retry them)" if report.failed else "")
                   + f" · {Path(out) / 'results.jsonl'}")
 
 

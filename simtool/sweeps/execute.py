@@ -17,6 +17,7 @@ from typing import Any
 from simtool.run import run
 from simtool.scoring import score_trace, trace_from_lines
 from simtool.sweeps.cells import Cell, cell_config
+from simtool.trust import files_beside
 
 __all__ = ["run_cell", "run_batch", "TRACES_DIR", "trace_name"]
 
@@ -33,7 +34,8 @@ def run_cell(cell: Cell, out_dir: str | None = None) -> dict[str, Any]:
     trace = trace_name(cell) if out_dir is not None else None
     try:
         config, where = cell_config(cell)
-        result = run(config, cell.seed, Path(out_dir, trace) if trace else None, where, keep_lines=True)
+        with files_beside(cell.beside):
+            result = run(config, cell.seed, Path(out_dir, trace) if trace else None, where, keep_lines=True)
         score = score_trace(trace_from_lines(result.lines))
     except Exception as exc:  # a failing cell is a result, not the end of the sweep
         return {**cell.columns(), "status": "failed", "error": f"{type(exc).__name__}: {exc}", "trace": None}

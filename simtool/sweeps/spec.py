@@ -21,18 +21,22 @@ Config paths are those of ``simtool run --set``: ``world.<path>`` or ``policy.<k
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import hashlib
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from attrs import frozen
+from attrs import evolve, frozen
 
+from simtool.config import check_policy_name
 from simtool.errors import SpecError
 from simtool.jsonl import read_json_lines
 from simtool.trace import canonical
+from simtool.trust import check_policy_origin
 from simtool.yamlspec import Located, load_yaml, load_yaml_text
 
-__all__ = ["PolicyChoice", "SweepSpec", "load_spec", "parse_spec", "spec_from_text", "suite_instance_ids", "locate", "SPEC_KEYS"]
+__all__ = ["PolicyChoice", "SweepSpec", "load_spec", "parse_spec", "spec_from_text", "suite_instance_ids", "locate", "SPEC_KEYS",
+           "with_command_line"]
 
 SPEC_KEYS = ("name", "description", "worlds", "policies", "seeds", "grid", "set")
 ALL_INSTANCES = "*"
@@ -54,8 +58,21 @@ class SweepSpec:
     policies: tuple[PolicyChoice, ...]
     seeds: tuple[int, ...]
     grid: tuple[tuple[str, tuple[Any, ...]], ...]  # config path -> values, in spec order
-    fixed: tuple[tuple[str, Any], ...]  # the spec's ``set``
+    fixed: tuple[tuple[str, Any], ...]  # the spec's ``set`` (then the command line's ``--set``)
     base_dir: str  # relative world paths are looked up here first (the spec file's folder)
+    command_line: tuple[str, ...] = ()  # the config paths of ``fixed`` that the command line gave
+
+    @property
+    def identity(self) -> str:
+        """What a sweep folder holds rows of: the spec's name, worlds, policies, swept paths and
+        fixed values. Seeds and the values of swept paths may change between runs into one
+        folder (a grown spec runs only its new cells); any other change is another sweep."""
+        material = {
+            "name": self.name, "worlds": list(self.worlds),
+            "policies": [{"label": p.label, "name": p.name, "options": dict(p.options)} for p in self.policies],
+            "grid": [k for k, _ in self.grid], "set": [[k, v] for k, v in self.fixed],
+        }
+        return hashlib.sha256(canonical(material).encode("utf-8")).hexdigest()[:20]
 
     @property
     def grid_keys(self) -> tuple[str, ...]:
@@ -78,6 +95,7 @@ class SweepSpec:
             "seeds": list(self.seeds),
             "worlds": len(self.worlds),
             "cells": self.size,
+            "identity": self.identity,
         }
 
 
@@ -124,10 +142,12 @@ def _policies(value: Any, where: Located) -> tuple[PolicyChoice, ...]:
     out: list[PolicyChoice] = []
     for i, item in enumerate(value):
         if isinstance(item, str) and item:
+            check_policy_name(item, where, ("policies", i))
             out.append(PolicyChoice(item, item, {}))
             continue
         if not isinstance(item, Mapping) or not isinstance(item.get("name"), str) or not item["name"]:
             raise where.error(("policies", i), "a policy is a name or a mapping with 'name'", expected="interleave | {name: eager, think: 0}", found=item)
+        check_policy_name(item["name"], where, ("policies", i, "name"))
         options = {k: v for k, v in item.items() if k not in ("name", "label")}
         label = item.get("label", item["name"])
         if not isinstance(label, str) or not label:
@@ -188,14 +208,19 @@ def _worlds(value: Any, where: Located, base_dir: str) -> tuple[str, ...]:
     return tuple(out)
 
 
-def parse_spec(data: Any, where: Located | None = None, base_dir: str | Path = ".") -> SweepSpec:
-    """Check a sweep spec mapping; errors name the file, line and key."""
+def parse_spec(data: Any, where: Located | None = None, base_dir: str | Path = ".",
+               overrides: Sequence[str] = ()) -> SweepSpec:
+    """Check a sweep spec mapping; errors name the file, line and key. ``overrides``: the command
+    line's ``--set path=value`` items, fixed in every cell (and trusted: see :mod:`simtool.trust`)."""
     where = where or Located(None, {})
     if not isinstance(data, Mapping):
         raise where.error((), "a sweep spec is a mapping", expected="{worlds, policies, seeds, grid}", found=data)
     extra = sorted(set(data) - set(SPEC_KEYS))
     if extra:
         raise where.error((extra[0],), "unknown key", expected=" | ".join(SPEC_KEYS), found=extra[0])
+    if "worlds" not in data:
+        raise where.error((), "a sweep spec names its worlds", expected="worlds: [default, path.yaml, SUITE.jsonl#*]",
+                          found=f"no 'worlds' (keys: {', '.join(sorted(data)) or 'none'})")
     name = data.get("name", "sweep")
     if not isinstance(name, str) or not name:
         raise where.error(("name",), "must be a non-empty string", expected="a string", found=name)
@@ -222,21 +247,76 @@ def parse_spec(data: Any, where: Located | None = None, base_dir: str | Path = "
             raise where.error(("set", key), "a path is both fixed and swept", expected="a path in grid or in set, not both", found=key)
         fixed.append((path, value))
     base = str(base_dir)
-    return SweepSpec(
+    spec = SweepSpec(
         name=name,
-        worlds=_worlds(data.get("worlds", ["default"]), where, base),
+        worlds=_worlds(data["worlds"], where, base),
         policies=_policies(data.get("policies", ["interleave"]), where),
         seeds=_seeds(data.get("seeds", 1), where),
         grid=tuple(grid),
         fixed=tuple(fixed),
         base_dir=base,
     )
+    return with_command_line(spec, overrides, where)
 
 
-def load_spec(source: str | Path) -> SweepSpec:
+def check_network(spec: SweepSpec, where: Located | None = None) -> None:
+    """A spec never chooses the network (:mod:`simtool.trust`): each policy with the spec's
+    fixed and swept ``policy.`` values, the command line's ``--set`` counted as the command line."""
+    where = where or Located(None, {})
+    given = {path.split(".", 1)[1] for path in spec.command_line if path.startswith("policy.")}
+    fixed = {path.split(".", 1)[1]: value for path, value in spec.fixed if path.startswith("policy.")}
+    swept = [(path.split(".", 1)[1], values) for path, values in spec.grid if path.startswith("policy.")]
+    for i, choice in enumerate(spec.policies):
+        section = {**choice.options, **fixed, "name": choice.name}
+        variants = [section]
+        for key, values in swept:
+            variants = [{**v, key: value} for v in variants for value in values]
+        for variant in variants[:64]:
+            check_policy_origin(variant, origin="the sweep spec", where=_PolicyWhere(where, i),
+                                command_line=given, name_from_command_line=False)
+
+
+class _PolicyWhere(Located):
+    """Errors about ``policy.<key>`` of policy ``i`` point at that policy's line of the spec."""
+
+    def __init__(self, where: Located, index: int) -> None:
+        super().__init__(where.file, where.lines, where.overrides)
+        self.index = index
+
+    def error(self, path: tuple[Any, ...], message: str, *, expected: str | None = None, found: object = None) -> SpecError:
+        key = ".".join(str(p) for p in path)
+        return SpecError(message, file=self.file, line=self.line(("policies", self.index)), key=key,
+                         expected=expected, found=found)
+
+
+def with_command_line(spec: SweepSpec, overrides: Sequence[str], where: Located | None = None) -> SweepSpec:
+    """``spec`` with the command line's ``--set path=value`` items added to its fixed overrides."""
+    import yaml
+
+    fixed = list(spec.fixed)
+    paths = []
+    for item in overrides:
+        if "=" not in item:
+            raise SpecError("an override needs the form key=value", key="--set", expected="policy.<key>=<value>", found=item)
+        path, text = item.split("=", 1)
+        path = _config_path(path.strip(), Located("--set", {}), ())
+        if path in spec.grid_keys:
+            raise SpecError("the spec sweeps this path", key=f"--set {path}", expected="a path not in the grid", found=path)
+        try:
+            value = yaml.safe_load(text) if text else ""
+        except yaml.YAMLError:
+            raise SpecError("cannot parse the value", key=f"--set {path}", expected="a YAML value", found=text) from None
+        fixed = [(k, v) for k, v in fixed if k != path] + [(path, value)]
+        paths.append(path)
+    out = evolve(spec, fixed=tuple(fixed), command_line=spec.command_line + tuple(paths))
+    check_network(out, where)
+    return out
+
+
+def load_spec(source: str | Path, overrides: Sequence[str] = ()) -> SweepSpec:
     """Load a sweep spec file; relative world paths are looked up beside it first."""
-    data, where = load_yaml(source)
-    return parse_spec(data, where, Path(source).resolve().parent)
+    data, where = load_yaml(source, "sweep spec")
+    return parse_spec(data, where, Path(source).resolve().parent, overrides)
 
 
 def spec_from_text(text: str, base_dir: str | Path = ".") -> SweepSpec:

@@ -2,10 +2,13 @@
 
 Every row is written with one ``write`` of its whole line, then flushed and fsynced before
 the next, so a sweep killed at any point leaves complete rows and at most one torn last
-line. Reading ignores a torn last line (it was never a result) and keeps the first row of
-each cell key (a row written twice, by two sweeps racing on one folder, counts once).
-Opening for appending cuts a torn tail off first, so the next row starts on its own line.
-One sweep at a time writes a folder: an exclusive lock (``DIR/.lock``) is held while it runs.
+line. Reading ignores a torn last line (it was never a result) and keeps, for each cell
+key, its first ``ok`` row (a row written twice, by two sweeps racing on one folder, counts
+once), or, while the cell has none, its last row (a failed cell run again replaces its
+failure). Opening for appending cuts a torn tail off first, so the next row starts on its
+own line. One sweep at a time writes a folder: an exclusive lock (``DIR/.lock``) is held
+while it runs. Nothing in the folder is followed if it is a symbolic link: a link planted
+there (``results.jsonl``, ``.lock``, ``traces``) is an error, never a way to write elsewhere.
 """
 
 from __future__ import annotations
@@ -19,7 +22,7 @@ from typing import IO, Any
 from simtool.errors import SimtoolError
 from simtool.trace import canonical
 
-__all__ = ["ResultStore", "StoreError", "load_rows", "RESULTS_FILE", "SWEEP_FILE"]
+__all__ = ["ResultStore", "StoreError", "load_rows", "refuse_link", "RESULTS_FILE", "SWEEP_FILE"]
 
 RESULTS_FILE = "results.jsonl"
 SWEEP_FILE = "sweep.json"
@@ -28,6 +31,16 @@ LOCK_FILE = ".lock"
 
 class StoreError(SimtoolError):
     pass
+
+
+_NOFOLLOW = getattr(os, "O_NOFOLLOW", 0)
+
+
+def refuse_link(path: Path) -> None:
+    """A sweep folder's own file or folder must not be a symbolic link (planted to redirect writes)."""
+    if path.is_symlink():
+        raise StoreError(f"{path}: a symbolic link inside the sweep folder; simtool does not follow it "
+                         "(remove it, or use another --out)")
 
 
 def _lock(handle: IO[bytes], directory: Path) -> None:
@@ -53,18 +66,25 @@ class ResultStore:
     # ------------------------------------------------------------ reading
     def _lines(self) -> Iterator[tuple[int, str]]:
         """(line number, text) of complete lines; a last line without its newline is torn and skipped."""
+        refuse_link(self.path)
         try:
-            handle = self.path.open("rb")
+            fd = os.open(self.path, os.O_RDONLY | _NOFOLLOW)
         except FileNotFoundError:
             return
+        except OSError as exc:
+            raise StoreError(f"{self.path}: cannot read: {exc.strerror}") from None
+        handle = os.fdopen(fd, "rb")
         with handle:
             for number, raw in enumerate(handle, 1):
                 if not raw.endswith(b"\n"):
                     return
-                yield number, raw.decode("utf-8")
+                try:
+                    yield number, raw.decode("utf-8")
+                except UnicodeDecodeError:
+                    raise StoreError(f"{self.path}:{number}: not UTF-8 text; the store was edited by hand?") from None
 
     def rows(self) -> dict[str, dict[str, Any]]:
-        """Cell key -> row, first row of each key, in file order."""
+        """Cell key -> row: the first ok row of each key, else its last row; in file order."""
         out: dict[str, dict[str, Any]] = {}
         for number, text in self._lines():
             if not text.strip():
@@ -75,24 +95,36 @@ class ResultStore:
                 raise StoreError(f"{self.path}:{number}: not a JSON row ({exc.msg}); the store was edited by hand?") from None
             if not isinstance(row, Mapping) or not isinstance(row.get("cell"), str):
                 raise StoreError(f"{self.path}:{number}: a row needs a 'cell' key (found {text[:80]!r})")
-            out.setdefault(row["cell"], row)
+            known = out.get(row["cell"])
+            if known is None or known.get("status") != "ok":
+                out[row["cell"]] = row
         return out
 
-    def keys(self) -> set[str]:
-        return set(self.rows())
+    def keys(self, *, status: str | None = None) -> set[str]:
+        """Cell keys the store holds (``status="ok"``: only those whose row is ok)."""
+        return {k for k, r in self.rows().items() if status is None or r.get("status") == status}
 
     # ------------------------------------------------------------ writing
     def open(self) -> ResultStore:
         """Take the folder's lock, cut a torn tail, and get ready to append."""
         self.directory.mkdir(parents=True, exist_ok=True)
-        self._lock = (self.directory / LOCK_FILE).open("wb")
+        for name in (LOCK_FILE, RESULTS_FILE):
+            refuse_link(self.directory / name)
+        try:
+            self._lock = os.fdopen(os.open(self.directory / LOCK_FILE, os.O_WRONLY | os.O_CREAT | _NOFOLLOW, 0o644), "wb")
+        except OSError as exc:
+            raise StoreError(f"{self.directory / LOCK_FILE}: cannot open: {exc.strerror}") from None
         try:
             _lock(self._lock, self.directory)
         except StoreError:
             self._lock.close()
             self._lock = None
             raise
-        self._fd = os.open(self.path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o644)
+        try:
+            self._fd = os.open(self.path, os.O_WRONLY | os.O_CREAT | os.O_APPEND | _NOFOLLOW, 0o644)
+        except OSError as exc:
+            self.close()
+            raise StoreError(f"{self.path}: cannot open for appending: {exc.strerror}") from None
         self._cut_torn_tail()
         return self
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -48,16 +49,39 @@ def test_replay_passes_on_a_fresh_trace(traces):
     assert "identical" in done.stdout
 
 
-def test_replay_fails_naming_the_event_when_one_byte_changed(traces, tmp_path):
-    lines = traces["a"].read_text().splitlines()
+def _forge(lines: list[str]) -> str:
+    """The lines with a footer recomputed over them: what a forger (not an accident) writes."""
+    import hashlib
+
+    body = "".join(line + "\n" for line in lines[:-1])
+    footer = json.dumps({"digest": hashlib.sha256(body.encode()).hexdigest(), "kind": "footer", "lines": len(lines) - 1},
+                        sort_keys=True, separators=(",", ":"))
+    return body + footer + "\n"
+
+
+def _tampered_lines(trace):
+    lines = trace.read_text().splitlines()
     target = next(i for i, line in enumerate(lines) if '"kind":"execute"' in line)
     lines[target] = lines[target].replace('"queued_ms":0', '"queued_ms":1', 1)
-    assert lines[target] != traces["a"].read_text().splitlines()[target]
+    assert lines[target] != trace.read_text().splitlines()[target]
+    return lines, target
+
+
+def test_replay_refuses_a_trace_changed_after_it_was_written_before_running(traces, tmp_path):
+    lines, target = _tampered_lines(traces["a"])
     tampered = tmp_path / "tampered.jsonl"
     tampered.write_text("\n".join(lines) + "\n")
-    result = replay(tampered)
-    assert not result.identical and result.line == target + 1
     done = simtool("replay", str(tampered))
+    assert done.returncode == 2 and "footer digest does not match" in done.stderr and "Traceback" not in done.stderr
+
+
+def test_replay_of_a_forged_trace_fails_naming_the_event(traces, tmp_path):
+    lines, target = _tampered_lines(traces["a"])
+    forged = tmp_path / "forged.jsonl"
+    forged.write_text(_forge(lines))
+    result = replay(forged)  # the digest detects accidents, not forgery: only the replay proves the trace
+    assert not result.identical and result.line == target + 1
+    done = simtool("replay", str(forged))
     assert done.returncode == 1
     assert f"line {target + 1}" in done.stdout and '"kind":"execute"' in done.stdout
 

@@ -16,7 +16,7 @@ tasks:
     services: [TicketAPI]
     turns:
       - request: open one
-        gold: ["create_ticket(title='a')"]
+        gold: ["ticket_login(username='ana', password='x')", "create_ticket(title='a')"]
 """
 
 
@@ -59,3 +59,46 @@ def test_overrides_reach_nested_keys_and_reject_bad_paths():
         apply_overrides(config, ["latency.scale=2"])
     with pytest.raises(SpecError, match="index"):
         apply_overrides(config, ["world.tasks.5.id=x"])
+
+
+def test_a_gold_call_that_errors_at_its_service_is_a_world_error_naming_the_call():
+    text = BASE.replace("\"ticket_login(username='ana', password='x')\", ", "")
+    with pytest.raises(SpecError, match="world.yaml:7, key 'tasks.0.turns.0.gold.0'.*errors at TicketAPI.*not authenticated"):
+        parse(text)
+
+
+def test_a_gold_error_the_turn_expects_is_accepted():
+    text = BASE.replace("\"ticket_login(username='ana', password='x')\", ", "") + "        expect_error: [0]\n"
+    assert parse(text).tasks[0].turns[0].gold[0].tool == "create_ticket"
+    with pytest.raises(SpecError, match="expect_error"):
+        parse(text.replace("[0]", "[3]"))
+
+
+def test_a_fault_scope_no_service_of_the_task_has_is_a_world_error():
+    text = BASE + "faults:\n  - {at_ms: 5, kind: revoke, scope: trading.write, task: t1}\n"
+    with pytest.raises(SpecError, match="world.yaml:9, key 'faults.0.scope'.*ticketing.read \\| ticketing.write"):
+        parse(text)
+
+
+@pytest.mark.parametrize(("extra", "key"), [
+    ("latency: 5\n", "latency"),
+    ("latency: {default: {request: {dist: lognormal, median: 1.0e+308, sigma: 0.5}}}\n", "latency.default.request.median"),
+    ("latency: {default: {request: {dist: [lognormal]}}}\n", "latency"),
+    ("fault_processes: 3\n", "fault_processes"),
+    ("faults:\n  - {at_ms: 5, kind: outage, service: null, duration_ms: 3}\n", "faults.0.service"),
+    ("faults:\n  - {at_ms: 5, kind: cancel_task, task: [t1]}\n", "faults.0.task"),
+])
+def test_a_value_of_the_wrong_shape_is_a_world_error_not_a_crash(extra, key):
+    with pytest.raises(SpecError, match=f"key '{key}'"):
+        parse(BASE + extra)
+
+
+@pytest.mark.parametrize(("replace", "key"), [
+    ("services: [TicketAPI]", "tasks.0.services.0"),
+    ("turns:", "initial_config"),
+])
+def test_a_task_of_the_wrong_shape_is_a_world_error_not_a_crash(replace, key):
+    text = BASE.replace("services: [TicketAPI]", "services: [[TicketAPI]]") if key.startswith("tasks") else \
+        BASE.replace("    turns:", "    initial_config: {TicketAPI: 5}\n    turns:")
+    with pytest.raises(SpecError, match=key):
+        parse(text)

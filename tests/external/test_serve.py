@@ -51,6 +51,7 @@ async def scripted_session(client) -> list[str]:
                        ("get_flight_cost", {"task_id": "conference-trip", "travel_from": "SFO", "travel_to": "ORD",
                                             "travel_date": "2024-11-14", "travel_class": "economy"}),
                        ("wait", {}), ("cancel", {"call_id": "c1"}), ("book_flight", {"task_id": "rebalance"}),
+                       ("cd", {"folder": "x"}), ("teleport", {"task_id": "rebalance"}),
                        ("respond", {"task_id": "rebalance", "text": "NVDA quoted"}), ("status", {})):
         seen.append(text(await client.call_tool(name, args)))
     return seen
@@ -71,11 +72,13 @@ def test_a_session_over_stdio_issues_waits_cancels_responds_and_replays(tmp_path
     assert "c0 (task rebalance, get_stock_info) -> ok" in answers[2]
     assert answers[3] in ("cancelled c1", "c1 had already ended (ok): nothing to cancel")
     assert answers[4].startswith("refused: wrong_task_tool")
-    assert answers[5].startswith("answered task rebalance; its next request (2/2)")
+    assert answers[5].startswith("refused: task_id must name the task")
+    assert answers[6].startswith("refused: unknown_tool") and "teleport" in answers[6]
+    assert answers[7].startswith("answered task rebalance; its next request (2/2)")
     assert "The run is over (all_done)" in final
     assert trace.exists() and replay(trace).identical
     kinds = [e["kind"] for e in read_trace(trace).events]
-    assert kinds.count("agent_error") == 1 and kinds[-1] == "end"
+    assert kinds.count("agent_error") == 3 and kinds[-1] == "end"
 
 
 def test_two_identical_client_sessions_give_identical_traces(tmp_path):

@@ -99,3 +99,18 @@ def test_serve_refuses_bad_options_clearly(args, words):
     out = subprocess.run([sys.executable, "-m", "simtool", "serve", *args], capture_output=True, text=True, cwd=ROOT,
                          stdin=subprocess.DEVNULL, timeout=60)
     assert out.returncode == 2 and "Traceback" not in out.stderr and words in out.stderr
+
+
+def test_serve_refuses_a_port_it_cannot_listen_on_before_announcing_anything():
+    import socket
+
+    pytest.importorskip("mcp", reason="the MCP SDK is not installed: pip install 'simtool[mcp]'")
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        port = busy.getsockname()[1]
+        for bad in (str(port), "99999"):
+            out = subprocess.run([sys.executable, "-m", "simtool", "serve", "--transport", "http", "--port", bad],
+                                 capture_output=True, text=True, cwd=ROOT, stdin=subprocess.DEVNULL, timeout=60)
+            assert out.returncode == 2 and "Traceback" not in out.stderr and "--port" in out.stderr
+            assert "MCP over streamable HTTP" not in out.stderr

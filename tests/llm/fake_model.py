@@ -2,7 +2,8 @@
 (``/v1/messages``) APIs, whose "model" is a tiny scripted brain.
 
 The brain reads each request the way a model would (the managed state summary, or the
-transcript's messages and tool answers), looks up the plan of each task's current request
+transcript's messages and tool answers: ``pending, call_id X`` then a result message, or,
+under the sync protocol, the result as the answer itself), looks up the plan of each task's current request
 (the world's gold path, by request text) and answers with native tool calls: the next step
 of every task with nothing in flight, ``respond`` for a finished request, ``wait`` otherwise.
 ``quirks`` (request number -> kind) make it misbehave once: malformed JSON arguments, an
@@ -91,6 +92,9 @@ class Brain:
                     tasks[args["task_id"]]["pending"].add(m.group(1))
                 elif name == "respond" and value[1].startswith("answered") and args["task_id"] in tasks:
                     tasks[args["task_id"]]["status"] = "answered"
+                elif (name not in ("wait", "cancel", "respond") and isinstance(args, dict)
+                      and args.get("task_id") in tasks and not value[1].startswith("error")):
+                    tasks[args["task_id"]]["done"] += 1  # the sync protocol: the result itself
             else:
                 for line in value.splitlines():
                     m = _REQUEST.match(line)

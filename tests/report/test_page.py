@@ -178,7 +178,7 @@ def test_report_command_refuses_an_output_under_a_file_before_any_work(traces, t
 
 @pytest.mark.parametrize("content, says", [
     (b"\x7fELF\x02\x01\xd0\xff", "not UTF-8 text"),
-    (b'{"kind":"header"}\n{"kind":"issue"}\n', "a record lacks or mistypes a field"),
+    (b'{"kind":"header"}\n{"kind":"issue"}\n', "unknown trace format"),  # refused by the trace reader first
     (b"", "a trace starts with a header line"),
 ])
 def test_report_command_names_a_file_that_is_not_a_trace(tmp_path, content, says):

@@ -59,8 +59,10 @@ def test_a_cell_that_raises_is_a_failed_row_and_the_sweep_goes_on(tmp_path):
     failed = [r for r in rows if r["status"] == "failed"]
     assert {r["source"] for r in failed} == {"broken.yaml"}
     assert all("a world needs at least one task" in r["error"] and r["error"].startswith("SpecError") for r in failed)
+    kept = run_sweep(spec, tmp_path / "out", retry_failed=False)
+    assert (kept.stored_before, kept.ran) == (4, 0)  # kept: a failure is a result
     again = run_sweep(spec, tmp_path / "out")
-    assert (again.stored_before, again.ran) == (4, 0)  # a failure is a result: not run again
+    assert (again.stored_before, again.ran, again.retried, again.failed) == (2, 2, 2, 2)  # by default failed cells run again
 
 
 def test_a_rerun_with_more_seeds_runs_only_the_new_cells(tmp_path):
@@ -76,7 +78,7 @@ def test_a_spec_error_stops_the_sweep_before_any_cell_runs(tmp_path):
     spec = load_spec(write_spec(tmp_path, "worlds: [race.yaml]\ngrid: {world.enforcement: [issue, sometimes]}\n"))
     with pytest.raises(SpecError, match="enforcement=.sometimes.*unknown enforcement mode"):
         run_sweep(spec, tmp_path / "out")
-    assert not (tmp_path / "out" / "results.jsonl").read_text(encoding="utf-8")
+    assert not (tmp_path / "out").exists()  # a spec refused before running leaves no folder
 
 
 def test_kept_traces_score_to_their_row_and_replay_byte_for_byte(tmp_path):

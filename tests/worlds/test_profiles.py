@@ -17,7 +17,7 @@ REALISTIC = ("lan", "saas", "ci-queue", "human-approval")
 
 
 def test_the_shipped_profiles():
-    assert profile_names() == ["ci-queue", "human-approval", "instant", "lan", "saas"]
+    assert profile_names() == ["ci-queue", "human-approval", "instant", "lan", "saas", "turns"]
 
 
 def test_instant_is_zero_on_every_leg_of_every_tool():

@@ -98,3 +98,25 @@ def test_palindromes():
 
 def test_string_tools_have_no_state():
     assert TOOLS.state() == {}
+
+
+def test_a_catastrophic_pattern_cannot_hang_the_regex_tools():
+    # (a+)+$ on a's then a b backtracks 2**n times in Python's re: here it runs in linear time
+    text = "a" * 5000 + "b"
+    assert TOOLS.regex_find(text, "(a+)+$") == {"count": 0, "matches": []}
+    assert TOOLS.regex_replace(text, "(a|aa)*c", "x") == {"result": text, "replacements": 0}
+
+
+def test_regex_classes_keep_pythons_unicode_meaning():
+    out = TOOLS.regex_find("café über_1 ٣", r"\w+")
+    assert [m["match"] for m in out["matches"]] == ["café", "über_1", "٣"]
+    assert TOOLS.regex_find("x٣y", r"\d")["matches"][0]["match"] == "٣"
+    assert TOOLS.regex_find("a b", r"[^\s]+")["count"] == 2
+
+
+def test_backreferences_and_oversized_inputs_are_refused_as_results():
+    from worlds.strings.safe_regex import MAX_PATTERN, MAX_TEXT
+
+    assert "backreferences" in TOOLS.regex_find("aa", r"(a)\1")["error"]
+    assert "too long" in TOOLS.regex_find("x" * (MAX_TEXT + 1), "x")["error"]
+    assert "too long" in TOOLS.regex_find("x", "x" * (MAX_PATTERN + 1))["error"]

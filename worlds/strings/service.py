@@ -10,7 +10,10 @@ import re
 from pathlib import Path
 from typing import Any
 
+import re2
+
 from simtool.service import Service
+from worlds.strings.safe_regex import compile_safe, text_too_long
 from worlds.strings.words import WORD, ascii_fold, identifier_words, prose_words
 
 __all__ = ["CASE_MODES", "MAX_WIDTH", "StringTools"]
@@ -22,14 +25,6 @@ CASE_MODES = ("upper", "lower", "title", "capitalize", "swapcase", "snake", "keb
 
 def _title_word(word: str) -> str:
     return word[:1].upper() + word[1:].lower()
-
-
-def _compile(pattern: str, ignore_case: bool, multiline: bool = False) -> re.Pattern[str] | str:
-    flags = (re.IGNORECASE if ignore_case else 0) | (re.MULTILINE if multiline else 0)
-    try:
-        return re.compile(pattern, flags)
-    except re.error as exc:
-        return f"Invalid regular expression {pattern!r}: {exc}."
 
 
 class StringTools(Service):
@@ -74,7 +69,7 @@ class StringTools(Service):
         return {"result": result, "replacements": made}
 
     def regex_find(self, text: str, pattern: str, ignore_case: bool = False, multiline: bool = False) -> dict[str, Any]:
-        compiled = _compile(pattern, ignore_case, multiline)
+        compiled = text_too_long(text) or compile_safe(pattern, ignore_case, multiline)
         if isinstance(compiled, str):
             return {"error": compiled}
         found = [
@@ -86,14 +81,14 @@ class StringTools(Service):
     def regex_replace(
         self, text: str, pattern: str, replacement: str, count: int | None = None, ignore_case: bool = False
     ) -> dict[str, Any]:
-        compiled = _compile(pattern, ignore_case)
+        compiled = text_too_long(text) or compile_safe(pattern, ignore_case)
         if isinstance(compiled, str):
             return {"error": compiled}
         if count is not None and count < 1:
             return {"error": "count must be at least 1 (omit it to replace every match)."}
         try:
             result, made = compiled.subn(replacement, text, count=count or 0)
-        except (re.error, IndexError) as exc:
+        except (re.error, IndexError, re2.error) as exc:
             return {"error": f"Invalid replacement {replacement!r}: {exc}."}
         return {"result": result, "replacements": made}
 
