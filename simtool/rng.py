@@ -31,6 +31,7 @@ _M1 = 0xBF58476D1CE4E5B9
 _M2 = 0x94D049BB133111EB
 _TWO_53 = 2.0**-53
 _TWO_PI = 2.0 * math.pi
+_log1p, _cos, _exp = math.log1p, math.cos, math.exp
 
 
 def stream_key(seed: int, *names: str) -> int:
@@ -88,7 +89,13 @@ class CounterStream:
         return out
 
     def _u(self) -> float:
-        return (self._word() >> 11) * _TWO_53
+        # ``_word`` inlined: the scalar draws are on the run's hot path (every call's latency)
+        k = self.position + 1
+        self.position = k
+        z = (self.key + k * _GOLDEN) & _MASK
+        z = ((z ^ (z >> 30)) * _M1) & _MASK
+        z = ((z ^ (z >> 27)) * _M2) & _MASK
+        return ((z ^ (z >> 31)) >> 11) * _TWO_53
 
     def _below(self, n: int) -> int:
         """An integer in [0, n): the high 64 bits of word x n (Lemire; bias below n / 2**64)."""
@@ -130,8 +137,8 @@ class CounterStream:
         return -scale * np.log1p(-_unit(self._many(size)))
 
     def _normal(self) -> float:
-        u1, u2 = self._u(), self._u()
-        return math.sqrt(-2.0 * math.log1p(-u1)) * math.cos(_TWO_PI * u2)
+        u1 = self._u()
+        return math.sqrt(-2.0 * _log1p(-u1)) * _cos(_TWO_PI * self._u())
 
     def standard_normal(self, size: int | None = None) -> Any:
         """Standard normal by Box-Muller, two words a value (the cosine branch only)."""
@@ -147,7 +154,7 @@ class CounterStream:
     def lognormal(self, mean: float = 0.0, sigma: float = 1.0, size: int | None = None) -> Any:
         """``exp(normal(mean, sigma))``."""
         if size is None:
-            return math.exp(mean + sigma * self._normal())
+            return _exp(mean + sigma * self._normal())
         return np.exp(mean + sigma * self.standard_normal(size))
 
     def _gamma(self, shape: float) -> float:

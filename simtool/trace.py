@@ -291,8 +291,13 @@ def _record(text: str, where: str) -> dict[str, Any]:
 def _check_header(header: Mapping[str, Any], where: str) -> None:
     version = header.get("format")
     if version != FORMAT:
-        raise TraceError(f"{where}: unknown trace format {version!r} (this simtool reads format {FORMAT}: "
-                         "the trace was written by another version)")
+        made = FORMATS.get(version) if isinstance(version, int) and not isinstance(version, bool) else None
+        if made is None:
+            raise TraceError(f"{where}: unknown trace format {version!r} (this simtool reads format {FORMAT}: "
+                             "the trace was written by another version)")
+        raise TraceError(f"{where}: the trace was written in trace format {version} ({made}) by simtool "
+                         f"{header.get('simtool')!r}; this simtool reads format {FORMAT} ({FORMATS[FORMAT]}), whose "
+                         f"draws differ: replay it with simtool {header.get('simtool')!r}, or run its config again")
     seed = header.get("seed")
     if not isinstance(seed, int) or isinstance(seed, bool) or seed < 0:
         raise TraceError(f"{where}: the header's seed must be a whole number >= 0 (found {seed!r})")
