@@ -17,7 +17,7 @@ from simtool.limits import current_limits
 from simtool.paths import check_output
 from simtool.policy import Policy
 from simtool.runtime import Runtime
-from simtool.trace import FORMAT, FORMATS, Trace, TraceError, TraceWriter, config_hash, first_divergence, read_trace
+from simtool.trace import FORMAT, Trace, TraceError, TraceWriter, config_hash, first_divergence, read_trace
 from simtool.trust import check_policy_origin, files_beside
 from simtool.world import parse_world
 from simtool.yamlspec import Located
@@ -237,13 +237,6 @@ def replay(path: str | Path) -> ReplayResult:
     trace = read_trace(path, verify=True)
     check_replayable(trace)
     header = trace.header
-    made = header.get("format")
-    if made != FORMAT:
-        what = FORMATS.get(made, "a format this simtool does not know") if isinstance(made, int) else "no known format"
-        raise SpecError(f"the trace was written in trace format {made!r} ({what}) by simtool {header.get('simtool')!r}; "
-                        f"this simtool {__version__} writes format {FORMAT} ({FORMATS[FORMAT]}) and draws different values, "
-                        f"so it cannot replay it: replay it with simtool {header.get('simtool')!r}, or run its config again",
-                        file=str(path), key="format", expected=FORMAT, found=made)
     note = None
     if header.get("simtool") != __version__:
         note = f"trace written by simtool {header.get('simtool')}, replayed by {__version__}"

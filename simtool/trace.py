@@ -26,6 +26,7 @@ from typing import IO, Any
 import orjson
 from attrs import frozen
 
+from simtool import __version__
 from simtool.errors import SimtoolError
 from simtool.events import Footer, Header, Kind, Record
 from simtool.jsonl import loads
@@ -291,13 +292,14 @@ def _record(text: str, where: str) -> dict[str, Any]:
 def _check_header(header: Mapping[str, Any], where: str) -> None:
     version = header.get("format")
     if version != FORMAT:
-        made = FORMATS.get(version) if isinstance(version, int) and not isinstance(version, bool) else None
-        if made is None:
-            raise TraceError(f"{where}: unknown trace format {version!r} (this simtool reads format {FORMAT}: "
-                             "the trace was written by another version)")
-        raise TraceError(f"{where}: the trace was written in trace format {version} ({made}) by simtool "
-                         f"{header.get('simtool')!r}; this simtool reads format {FORMAT} ({FORMATS[FORMAT]}), whose "
-                         f"draws differ: replay it with simtool {header.get('simtool')!r}, or run its config again")
+        if isinstance(version, int) and not isinstance(version, bool) and version in FORMATS:
+            made_by = header.get("simtool")
+            raise TraceError(f"{where}: the trace was written in trace format {version} ({FORMATS[version]}) by simtool "
+                             f"{made_by!r}; this simtool {__version__} reads and writes format {FORMAT} ({FORMATS[FORMAT]}), "
+                             f"whose draws differ, so it cannot read or replay it: use simtool {made_by!r}, "
+                             "or run the trace's config again")
+        raise TraceError(f"{where}: unknown trace format {version!r} (this simtool reads format {FORMAT}: "
+                         "the trace was written by another version)")
     seed = header.get("seed")
     if not isinstance(seed, int) or isinstance(seed, bool) or seed < 0:
         raise TraceError(f"{where}: the header's seed must be a whole number >= 0 (found {seed!r})")

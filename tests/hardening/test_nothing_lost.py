@@ -18,7 +18,7 @@ from simtool.errors import SimtoolError
 from simtool.run import run_source
 from simtool.sweeps import expand, load_rows, load_spec, run_sweep
 from simtool.sweeps.store import StoreError
-from simtool.trace import TraceError, TraceWriter, read_trace
+from simtool.trace import FORMAT, TraceError, TraceWriter, read_trace
 from tests.engine.helpers import ticket_task, world
 from tests.hardening.support import RACE, simtool
 from tests.sweeps.helpers import LATENCY_SPEC, write_spec
@@ -53,7 +53,7 @@ def test_a_run_killed_while_overwriting_a_trace_leaves_the_old_trace_whole(tmp_p
 def test_a_second_run_writing_the_same_trace_is_refused_and_the_first_wins_whole(tmp_path):
     target = tmp_path / "t.jsonl"
     first = TraceWriter(target)  # holds the lock on t.jsonl.incomplete, as a run in progress does
-    first.write({"kind": "header", "format": 1, "seed": 0, "config": {"world": {}, "policy": {}}})
+    first.write({"kind": "header", "format": FORMAT, "seed": 0, "config": {"world": {}, "policy": {}}})
     with pytest.raises(TraceError, match="another run is writing this trace"):
         run_source(str(RACE), "eager", 0, trace_path=target)
     first.write({"kind": "note", "t": 0})

@@ -1,4 +1,4 @@
-"""Single seeded draws: every value comes from the numpy Generator passed in, nothing else.
+"""Single seeded draws: every value comes from the counter-based stream passed in, nothing else.
 
 Each function consumes a fixed number of draws per value, so a stream's output depends only
 on its seed and the sequence of calls made on it.
