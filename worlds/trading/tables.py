@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-import copy
 from pathlib import Path
 from typing import Any
 
+from simtool.service import plain_copy
 from simtool.yamlspec import load_yaml
 
 __all__ = ["DEFAULT_SEED", "SYMBOLS", "SECTORS", "CLOCK", "default_state"]
@@ -20,4 +20,4 @@ CLOCK: dict[str, str] = dict(_TABLES["clock"])
 
 def default_state() -> dict[str, Any]:
     """A fresh copy of the default account and market (each instance mutates its own)."""
-    return copy.deepcopy(_TABLES["default_state"])
+    return plain_copy(_TABLES["default_state"])  # plain data: a copy without deepcopy's memo

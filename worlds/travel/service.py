@@ -20,7 +20,7 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
-from simtool.service import Service, ServiceContext
+from simtool.service import Service, ServiceContext, plain_copy
 from worlds.travel.fares import CLASS_CHOICES, convert, flight_cost
 from worlds.travel.tables import (
     AGE_REFERENCE_DATE,
@@ -83,7 +83,7 @@ class TravelAPI(Service):
         seed = scenario.get("random_seed", DEFAULT_SEED)
         self._random = random.Random(seed)  # deterministic: instance-local seeded generator, as the reference
         for field, default in _FIELDS.items():
-            setattr(self, field, copy.deepcopy(scenario.get(field, default)))
+            setattr(self, field, plain_copy(scenario.get(field, default)))
         self.long_context = False
 
     def _draw_id(self, low: int, high: int) -> str:
