@@ -35,6 +35,7 @@ from simtool.external.actions import MAX_SUBMISSION_CHARS
 from simtool.external.session import AgentSession
 from simtool.policy import Observation
 from simtool.render import state_summary
+from simtool.rng import stream
 from simtool.scoring.history import trace_from_lines
 from simtool.scoring.score import score_trace
 
@@ -80,6 +81,7 @@ class SimtoolEnv(gymnasium.Env[str, Any]):
         self.session: AgentSession | None = None
         self.episode = 0
         self.run_seed: int | None = None
+        self._run_seeds = stream(seed, "env", "resets")
         self._text = ""
         # Checked now, so that a bad world or override fails at make(), not at the first reset.
         AgentSession(world, seed, overrides=self.overrides, think=think).close()
@@ -87,13 +89,17 @@ class SimtoolEnv(gymnasium.Env[str, Any]):
     # ------------------------------------------------------------------ gymnasium API
     def reset(self, *, seed: int | None = None, options: dict[str, Any] | None = None) -> tuple[str, dict[str, Any]]:
         """Start a run. ``seed``: the run's root seed (None: the make() seed first, then one drawn
-        from the env's generator, so a seeded sequence of resets is reproducible)."""
+        from the stream ("env", "resets") of the last seed given, so a seeded sequence of resets
+        is reproducible, whatever numpy's version)."""
         first = self._np_random is None
         super().reset(seed=self.default_seed if seed is None and first else seed)
         if seed is not None or first:
             run_seed = self.default_seed if seed is None else int(seed)
+            # The next unseeded resets' run seeds: a counter-based stream, not gymnasium's numpy
+            # Generator, so they do not depend on numpy's version (simtool.rng).
+            self._run_seeds = stream(run_seed, "env", "resets")
         else:
-            run_seed = int(self.np_random.integers(0, 2**31 - 1))
+            run_seed = int(self._run_seeds.integers(0, 2**31 - 1))
         if self.session is not None:
             self.session.close()
         self.episode += 1

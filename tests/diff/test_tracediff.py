@@ -45,9 +45,9 @@ def test_the_first_diverging_event_is_one_line_per_side_with_the_fields_that_dif
     a, b = trace(tmp_path, "a"), trace(tmp_path, "b", overrides=("world.latency.default.response.high=90",))
     lines = render_diff(diff_traces(read_trace(a), read_trace(b)))
     at = lines.index("first diverging event: event 0 (line 2)")
-    assert lines[at + 1] == "  A t=0 seq=0 subtask_start task=triage turn=0 epoch=0 reason=start · gold[0].resp_ms=45 gold[1].resp_ms=45"
-    assert lines[at + 2] == "  B t=0 seq=0 subtask_start task=triage turn=0 epoch=0 reason=start · gold[0].resp_ms=53 gold[1].resp_ms=53"
-    assert lines[at + 3].startswith("events: 21 | 21, 6 differing stretches")
+    assert lines[at + 1] == "  A t=0 seq=0 subtask_start task=triage turn=0 epoch=0 reason=start · gold[0].resp_ms=50 gold[1].resp_ms=53"
+    assert lines[at + 2] == "  B t=0 seq=0 subtask_start task=triage turn=0 epoch=0 reason=start · gold[0].resp_ms=65 gold[1].resp_ms=72"
+    assert lines[at + 3].startswith("events: 20 | 21, 6 differing stretches")
 
 
 def test_all_shows_every_differing_stretch(tmp_path):
@@ -56,8 +56,8 @@ def test_all_shows_every_differing_stretch(tmp_path):
     short, full = render_diff(d), render_diff(d, show_all=True)
     assert not any(line.startswith("  @@") for line in short)
     assert sum(line.startswith("  @@") for line in full) == len(d.stretches) == 6
-    assert "  - t=150 seq=10 deliver call_id=c1 task=lookup outcome=ok" in full
-    assert "  + t=166 seq=10 deliver call_id=c1 task=lookup outcome=ok" in full
+    assert "  - t=151 seq=10 deliver call_id=c1 task=lookup outcome=ok" in full
+    assert "  + t=174 seq=12 deliver call_id=c1 task=lookup outcome=ok" in full
 
 
 def test_identical_traces_say_so_and_exit_0(tmp_path):

@@ -30,18 +30,18 @@ def test_out_of_order_execution_names_the_overtaking_call_and_the_wrong_state():
     e = crafted("eager-race", "eager")
     (v,) = only(e, "out_of_order_execution")
     assert v.call_ids == ("c2", "c0") and v.task == "triage" and v.race
-    assert "c2 executed first, at 147 ms" in v.chain[2] and "error" in v.chain[2] and "changed nothing" in v.chain[2]
-    assert v.chain[3].startswith("c0 executed at 346 ms") and "TicketAPI.ticket_queue" in v.chain[3]
+    assert "c2 executed first, at 100 ms" in v.chain[2] and "error" in v.chain[2] and "changed nothing" in v.chain[2]
+    assert v.chain[3].startswith("c0 executed at 324 ms") and "TicketAPI.ticket_queue" in v.chain[3]
     assert v.state is not None
     assert v.state.differences == (Difference("TicketAPI.ticket_queue[0].status", "Closed", "Open"),)
-    assert 'expected "Closed", found "Open"' in v.consequence and "answered at 410 ms" in v.consequence
+    assert 'expected "Closed", found "Open"' in v.consequence and "answered at 403 ms" in v.consequence
 
 
 def test_same_task_overlap_names_the_call_in_flight_and_follows_it_to_the_answer():
     e = crafted("eager-race", "eager")
     (v,) = only(e, "same_task_overlap")
     assert v.call_ids == ("c2", "c0") and not v.race
-    assert "c2 close_ticket(ticket_id=7) issued at 74 ms while c0 was in flight" in v.chain
+    assert "c2 close_ticket(ticket_id=7) issued at 41 ms while c0 was in flight" in v.chain
     assert "c2 then executed before c0: out of order" in v.chain
     assert "wrong state" in v.consequence
 
@@ -53,8 +53,8 @@ def test_stale_result_used_names_the_amendment_the_stale_call_and_the_decision()
     first, answer = found
     assert first.chain[0].startswith("the user amended the request of furniture at 100 ms")
     assert "marked stale (amended)" in first.chain[1]
-    assert first.chain[2].startswith("decision 5 at 279 ms calls get_ticket(ticket_id=10)")
-    assert answer.chain[-1].startswith("decision 6 at 416 ms answers furniture, relying on c0")
+    assert first.chain[2].startswith("decision 5 at 290 ms calls get_ticket(ticket_id=10)")
+    assert answer.chain[-1].startswith("decision 6 at 411 ms answers furniture, relying on c0")
     assert {d.path: (d.expected, d.found) for d in answer.state.differences} == {
         "TicketAPI.ticket_queue[0].priority": (4, 2), "TicketAPI.ticket_queue[0].title": ("Standing desk", "Desk lamp")}
 
@@ -64,18 +64,18 @@ def test_revoked_leak_names_the_revocation_and_who_relied_on_it():
     (v,) = only(e, "revoked_leak")
     assert v.call_ids == ("c0",) and v.race
     assert v.chain[1] == "ticketing.read revoked for audit at 200 ms, after it executed"
-    assert v.chain[2] == "c0's result delivered ok at 385 ms all the same: a leak"
-    assert v.chain[3] == "decision 5 at 385 ms relied on it"
+    assert v.chain[2] == "c0's result delivered ok at 390 ms all the same: a leak"
+    assert v.chain[3] == "decision 5 at 390 ms relied on it"
 
 
 def test_call_on_cancelled_task_names_each_late_action_and_its_refusal():
     e = crafted("cancelled-during-outage", "oblivious")
     found = only(e, "call_on_cancelled_task")
-    assert [v.t for v in found] == [761, 811, 824]
+    assert [v.t for v in found] == [784, 805, 831]
     assert all(v.chain[0] == "the world cancelled announce at 400 ms" for v in found)
     assert "calls message_login(user_id='USR001') on announce" in found[0].chain[1]
-    assert found[0].chain[2] == "the runtime refused it at 782 ms (task_cancelled)"
-    assert found[2].chain[2] == "the runtime refused it at 845 ms (respond_inactive)"
+    assert found[0].chain[2] == "the runtime refused it at 805 ms (task_cancelled)"
+    assert found[2].chain[2] == "the runtime refused it at 855 ms (respond_inactive)"
     assert "does not count" in found[0].consequence
 
 
@@ -145,8 +145,8 @@ def test_each_call_life_has_its_times():
     e = crafted("eager-race", "eager")
     lives = {c.call_id: c for t in e.tasks for c in t.calls}
     c0, c2 = lives["c0"], lives["c2"]
-    assert (c0.issued_ms, c0.executed_ms, c0.order, c0.delivered_ms, c0.end) == (19, 346, 2, 391, "delivered")
-    assert (c2.issued_ms, c2.executed_ms, c2.order, c2.outcome) == (74, 147, 1, "error")
+    assert (c0.issued_ms, c0.executed_ms, c0.order, c0.delivered_ms, c0.end) == (13, 324, 2, 374, "delivered")
+    assert (c2.issued_ms, c2.executed_ms, c2.order, c2.outcome) == (41, 100, 1, "error")
     assert c0.decision == 0 and c2.decision == 2
 
 
@@ -163,9 +163,9 @@ def test_faults_say_what_the_agent_did_about_them():
 def test_a_failed_call_says_how_the_agent_retried_it():
     e = crafted("cancelled-during-outage", "oblivious")
     lives = {c.call_id: c for t in e.tasks for c in t.calls}
-    assert lives["c0"].refused_reason == "outage" and lives["c0"].retried_by == "c4"
+    assert lives["c0"].refused_reason == "outage" and lives["c0"].retried_by == "c5"
     assert lives["c1"].retried_by is None
-    assert "refused 74 ms (outage" in e.text() and "retried as c4" in e.text()
+    assert "refused 68 ms (outage" in e.text() and "retried as c5" in e.text()
 
 
 def test_task_and_call_narrow_the_story():
@@ -191,9 +191,9 @@ def test_unknown_task_or_call_is_a_clear_error():
 def test_the_text_tells_tasks_calls_answers_and_violations():
     text = crafted("eager-race", "eager").text()
     assert "violations: same_task_overlap 1 · out_of_order_execution 1" in text
-    assert "c2 close_ticket(ticket_id=7): issued 74 ms (decision 2) · executed 147 ms (#1, error; changed nothing)" in text
+    assert "c2 close_ticket(ticket_id=7): issued 41 ms (decision 2) · executed 100 ms (#1, error; changed nothing)" in text
     assert 'state TicketAPI.ticket_queue[0].status: expected "Closed", found "Open"' in text
-    assert "answered 410 ms using c2, c0: FAILED" in text
+    assert "answered 403 ms using c2, c0: FAILED" in text
 
 
 def test_the_structured_form_is_json_and_the_same_for_the_same_trace():

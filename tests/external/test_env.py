@@ -19,6 +19,7 @@ from simtool.env import ENV_ID, SimtoolEnv, make
 from simtool.errors import SimtoolError, SpecError
 from simtool.run import replay, run
 from simtool.scoring.score import score_trace
+from simtool.rng import stream
 from simtool.trace import TraceError, read_trace
 from tests.external.agents import run_policy_through_env
 
@@ -132,6 +133,16 @@ def test_reset_without_a_seed_draws_the_next_run_seed_reproducibly():
     env.reset(seed=123)
     b = env.reset()[1]["seed"]
     assert first == 11 and a == b != 123
+
+
+def test_unseeded_resets_draw_run_seeds_from_a_counter_based_stream_not_numpy():
+    env = make(seed=11)
+    env.reset()
+    seeds = [env.reset()[1]["seed"] for _ in range(3)]
+    expected = stream(11, "env", "resets")
+    assert seeds == [int(expected.integers(0, 2**31 - 1)) for _ in range(3)]
+    env.reset(seed=5)
+    assert env.reset()[1]["seed"] == int(stream(5, "env", "resets").integers(0, 2**31 - 1))
 
 
 def test_bad_construction_is_a_clear_error():

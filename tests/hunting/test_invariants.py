@@ -12,26 +12,37 @@ from simtool.scoring.history import history_of, trace_from_lines
 
 from .support import RACES, plugin_env, simtool
 
-# (policy, seed) whose run on the crafted world breaks the invariant
-CAUGHT = {
-    "stale_result_relied_on": ("oblivious", 1),
-    "leaked_result_relied_on": ("oblivious", 4),
-    "call_on_cancelled_task": ("oblivious", 1),
-    "out_of_order_wrong_state": ("eager", 1),
-    "premature_respond": ("unbound", 5),
-    "wrong_binding": ("unbound", 1),
+# the faulty policy whose runs on the crafted world break each invariant on some of the first seeds
+CAUGHT_BY = {
+    "stale_result_relied_on": "oblivious",
+    "leaked_result_relied_on": "oblivious",
+    "call_on_cancelled_task": "oblivious",
+    "out_of_order_wrong_state": "eager",
+    "premature_respond": "unbound",
+    "wrong_binding": "unbound",
 }
+SEARCHED = range(12)  # seeds searched for a race: the test names its seed, not a seed picked by hand
 
 
 def history(policy: str, seed: int, overrides=()):
     return history_of(trace_from_lines(run_source(RACES, policy, seed, overrides).lines))
 
 
+def first_seed(predicate, seeds=SEARCHED) -> int:
+    """The first seed of ``seeds`` whose run satisfies ``predicate``; fails naming the range if none does."""
+    for seed in seeds:
+        if predicate(seed):
+            return seed
+    raise AssertionError(f"no seed in {seeds} shows the race")
+
+
 @pytest.mark.parametrize("name", HUNT_INVARIANTS)
 def test_each_invariant_catches_its_race_and_spares_interleave(name):
-    offences = check_trace(history(*CAUGHT[name]), [name])[name]
+    policy = CAUGHT_BY[name]
+    seed = first_seed(lambda s: bool(check_trace(history(policy, s), [name])[name]))
+    offences = check_trace(history(policy, seed), [name])[name]
     assert offences and all(o.invariant == name for o in offences)
-    assert check_trace(history("interleave", CAUGHT[name][1]), [name])[name] == []
+    assert check_trace(history("interleave", seed), [name])[name] == []
 
 
 def test_out_of_order_execution_counts_only_when_the_sub_task_ended_in_a_wrong_state():
@@ -42,8 +53,10 @@ def test_out_of_order_execution_counts_only_when_the_sub_task_ended_in_a_wrong_s
             "turns": [{"request": "show 1 and 2", "gold": ["get_ticket(ticket_id=1)", "get_ticket(ticket_id=2)"]}]}
     world = {"name": "reads", "tasks": [task],
              "latency": {"default": {"request": {"dist": "uniform", "low": 10, "high": 300}, "response": 50}}}
-    h = history_of(trace_from_lines(run({"world": world, "policy": {"name": "eager", "think": 0}}, 2).lines))
-    assert violations.out_of_order_execution(h), "the two reads should execute out of order on this seed"
+    def reads(seed):
+        return history_of(trace_from_lines(run({"world": world, "policy": {"name": "eager", "think": 0}}, seed).lines))
+
+    h = reads(first_seed(lambda s: bool(violations.out_of_order_execution(reads(s)))))  # the two reads execute out of order
     assert all(r["state_ok"] for r in h.responds)
     assert check_trace(h, ["out_of_order_wrong_state"])["out_of_order_wrong_state"] == []
     assert check_trace(h, ["out_of_order_execution"])["out_of_order_execution"], "the score's name keeps its meaning"

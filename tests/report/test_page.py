@@ -22,6 +22,7 @@ from tests.report.support import (
     default_trace,
     hostile_trace,
     outage_trace,
+    race_seed,
     race_trace,
 )
 
@@ -63,7 +64,7 @@ def traces(tmp_path_factory):
     return {
         "race": race_trace(folder), "clean": race_trace(folder, "interleave"), "default": default_trace(folder),
         "hostile": hostile_trace(folder), "outage": outage_trace(folder), "cut": cut_trace(folder),
-        "race-seed-4": race_trace(folder, seed=4),
+        "race-next-seed": race_trace(folder, seed=race_seed() + 1),
     }
 
 
@@ -138,10 +139,10 @@ def test_calls_still_in_flight_at_the_end_are_drawn_dotted_and_in_the_legend(tra
 
 
 def test_several_traces_get_a_comparison_and_their_differences(traces):
-    html = report_html([traces["race"], traces["race-seed-4"], traces["clean"]])
+    html = report_html([traces["race"], traces["race-next-seed"], traces["clean"]])
     assert '<section id="comparison">' in html and html.count('<section class="run"') == 3
-    differences = dict(config_differences([history_of(traces["race"]), history_of(traces["race-seed-4"])]))
-    assert differences == {"seed": ["3", "4"]}
+    differences = dict(config_differences([history_of(traces["race"]), history_of(traces["race-next-seed"])]))
+    assert differences == {"seed": [str(race_seed()), str(race_seed() + 1)]}
     assert "<code>seed</code>" in html and "<code>policy.name</code>" in html
 
 
