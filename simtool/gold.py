@@ -20,7 +20,7 @@ from simtool.rng import Streams
 from simtool.service import Service, ServiceContext, normalize
 from simtool.world import TaskSpec, Turn, World
 
-__all__ = ["GoldBook", "shared_expectations"]
+__all__ = ["GoldBook", "shared_expectations", "shared_steps"]
 
 Expectation = tuple[dict[str, Any], list[list[Any]]]
 Instantiate = Callable[[TaskSpec, "list[ServiceContext] | None"], dict[str, Service]]
@@ -41,11 +41,18 @@ def shared_expectations(world: World) -> Shared:
     return world.memo.setdefault("expectations", {})  # type: ignore[no-any-return]
 
 
+def shared_steps(world: World) -> dict[int, tuple[Turn, tuple[GoldStep, ...]]]:
+    """Gold steps kept across the runs of one (immutable, parsed) world, by turn: a turn's steps
+    and their expected latencies depend on the world alone."""
+    return world.memo.setdefault("steps", {})  # type: ignore[no-any-return]
+
+
 class GoldBook:
     """The gold of one run's tasks as amendments change it, and what replaying it gives."""
 
     def __init__(self, tasks: dict[str, TaskSpec], draws: LatencyDraws, instantiate: Instantiate,
-                 streams: Streams, shared: Shared | None = None) -> None:
+                 streams: Streams, shared: Shared | None = None,
+                 steps: dict[int, tuple[Turn, tuple[GoldStep, ...]]] | None = None) -> None:
         self._tasks = tasks
         self._latency = draws.model
         self._draws = draws  # shared with the runtime: the k-th gold call of a tool reads the k-th draw
@@ -55,6 +62,7 @@ class GoldBook:
         self._shared = shared if shared is not None else {}
         self._amendments: dict[tuple[str, int, int], Turn] = {}
         self._steps: dict[tuple[str, int, int], tuple[GoldStep, ...]] = {}
+        self._shared_steps = steps if steps is not None else {}
 
     def amend(self, task_id: str, turn: int, epoch: int, amendment: Turn) -> None:
         """From ``epoch`` on, the turn's request and gold are ``amendment``'s."""
@@ -74,7 +82,15 @@ class GoldBook:
             gold = self.turn(task_id, turn, epoch)
             if gold is None:
                 return ()
-            cached = tuple(GoldStep(g.tool, g.args, self._latency.expected_ms(g.service, g.tool)) for g in gold.gold)
+            # kept by the turn's identity (the entry holds the turn, so its id is not reused)
+            entry = self._shared_steps.get(id(gold))
+            if entry is not None and entry[0] is gold:
+                cached = entry[1]
+            else:
+                cached = tuple(GoldStep(g.tool, g.args, self._latency.expected_ms(g.service, g.tool)) for g in gold.gold)
+                if len(self._shared_steps) >= _MEMO_LIMIT:
+                    self._shared_steps.clear()
+                self._shared_steps[id(gold)] = (gold, cached)
             self._steps[key] = cached
         return cached
 

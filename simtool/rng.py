@@ -31,7 +31,7 @@ _M1 = 0xBF58476D1CE4E5B9
 _M2 = 0x94D049BB133111EB
 _TWO_53 = 2.0**-53
 _TWO_PI = 2.0 * math.pi
-_log1p, _cos, _exp = math.log1p, math.cos, math.exp
+_log1p, _cos, _exp, _sqrt = math.log1p, math.cos, math.exp, math.sqrt
 
 
 def stream_key(seed: int, *names: str) -> int:
@@ -138,7 +138,7 @@ class CounterStream:
 
     def _normal(self) -> float:
         u1 = self._u()
-        return math.sqrt(-2.0 * _log1p(-u1)) * _cos(_TWO_PI * self._u())
+        return _sqrt(-2.0 * _log1p(-u1)) * _cos(_TWO_PI * self._u())
 
     def standard_normal(self, size: int | None = None) -> Any:
         """Standard normal by Box-Muller, two words a value (the cosine branch only)."""
@@ -153,8 +153,19 @@ class CounterStream:
 
     def lognormal(self, mean: float = 0.0, sigma: float = 1.0, size: int | None = None) -> Any:
         """``exp(normal(mean, sigma))``."""
-        if size is None:
-            return _exp(mean + sigma * self._normal())
+        if size is None:  # ``_normal`` with its two words inlined (every latency leg of a world is one)
+            k = self.position
+            self.position = k + 2
+            key = self.key
+            z = (key + (k + 1) * _GOLDEN) & _MASK
+            z = ((z ^ (z >> 30)) * _M1) & _MASK
+            z = ((z ^ (z >> 27)) * _M2) & _MASK
+            u1 = ((z ^ (z >> 31)) >> 11) * _TWO_53
+            z = (key + (k + 2) * _GOLDEN) & _MASK
+            z = ((z ^ (z >> 30)) * _M1) & _MASK
+            z = ((z ^ (z >> 27)) * _M2) & _MASK
+            u2 = ((z ^ (z >> 31)) >> 11) * _TWO_53
+            return _exp(mean + sigma * (_sqrt(-2.0 * _log1p(-u1)) * _cos(_TWO_PI * u2)))
         return np.exp(mean + sigma * self.standard_normal(size))
 
     def _gamma(self, shape: float) -> float:

@@ -216,6 +216,9 @@ def plain_copy(value: Any) -> Any:
     return copy.deepcopy(value)
 
 
+_LOW, _HIGH = float("-inf"), float("inf")
+
+
 def normalize(value: Any) -> Any:
     """JSON-normalise: dict keys to strings, sets to sorted lists, tuples to lists, objects to dicts,
     non-finite floats to text."""
@@ -228,7 +231,8 @@ def normalize(value: Any) -> Any:
             if type(k) is not str:
                 break
             t = type(v)
-            out[k] = v if t is str or t is int or t is bool or v is None else normalize(v)
+            # a finite float is kept as it is (NaN fails both comparisons)
+            out[k] = v if t is str or t is int or t is bool or v is None or (t is float and _LOW < v < _HIGH) else normalize(v)
         else:
             return out
     if kind is list:
