@@ -22,7 +22,7 @@ from typing import Any
 
 from simtool.service import Service, ServiceContext, plain_copy
 from worlds.trading.clock import TIMESTAMP_FORMAT, clock_text, draw_timestamp
-from worlds.trading.tables import DEFAULT_SEED, SECTORS, SYMBOLS, default_state
+from worlds.trading.tables import DEFAULT_SEED, SECTORS, SYMBOLS, default_value
 
 __all__ = ["TradingBot"]
 
@@ -66,11 +66,10 @@ class TradingBot(Service):
         self.load_scenario({})
 
     def load_scenario(self, scenario: Mapping[str, Any]) -> None:
-        defaults = default_state()
-        orders = plain_copy(scenario["orders"]) if "orders" in scenario else defaults["orders"]
+        orders = plain_copy(scenario["orders"]) if "orders" in scenario else default_value("orders")
         self.orders = {_order_key(k): v for k, v in orders.items()}
         for field in _PLAIN_FIELDS:
-            value = plain_copy(scenario[field]) if field in scenario else defaults[field]
+            value = plain_copy(scenario[field]) if field in scenario else default_value(field)
             setattr(self, field, value)
         self.long_context = False
         seed = scenario.get("random_seed", DEFAULT_SEED)
