@@ -62,7 +62,7 @@ class TradingBot(Service):
         self.transaction_history: list[dict[str, Any]] = []
         # Public in the reference (so part of the compared state); this service has no long-context mode.
         self.long_context: bool = False
-        self._random = random.Random(DEFAULT_SEED)  # deterministic: instance-local seeded generator, as the reference
+        self._random: random.Random  # seeded by load_scenario (the reference's instance-local generator)
         self.load_scenario({})
 
     def load_scenario(self, scenario: Mapping[str, Any]) -> None:

@@ -73,7 +73,7 @@ class VehicleControlAPI(Service):
         self._parkingBrakeForce: float = 0.0
         self._slopeAngle: float = 0.0
         self._brakePedalForce: float = 0.0
-        self._random = random.Random(DEFAULT_SEED)  # deterministic: instance-local seeded generator, as the reference
+        self._random: random.Random  # seeded by load_scenario (the reference's instance-local generator)
         self.load_scenario({})
 
     def load_scenario(self, scenario: Mapping[str, Any]) -> None:
