@@ -3,9 +3,14 @@
 Correct ones:
 - ``sequential``: one call at a time, task after task (the blocking baseline);
 - ``interleave``: one call in flight per task, round-robin over ready tasks;
-- ``critical-path``: like interleave, the task with the longest expected remaining chain first.
+- ``critical-path``: like interleave, the task with the longest expected remaining critical
+  path (through its partial order) first;
+- ``parallel``: every ready step of every task: a step whose dependencies have been delivered.
 Faulty ones, each reproducing one of AsyncTool's failure modes:
-- ``eager``: issues a task's next call without waiting for the previous result;
+- ``eager``: issues a task's next call without waiting for the previous result (ignores
+  dependencies: ``dependency_violation``);
+- ``neglectful``: starves the last task while another has a call in flight (``neglect_ms``);
+- ``confused``: every third call goes to another task's tool (``wrong_task_tool``);
 - ``unbound``: ignores correlation ids, binding each delivery to its oldest pending call;
 - ``oblivious``: ignores cancellations, amendments and revocations.
 
@@ -22,7 +27,7 @@ from __future__ import annotations
 from collections import deque
 from typing import Any, ClassVar
 
-from attrs import define, field, frozen
+from attrs import define, evolve, field, frozen
 
 from simtool.latency import Distribution
 from simtool.options import at_least, think_spec
@@ -40,7 +45,7 @@ from simtool.policy import (
     Wait,
 )
 
-__all__ = ["Sequential", "Interleave", "CriticalPath", "Eager", "Unbound", "Oblivious", "ScriptedOptions"]
+__all__ = ["Sequential", "Interleave", "CriticalPath", "Parallel", "Eager", "Neglectful", "Confused", "Unbound", "Oblivious", "ScriptedOptions"]
 
 
 @frozen
@@ -65,6 +70,8 @@ class Progress:
     epoch: int = 0
     issued: int = 0  # gold steps issued (not counting retries)
     done: int = 0  # gold steps whose result the policy holds
+    started: set[int] = field(factory=set)  # indices of the gold steps issued
+    finished: set[int] = field(factory=set)  # indices of the gold steps whose result the policy holds
     in_flight: dict[str, int] = field(factory=dict)  # call id -> gold step index
     uses: list[str] = field(factory=list)  # results bound to this sub-task
     retry: deque[int] = field(factory=deque)  # gold steps to issue again
@@ -76,6 +83,7 @@ class Progress:
 
     def restart(self, turn: int, epoch: int) -> None:
         self.turn, self.epoch, self.issued, self.done, self.uses, self.retry, self.retries = turn, epoch, 0, 0, [], deque(), 0
+        self.started, self.finished = set(), set()
         self.answered = False
 
 
@@ -135,6 +143,7 @@ class GoldFollower(Policy):
                 p.not_before = max(p.not_before, obs.now + int(result["retry_after_ms"]))
             return
         p.done += 1
+        p.finished.add(step)
         p.uses.append(delivered)
 
     def on_delivery(self, obs: Observation, call_id: str) -> None:
@@ -193,13 +202,19 @@ class GoldFollower(Policy):
         if p.answered or p.not_before > obs.now or (self.one_in_flight and p.in_flight):
             return False
         steps = self.steps(task.task_id, p)
-        return bool(p.retry) or p.issued < len(steps) or (not p.in_flight and p.done >= len(steps))
+        return bool(p.retry) or self.next_step(steps, p) is not None or (not p.in_flight and p.done >= len(steps))
+
+    def next_step(self, steps: tuple[GoldStep, ...], p: Progress) -> int | None:
+        """The gold step to issue next (None: none may be issued now): the next in gold order."""
+        return p.issued if p.issued < len(steps) else None
 
     def act(self, obs: Observation, task: TaskView) -> Action:
         p = self._progress[task.task_id]
         steps = self.steps(task.task_id, p)
-        if p.retry or p.issued < len(steps):
-            index = p.retry[0] if p.retry else p.issued
+        following = None if p.retry else self.next_step(steps, p)
+        if p.retry or following is not None:
+            index = p.retry[0] if p.retry else following
+            assert index is not None
             step = steps[index]
             scope = obs.schemas[task.task_id][step.tool].scope
             if self.follows_world and scope not in task.permissions:
@@ -211,6 +226,7 @@ class GoldFollower(Policy):
                 p.retry.popleft()
             else:
                 p.issued += 1
+                p.started.add(index)
             self._refs[task.task_id] = index  # one call action per decision: the task names it
             return CallAction(task.task_id, step.tool, step.args, self.options.timeout_ms, tuple(p.uses[-1:]), task.task_id)
         p.answered = True
@@ -224,6 +240,7 @@ class GoldFollower(Policy):
             self._awake[task_id] = None
             if outcome.call_id is None:  # refused outright: count the step as answered
                 p.done += 1
+                p.finished.add(index)
                 continue
             p.in_flight[outcome.call_id] = index
             self._owner[outcome.call_id] = task_id
@@ -336,12 +353,75 @@ class CriticalPath(GoldFollower):
         return next(t for t in ready if remaining(t) == best)
 
 
+class Parallel(GoldFollower):
+    """Issues every ready step of every task: a step whose dependencies (its ``after``) have all
+    been delivered, in gold order among the ready ones; round-robin over tasks."""
+
+    name = "parallel"
+    one_in_flight = False
+
+    def next_step(self, steps: tuple[GoldStep, ...], p: Progress) -> int | None:
+        return next((j for j in range(len(steps)) if j not in p.started and p.finished.issuperset(steps[j].after)), None)
+
+
 class Eager(GoldFollower):
     """Issues a task's next call without waiting for the previous one's result."""
 
     name = "eager"
     faulty = "faulty: does not wait for results"  # plots and reports label it so
     one_in_flight = False
+
+
+class Neglectful(Interleave):
+    """Starves one task: the last task in world order is served only while no other task has a
+    call in flight (AsyncTool's task neglect; no violation, a high ``neglect_ms``)."""
+
+    name = "neglectful"
+
+    def ready(self, obs: Observation, task: TaskView) -> bool:
+        if self._order and task.task_id == self._order[-1] and len(self._order) > 1:
+            if any(p.in_flight for tid, p in self._progress.items() if tid != task.task_id):
+                return False
+        return super().ready(obs, task)
+
+
+class Confused(Interleave):
+    """Now and then sends a call to another task's tool (AsyncTool's tool confusion): every
+    third call is named for the next task, in world order, that lacks the tool; the runtime
+    refuses it (``wrong_task_tool``) and the policy then issues the step for the right task."""
+
+    name = "confused"
+    EVERY: ClassVar[int] = 3
+
+    def reset(self, ctx: PolicyContext) -> None:
+        super().reset(ctx)
+        self._calls = 0
+        self._misrouted: set[str] = set()  # refs of the call actions sent to the wrong task
+
+    def act(self, obs: Observation, task: TaskView) -> Action:
+        action = super().act(obs, task)
+        if not isinstance(action, CallAction):
+            return action
+        self._calls += 1
+        if self._calls % self.EVERY:
+            return action
+        k = self._order.index(task.task_id)
+        for other in self._order[k + 1:] + self._order[:k]:
+            if action.tool not in obs.schemas.get(other, {}):
+                self._misrouted.add(task.task_id)
+                return CallAction(other, action.tool, action.args, action.timeout_ms, (), task.task_id)
+        return action
+
+    def _learn_issued(self, obs: Observation) -> None:
+        rest = {}
+        for ref, outcome in obs.issued.items():
+            misrouted = ref in self._misrouted
+            self._misrouted.discard(ref)
+            if misrouted and outcome.call_id is None:
+                self._progress[ref].retry.append(self._refs.pop(ref))  # issue the step again, for the right task
+            else:
+                rest[ref] = outcome
+        super()._learn_issued(evolve(obs, issued=rest))
 
 
 class Unbound(GoldFollower):

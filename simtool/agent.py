@@ -97,6 +97,7 @@ class AgentLoop:
         self._issued: dict[str, Issued] = {}  # ref -> outcome of a call action, until next observed
         self._asked: Observation | None = None  # the observation awaiting ``submit``
         self._act: Callable[[Any], Issued | None] | None = None
+        self._thinking: Decision | None = None  # the decision in its think time: its calls are committed, not yet issued
         self.decisions = 0
         self.think_total = 0
         self.end_reason: str | None = None
@@ -165,6 +166,7 @@ class AgentLoop:
         )
         if checked.think_ms:
             self.think_total += checked.think_ms
+            self._thinking = checked
             self._clock.after(checked.think_ms, lambda _e, d=checked: self._after_think(d))
         elif self._acted(checked):
             self._clock.pause()
@@ -185,7 +187,17 @@ class AgentLoop:
             return None
         return decision
 
+    def committed_calls(self, task_id: str) -> dict[str, int]:
+        """Calls of ``task_id`` per tool that the decision now in its think time will issue."""
+        counts: dict[str, int] = {}
+        if self._thinking is not None:
+            for action in self._thinking.actions:
+                if isinstance(action, CallAction) and action.task_id == task_id:
+                    counts[action.tool] = counts.get(action.tool, 0) + 1
+        return counts
+
     def _after_think(self, decision: Decision) -> None:
+        self._thinking = None
         if self._acted(decision):
             self._clock.pause()
 

@@ -58,59 +58,78 @@ def load_world_source(source: str | None) -> tuple[dict[str, Any], Located]:
     return copy.deepcopy(dict(value)), Located(f"<world {source}>", {})
 
 
-def _parse_value(text: str, key: str) -> Any:
+def _parse_value(text: str, label: str) -> Any:
     try:
         return yaml.safe_load(text) if text != "" else ""
     except yaml.YAMLError as exc:
-        raise SpecError(f"--set {key}: the value is not valid YAML ({getattr(exc, 'problem', None) or 'cannot be parsed'})",
+        raise SpecError(f"{label}: the value is not valid YAML ({getattr(exc, 'problem', None) or 'cannot be parsed'})",
                         expected="a YAML value", found=text) from None
 
 
-def apply_overrides(config: dict[str, Any], overrides: Sequence[str]) -> dict[str, Any]:
-    """Apply ``world.a.b=value`` / ``policy.k=value`` (values parsed as YAML) to a run config."""
+def _label(item: str, labels: Mapping[str, str] | None) -> str:
+    """How the user gave an override: ``--set ITEM`` unless the caller took it another way."""
+    return (labels or {}).get(item) or f"--set {item}"
+
+
+def apply_overrides(config: dict[str, Any], overrides: Sequence[str], labels: Mapping[str, str] | None = None) -> dict[str, Any]:
+    """Apply ``world.a.b=value`` / ``policy.k=value`` (values parsed as YAML) to a run config.
+
+    ``labels``: how the user gave each override (``{"world.a.b=3": "a__b=3"}``), for errors;
+    by default ``--set ITEM``. Every error about an override starts with its label.
+    """
     config = copy.deepcopy(config)
     for item in overrides:
+        label = _label(item, labels)
         if "=" not in item:
-            raise SpecError("an override needs the form key=value", key=item, expected="world.<path>=<value> or policy.<key>=<value>", found=item)
+            raise SpecError(f"{label}: an override needs the form key=value",
+                            expected="world.<path>=<value> or policy.<key>=<value>", found=item)
         key, text = item.split("=", 1)
         parts = key.strip().split(".")
         if parts[0] not in ("world", "policy") or len(parts) < 2:
-            raise SpecError("an override starts with 'world.' or 'policy.'", key=key, expected="world.<path> or policy.<key>", found=key)
+            raise SpecError(f"{label}: an override starts with 'world.' or 'policy.'", expected="world.<path> or policy.<key>",
+                            found=key)
         node: Any = config
-        for depth, part in enumerate(parts[:-1]):
-            child = _step(node, part, key)
+        for part in parts[:-1]:
+            child = _step(node, part, label)
             if child is None:
                 child = {}
-                _set(node, part, child, key)
+                _set(node, part, child, label)
             if not isinstance(child, (dict, list)):
-                raise SpecError(f"cannot set inside a {type(child).__name__}", key=".".join(parts[: depth + 1]), expected="a mapping or list", found=child)
+                raise SpecError(f"{label}: cannot set inside a {type(child).__name__}", expected="a mapping or list", found=child)
             node = child
-        _set(node, parts[-1], _parse_value(text, key), key)
+        _set(node, parts[-1], _parse_value(text, label), label)
     return config
 
 
-def _step(node: Any, part: str, key: str) -> Any:
+def _step(node: Any, part: str, label: str) -> Any:
     if isinstance(node, list):
         try:
             return node[int(part)]
         except (ValueError, IndexError):
-            raise SpecError("no such list item", key=key, expected=f"an index below {len(node)}", found=part) from None
+            raise SpecError(f"{label}: no such list item", expected=f"an index below {len(node)}", found=part) from None
     return node.get(part)
 
 
-def _set(node: Any, part: str, value: Any, key: str) -> None:
+def _set(node: Any, part: str, value: Any, label: str) -> None:
     if isinstance(node, list):
         try:
             node[int(part)] = value
         except (ValueError, IndexError):
-            raise SpecError("no such list item", key=key, expected=f"an index below {len(node)}", found=part) from None
+            raise SpecError(f"{label}: no such list item", expected=f"an index below {len(node)}", found=part) from None
     else:
         node[part] = value
 
 
-def override_paths(overrides: Sequence[str]) -> dict[tuple[Any, ...], str]:
-    """Where each ``--set`` writes, as a key path of the world document (``policy.k`` -> ("policy", "k")),
-    so that an error inside an overridden value blames the ``--set``, not the world file."""
+def override_paths(overrides: Sequence[str], labels: Mapping[str, str] | None = None,
+                   before: Mapping[str, Any] | None = None) -> dict[tuple[Any, ...], str]:
+    """Where each override writes, as a key path of the world document (``policy.k`` -> ("policy", "k")),
+    so that an error inside an overridden value blames the override (its label, see
+    :func:`apply_overrides`), not the world file.
+
+    With ``before`` (the run config the overrides apply to), the first key an override creates
+    is its own too: ``--set world.bogus.key=3`` makes ``bogus``, so an error about ``bogus``
+    blames that ``--set``, not the file's line.
+    """
     out: dict[tuple[Any, ...], str] = {}
     for item in overrides:
         key = item.split("=", 1)[0].strip()
@@ -118,8 +137,25 @@ def override_paths(overrides: Sequence[str]) -> dict[tuple[Any, ...], str]:
         if len(parts) < 2:
             continue
         path = tuple(int(p) if p.isdigit() else p for p in parts[1:])
-        out[path if parts[0] == "world" else ("policy",) + path] = item
+        path = path if parts[0] == "world" else ("policy",) + path
+        label = _label(item, labels)
+        out[path] = label
+        if before is not None:
+            out.setdefault(_first_created(before, path), label)
     return out
+
+
+def _first_created(config: Mapping[str, Any], path: tuple[Any, ...]) -> tuple[Any, ...]:
+    """The shortest prefix of ``path`` (a world-document path) that ``config`` does not hold."""
+    node: Any = config["world"] if path[0] != "policy" else config
+    for n, part in enumerate(path, 1):
+        if isinstance(node, Mapping) and part in node:
+            node = node[part]
+        elif isinstance(node, list) and isinstance(part, int) and 0 <= part < len(node):
+            node = node[part]
+        else:
+            return path[:n]
+    return path
 
 
 def check_policy_name(name: Any, where: Located | None = None, path: tuple[Any, ...] = ("policy", "name"), *,
@@ -154,14 +190,19 @@ def split_policy(world: Mapping[str, Any], policy_name: str | None) -> tuple[dic
     return world, section
 
 
-def run_config(world_source: str | None, policy_name: str | None, overrides: Sequence[str] = ()) -> tuple[dict[str, Any], Located]:
-    """The run config ``{"world": ..., "policy": {"name": ..., options}}`` before resolution."""
+def run_config(world_source: str | None, policy_name: str | None, overrides: Sequence[str] = (),
+               labels: Mapping[str, str] | None = None) -> tuple[dict[str, Any], Located]:
+    """The run config ``{"world": ..., "policy": {"name": ..., options}}`` before resolution.
+
+    ``labels``: how the user gave each override, for errors (see :func:`apply_overrides`).
+    """
     if policy_name is not None and not policy_name.strip():
         check_policy_name(policy_name, option="--policy")  # "" is a mistake, never "the world's own"
     data, where = load_world_source(world_source)
     world, policy = split_policy(data, policy_name)
-    config = apply_overrides({"world": world, "policy": policy}, overrides)
-    where = where.with_overrides(override_paths(overrides))
+    before = {"world": world, "policy": policy}
+    config = apply_overrides(before, overrides, labels)
+    where = where.with_overrides(override_paths(overrides, labels, before))
     if not policy_name:
         check_policy_name(config["policy"].get("name"), where)
     given = {key.split("=", 1)[0].strip().split(".", 1)[1] for key in overrides if key.strip().startswith("policy.")}

@@ -12,7 +12,9 @@ list of ``call`` / ``cancel`` / ``respond`` / ``wait`` actions, with the think t
   horizon, the decision limit, or nothing left that could wake the agent);
 - reward: 0 at every step but the last, whose reward is the run's task success rate (the
   share of tasks whose every sub-task passed, in [0, 1]); ``info`` at the end adds sub-task
-  success, coordination efficiency and the end reason.
+  success, coordination efficiency and the end reason, and the last observation says how the
+  run ended (:class:`~simtool.external.outcome.Outcome`: each task's final status, the calls
+  left in flight, the scores).
 
 Malformed actions become recorded ``agent_error`` events and the episode goes on. Simulated
 time stands still between steps: each decision is charged the think time the action reports,
@@ -36,8 +38,6 @@ from simtool.external.session import AgentSession
 from simtool.policy import Observation
 from simtool.render import state_summary
 from simtool.rng import stream
-from simtool.scoring.history import trace_from_lines
-from simtool.scoring.score import score_trace
 
 __all__ = ["SimtoolEnv", "make", "CHARSET", "MAX_OBSERVATION_CHARS", "ENV_ID"]
 
@@ -62,7 +62,8 @@ class SimtoolEnv(gymnasium.Env[str, Any]):
     metadata = {"render_modes": ["ansi"]}
 
     def __init__(self, world: str | None = "default", seed: int = 0, protocol: str = "managed", trace: str | Path | None = None,
-                 think: Any = 100, overrides: tuple[str, ...] | list[str] = (), render_mode: str | None = None) -> None:
+                 think: Any = 100, overrides: tuple[str, ...] | list[str] = (), render_mode: str | None = None,
+                 **world_keys: Any) -> None:
         if protocol not in PROTOCOLS:
             raise SpecError("unknown protocol for the environment", key="protocol", expected=" | ".join(PROTOCOLS), found=protocol)
         if render_mode is not None and render_mode not in self.metadata["render_modes"]:
@@ -74,7 +75,10 @@ class SimtoolEnv(gymnasium.Env[str, Any]):
         self.protocol = protocol
         self.trace = trace
         self.think = think
-        self.overrides = tuple(overrides)
+        # world keys (``latency__scale=3``) become ``world.latency.scale=3`` overrides; errors name them as given
+        keyed = {f"world.{key.replace('__', '.')}={_yaml(value)}": f"{key}={value!r}" for key, value in world_keys.items()}
+        self.overrides = (*overrides, *keyed)
+        self.labels = keyed
         self.render_mode = render_mode
         self.observation_space = spaces.Text(max_length=MAX_OBSERVATION_CHARS, min_length=0, charset=CHARSET)
         self.action_space = spaces.Text(max_length=MAX_SUBMISSION_CHARS, min_length=0, charset=CHARSET)
@@ -84,7 +88,7 @@ class SimtoolEnv(gymnasium.Env[str, Any]):
         self._run_seeds = stream(seed, "env", "resets")
         self._text = ""
         # Checked now, so that a bad world or override fails at make(), not at the first reset.
-        AgentSession(world, seed, overrides=self.overrides, think=think).close()
+        AgentSession(world, seed, overrides=self.overrides, labels=self.labels, think=think).close()
 
     # ------------------------------------------------------------------ gymnasium API
     def reset(self, *, seed: int | None = None, options: dict[str, Any] | None = None) -> tuple[str, dict[str, Any]]:
@@ -104,7 +108,7 @@ class SimtoolEnv(gymnasium.Env[str, Any]):
             self.session.close()
         self.episode += 1
         self.run_seed = run_seed
-        self.session = AgentSession(self.world, run_seed, overrides=self.overrides, think=self.think, driver="env",
+        self.session = AgentSession(self.world, run_seed, overrides=self.overrides, labels=self.labels, think=self.think, driver="env",
                                     trace=self._trace_path(run_seed))
         obs = self.session.obs
         if obs is None:  # a world with nothing to do ends before the first decision
@@ -146,7 +150,9 @@ class SimtoolEnv(gymnasium.Env[str, Any]):
 
     def _render_end(self) -> str:
         assert self.session is not None
-        self._text = f"The run is over ({self.session.end_reason})."
+        outcome = self.session.outcome
+        text = outcome.text() if outcome is not None else f"The run is over ({self.session.end_reason})."
+        self._text = _in_charset(text)[:MAX_OBSERVATION_CHARS]
         return self._text
 
     def _info(self, obs: Observation) -> dict[str, Any]:
@@ -160,13 +166,14 @@ class SimtoolEnv(gymnasium.Env[str, Any]):
 
     def _end_info(self) -> dict[str, Any]:
         assert self.session is not None
-        score = score_trace(trace_from_lines(self.session.lines()))
+        outcome = self.session.outcome
+        record = outcome.record() if outcome is not None else {}
         return {
             "end_reason": self.session.end_reason,
-            "task_success": score.get("task_success_rate"),
-            "subtask_success": score.get("subtask_success_rate"),
-            "coordination_efficiency": score.get("coordination_efficiency"),
-            "makespan_ms": score.get("makespan_ms"),
+            "task_success": record.get("task_success"),
+            "subtask_success": record.get("subtask_success"),
+            "coordination_efficiency": record.get("coordination_efficiency"),
+            "makespan_ms": record.get("makespan_ms"),
             "seed": self.run_seed,
             "trace": None if self.session.path is None else str(self.session.path),
         }
@@ -175,9 +182,9 @@ class SimtoolEnv(gymnasium.Env[str, Any]):
 def make(world: str | None = "default", seed: int = 0, protocol: str = "managed", trace: str | Path | None = None,
          think: Any = 100, render_mode: str | None = None, **overrides: Any) -> SimtoolEnv:
     """A :class:`SimtoolEnv`. Keyword ``overrides`` set world keys (``latency__scale=3`` means
-    ``--set world.latency.scale=3``); ``think`` is the declared think model."""
-    sets = tuple(f"world.{key.replace('__', '.')}={_yaml(value)}" for key, value in overrides.items())
-    return SimtoolEnv(world, seed, protocol, trace, think, sets, render_mode)
+    ``--set world.latency.scale=3``; an error about one names it as ``latency__scale=3``);
+    ``think`` is the declared think model."""
+    return SimtoolEnv(world, seed, protocol, trace, think, render_mode=render_mode, **overrides)
 
 
 def _yaml(value: Any) -> str:

@@ -11,16 +11,17 @@ replaying it should give.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any
 
+from simtool.dependencies import dependencies
 from simtool.latency import LatencyDraws
 from simtool.policy import GoldStep
 from simtool.rng import Streams
 from simtool.service import Service, ServiceContext, normalize
 from simtool.world import TaskSpec, Turn, World
 
-__all__ = ["GoldBook", "shared_expectations", "shared_steps"]
+__all__ = ["GoldBook", "shared_expectations"]
 
 Expectation = tuple[dict[str, Any], list[list[Any]]]
 Instantiate = Callable[[TaskSpec, "list[ServiceContext] | None"], dict[str, Service]]
@@ -41,18 +42,11 @@ def shared_expectations(world: World) -> Shared:
     return world.memo.setdefault("expectations", {})  # type: ignore[no-any-return]
 
 
-def shared_steps(world: World) -> dict[int, tuple[Turn, tuple[GoldStep, ...]]]:
-    """Gold steps kept across the runs of one (immutable, parsed) world, by turn: a turn's steps
-    and their expected latencies depend on the world alone."""
-    return world.memo.setdefault("steps", {})  # type: ignore[no-any-return]
-
-
 class GoldBook:
     """The gold of one run's tasks as amendments change it, and what replaying it gives."""
 
     def __init__(self, tasks: dict[str, TaskSpec], draws: LatencyDraws, instantiate: Instantiate,
-                 streams: Streams, shared: Shared | None = None,
-                 steps: dict[int, tuple[Turn, tuple[GoldStep, ...]]] | None = None) -> None:
+                 streams: Streams, shared: Shared | None = None) -> None:
         self._tasks = tasks
         self._latency = draws.model
         self._draws = draws  # shared with the runtime: the k-th gold call of a tool reads the k-th draw
@@ -62,7 +56,6 @@ class GoldBook:
         self._shared = shared if shared is not None else {}
         self._amendments: dict[tuple[str, int, int], Turn] = {}
         self._steps: dict[tuple[str, int, int], tuple[GoldStep, ...]] = {}
-        self._shared_steps = steps if steps is not None else {}
 
     def amend(self, task_id: str, turn: int, epoch: int, amendment: Turn) -> None:
         """From ``epoch`` on, the turn's request and gold are ``amendment``'s."""
@@ -82,15 +75,11 @@ class GoldBook:
             gold = self.turn(task_id, turn, epoch)
             if gold is None:
                 return ()
-            # kept by the turn's identity (the entry holds the turn, so its id is not reused)
-            entry = self._shared_steps.get(id(gold))
-            if entry is not None and entry[0] is gold:
-                cached = entry[1]
-            else:
-                cached = tuple(GoldStep(g.tool, g.args, self._latency.expected_ms(g.service, g.tool)) for g in gold.gold)
-                if len(self._shared_steps) >= _MEMO_LIMIT:
-                    self._shared_steps.clear()
-                self._shared_steps[id(gold)] = (gold, cached)
+            done = tuple((t, max((e for (task, t2, e) in self._amendments if task == task_id and t2 == t), default=0))
+                         for t in range(turn))
+            edges = self.edges(task_id, done + ((turn, epoch),))
+            cached = tuple(GoldStep(g.tool, g.args, self._latency.expected_ms(g.service, g.tool), edges[j])
+                           for j, g in enumerate(gold.gold))
             self._steps[key] = cached
         return cached
 
@@ -115,12 +104,42 @@ class GoldBook:
             self._shared[key + ((self._seed,) if any(c.seeded for c in contexts) else ())] = (turns, cached)
         return cached
 
-    def chain(self, task_id: str, turn: Turn) -> list[dict[str, Any]]:
-        """The turn's gold calls with their drawn legs (the k-th gold call of a tool draws the k-th value)."""
+    def edges(self, task_id: str, path: tuple[tuple[int, int], ...]) -> tuple[tuple[int, ...], ...]:
+        """The dependency relation of the last turn of ``path`` (``simtool.dependencies``), its data
+        flow read from the gold results replaying ``path`` gives."""
+        spec = self._tasks[task_id]
+        turn = self.turn(task_id, *path[-1])
+        assert turn is not None, (task_id, path)
+        if spec.strict or not turn.gold:
+            return dependencies(turn.gold, spec.tools, None, spec.strict)
+        return dependencies(turn.gold, spec.tools, self.expectation(task_id, path)[1][-1])
+
+    def chain(self, task_id: str, turn: Turn, path: tuple[tuple[int, int], ...] | None = None,
+              issued: Mapping[str, int] | None = None) -> list[dict[str, Any]]:
+        """The turn's gold calls with their drawn legs (the k-th gold call of a tool draws the k-th value)
+        and, when ``path`` (the sub-task's (turn, epoch) and those before it) is given, the earlier
+        steps each depends on (``after``) and the scope each needs.
+
+        ``issued``: how many calls of each tool the agent has issued in the task so far, or decided
+        on in the think time it is in (they will be issued first); the sub-task's gold calls of a
+        tool then draw on from there, the values the agent's own next calls of that tool will get
+        (after an amendment the old gold path's unissued calls drew nothing)."""
+        edges = self.edges(task_id, path) if path is not None else None
+        if issued is not None:
+            for key in [k for k in self._drawn if k[0] == task_id]:
+                del self._drawn[key]
+            for tool, count in issued.items():
+                self._drawn[(task_id, tool)] = count
         out = []
-        for g in turn.gold:
+        for j, g in enumerate(turn.gold):
             k = self._drawn.get((task_id, g.tool), 0)
             self._drawn[(task_id, g.tool)] = k + 1
             req, svc, resp = self._draws.nth(task_id, g.service, g.tool, k)
-            out.append({"tool": g.tool, "service": g.service, "args": g.args, "req_ms": req, "svc_ms": svc, "resp_ms": resp})
+            step = {"tool": g.tool, "service": g.service, "args": g.args, "req_ms": req, "svc_ms": svc, "resp_ms": resp}
+            if edges is not None:
+                step["after"] = list(edges[j])
+                schema = self._tasks[task_id].tools.get(g.tool)
+                if schema is not None:
+                    step["scope"] = schema.scope
+            out.append(step)
         return out

@@ -225,6 +225,7 @@ class GoldStep:
     tool: str
     args: Mapping[str, Any]
     expected_ms: float
+    after: tuple[int, ...] = ()  # earlier steps of the turn this one depends on (``simtool.dependencies``)
 
 
 class Oracle:
@@ -242,10 +243,19 @@ class Oracle:
         return self._lookup(task_id, turn, epoch)
 
     def remaining_ms(self, task_id: str, turn: int, epoch: int, done_in_turn: int) -> float:
-        total = sum(s.expected_ms for s in self.steps(task_id, turn, epoch)[done_in_turn:])
+        """The expected critical path of the rest of the task: of the current turn's steps from
+        ``done_in_turn`` on (their partial order), then of each later turn's."""
+        total = _critical_path(self.steps(task_id, turn, epoch), done_in_turn)
         for later in range(turn + 1, self._n_turns[task_id]):
-            total += sum(s.expected_ms for s in self.steps(task_id, later, 0))
+            total += _critical_path(self.steps(task_id, later, 0), 0)
         return total
+
+
+def _critical_path(steps: tuple[GoldStep, ...], start: int) -> float:
+    finish: dict[int, float] = {}
+    for j in range(start, len(steps)):
+        finish[j] = max((finish.get(i, 0.0) for i in steps[j].after), default=0.0) + steps[j].expected_ms
+    return max(finish.values(), default=0.0)
 
 
 @define

@@ -10,7 +10,12 @@ only its key and how many words it has used; making one costs one short hash.
 The methods follow numpy's ``Generator`` names and arguments (``random``, ``integers``,
 ``uniform``, ``exponential``, ``normal``, ``lognormal``, ``gamma``, ``pareto``, ``choice``,
 ``permutation``, ``bytes``) so that services and policies read as before; the values differ
-from numpy's. Drawing n values at once (``size=n``) gives the same n values as n single draws.
+from numpy's. Drawing n values at once (``size=n``) gives the same n values as n single draws:
+a batch runs the single draw's code n times. Only exact operations run on numpy arrays (integer
+arithmetic on the words, their conversion to doubles in [0, 1), sums and products); logarithms,
+exponentials, cosines and powers are Python's ``math`` functions, one value at a time, never
+numpy's vectorised ones, whose last bit varies with numpy's version and the CPU's SIMD
+instructions.
 """
 
 from __future__ import annotations
@@ -134,7 +139,7 @@ class CounterStream:
         """Exponential with mean ``scale``, by inversion: ``-scale * log(1 - u)``."""
         if size is None:
             return -scale * math.log1p(-self._u())
-        return -scale * np.log1p(-_unit(self._many(size)))
+        return np.array([-scale * math.log1p(-self._u()) for _ in range(size)])
 
     def _normal(self) -> float:
         u1 = self._u()
@@ -144,12 +149,13 @@ class CounterStream:
         """Standard normal by Box-Muller, two words a value (the cosine branch only)."""
         if size is None:
             return self._normal()
-        u = _unit(self._many(2 * size)).reshape(size, 2)
-        return np.sqrt(-2.0 * np.log1p(-u[:, 0])) * np.cos(_TWO_PI * u[:, 1])
+        return np.array([self._normal() for _ in range(size)])
 
     def normal(self, loc: float = 0.0, scale: float = 1.0, size: int | None = None) -> Any:
         """Normal with mean ``loc`` and standard deviation ``scale``."""
-        return loc + scale * self.standard_normal(size)
+        if size is None:
+            return loc + scale * self._normal()
+        return np.array([loc + scale * self._normal() for _ in range(size)])
 
     def lognormal(self, mean: float = 0.0, sigma: float = 1.0, size: int | None = None) -> Any:
         """``exp(normal(mean, sigma))``."""
@@ -166,7 +172,7 @@ class CounterStream:
             z = ((z ^ (z >> 27)) * _M2) & _MASK
             u2 = ((z ^ (z >> 31)) >> 11) * _TWO_53
             return _exp(mean + sigma * (_sqrt(-2.0 * _log1p(-u1)) * _cos(_TWO_PI * u2)))
-        return np.exp(mean + sigma * self.standard_normal(size))
+        return np.array([math.exp(mean + sigma * self._normal()) for _ in range(size)])
 
     def _gamma(self, shape: float) -> float:
         # Marsaglia and Tsang (2000); shape < 1 boosted as gamma(shape + 1) * u ** (1 / shape).
@@ -194,7 +200,7 @@ class CounterStream:
         """Pareto II (Lomax) as numpy's ``pareto``: ``(1 - u) ** (-1 / a) - 1``."""
         if size is None:
             return (1.0 - self._u()) ** (-1.0 / a) - 1.0
-        return (1.0 - _unit(self._many(size))) ** (-1.0 / a) - 1.0
+        return np.array([(1.0 - self._u()) ** (-1.0 / a) - 1.0 for _ in range(size)])
 
     def permutation(self, n: int) -> np.ndarray:
         """A random order of range(n) (Fisher-Yates, one word a step)."""

@@ -27,7 +27,7 @@ from simtool.calls import CallLife
 from simtool.clock import make_clock
 from simtool.faults import FaultScene, schedule_faults
 from simtool.gate import ServiceGate
-from simtool.gold import GoldBook, shared_expectations, shared_steps
+from simtool.gold import GoldBook, shared_expectations
 from simtool.grader import Grader
 from simtool.latency import LatencyDraws
 from simtool.policy import (
@@ -62,8 +62,7 @@ class Runtime:
         emit = TraceStamp(clock, writer.write).emit
         draws = LatencyDraws(world.latency, streams)
         services = partial(make_services, streams)
-        self.gold = GoldBook({t.task_id: t for t in world.tasks}, draws, services, streams, shared_expectations(world),
-                             shared_steps(world))
+        self.gold = GoldBook({t.task_id: t for t in world.tasks}, draws, services, streams, shared_expectations(world))
         self.inbox = inbox = Inbox(clock, emit)
         notify, reject = inbox.notify, inbox.reject
         self.board = TaskBoard(world.tasks, services, self.gold, clock, emit, notify)
@@ -76,6 +75,7 @@ class Runtime:
         self.agent = AgentLoop(clock, inbox, self.board, CallViews(self.calls, self.tasks), self.life.in_flight, schemas, emit,
                                max_decisions=world.max_decisions, horizon_ms=world.horizon_ms,
                                fixed_think_ms=world.think_ms)
+        self.board.committed = self.agent.committed_calls
         self.grader = Grader(self.board, self.calls, self.gold, emit, reject)
         self._scene = FaultScene(clock, self.board, self.life, self.gate, emit, notify, world.horizon_ms)
         self._emit = emit

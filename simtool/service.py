@@ -99,6 +99,12 @@ class ToolSchema:
     access: str = "read"
     returns: Mapping[str, Any] = field(factory=dict)
     domain: str = ""
+    mutates: bool | None = None  # changes state later calls read, whatever its access (``cd``); None: access == write
+
+    @property
+    def writes(self) -> bool:
+        """Whether a call of this tool changes its service's state (what makes two calls conflict)."""
+        return self.access == "write" if self.mutates is None else self.mutates
 
     @cached_property
     def scope(self) -> str:
@@ -303,9 +309,12 @@ def load_tool_schemas(path: str | Path, service: str, domain: str = "") -> dict[
         path_ = ("tools", name)
         if not isinstance(spec, Mapping):
             raise where.error(path_, "a tool must be a mapping", expected="mapping", found=spec)
-        unknown = sorted(set(spec) - {"access", "description", "parameters", "returns"})
+        unknown = sorted(set(spec) - {"access", "mutates", "description", "parameters", "returns"})
         if unknown:
-            raise where.error(path_ + (unknown[0],), "unknown tool key", expected="access/description/parameters/returns", found=unknown[0])
+            raise where.error(path_ + (unknown[0],), "unknown tool key", expected="access/mutates/description/parameters/returns", found=unknown[0])
+        mutates = spec.get("mutates")
+        if mutates is not None and not isinstance(mutates, bool):
+            raise where.error(path_ + ("mutates",), "mutates must be a boolean", expected="true | false", found=mutates)
         access = spec.get("access", "read")
         if access not in ("read", "write"):
             raise where.error(path_ + ("access",), "unknown access", expected="read | write", found=access)
@@ -321,6 +330,7 @@ def load_tool_schemas(path: str | Path, service: str, domain: str = "") -> dict[
             access=access,
             returns=dict(spec.get("returns") or {}),
             domain=domain,
+            mutates=mutates,
         )
     return out
 

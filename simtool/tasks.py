@@ -50,6 +50,9 @@ class TaskBoard:
         self._emit = emit
         self._notify = notify
         self.active = len(self.tasks)  # tasks neither done nor cancelled
+        # calls per tool a task's agent has decided on but not yet issued (in its think time):
+        # the agent loop's, wired by the runtime; they take the next occurrences of their tools
+        self.committed: Callable[[str], dict[str, int]] = lambda _task_id: {}
 
     def set_status(self, task: TaskRun, status: str) -> None:
         if task.status == "active" and status != "active":
@@ -59,7 +62,12 @@ class TaskBoard:
     def start_subtask(self, task: TaskRun, reason: str) -> None:
         turn = task.current
         assert turn is not None
-        gold = self._gold.chain(task.task_id, turn)
+        path = tuple((t, task.epochs[t]) for t in range(task.turn + 1))
+        occurrences = task.occurrences
+        committed = self.committed(task.task_id)
+        if committed:  # an amendment in the agent's think time: its decided calls come first
+            occurrences = {tool: occurrences.get(tool, 0) + committed.get(tool, 0) for tool in occurrences.keys() | committed.keys()}
+        gold = self._gold.chain(task.task_id, turn, path, occurrences)
         self._emit("subtask_start", task=task.task_id, turn=task.turn, epoch=task.epoch, request=turn.request, gold=gold, reason=reason)
         self._notify(Event("subtask_started", self._clock.now, task.task_id, None, {"turn": task.turn, "epoch": task.epoch, "reason": reason}))
 

@@ -23,6 +23,7 @@ class GoldCall:
     service: str
     args: Mapping[str, Any]
     text: str
+    after: tuple[int, ...] = ()  # earlier steps of the turn this one must wait for, stated by the world
 
 
 @frozen
@@ -36,8 +37,13 @@ def _gold(texts: Any, tools: Mapping[str, ToolSchema], where: Located, path: tup
         raise where.error(path, "gold must be a list of call strings", expected="['tool(arg=value)', ...]", found=texts)
     out = []
     for i, text in enumerate(texts):
+        after: tuple[int, ...] = ()
+        if isinstance(text, Mapping):
+            check_keys(text, ("call", "after"), where, path + (i,))
+            after = _after(text.get("after", []), i, where, path + (i, "after"))
+            text = text.get("call")
         if not isinstance(text, str):
-            raise where.error(path + (i,), "a gold call must be a string", expected="'tool(arg=value)'", found=text)
+            raise where.error(path + (i,), "a gold call must be a string", expected="'tool(arg=value)' or {call, after}", found=text)
         name = text.split("(", 1)[0].strip()
         if name not in tools:
             raise where.error(path + (i,), "unknown tool for this task", expected=" | ".join(sorted(tools)), found=name)
@@ -49,8 +55,15 @@ def _gold(texts: Any, tools: Mapping[str, ToolSchema], where: Located, path: tup
         problem = check_args(schema, args)
         if problem:
             raise where.error(path + (i,), f"gold call does not fit the schema: {problem}", found=text)
-        out.append(GoldCall(tool=name, service=schema.service, args=args, text=text))
+        out.append(GoldCall(tool=name, service=schema.service, args=args, text=text, after=after))
     return tuple(out)
+
+
+def _after(value: Any, i: int, where: Located, path: tuple[Any, ...]) -> tuple[int, ...]:
+    """A gold step's explicit ``after:``: indices of earlier steps of the same turn."""
+    if not isinstance(value, list) or not all(isinstance(k, int) and not isinstance(k, bool) and 0 <= k < i for k in value):
+        raise where.error(path, "after lists earlier steps of this turn by index", expected=f"[indices in 0..{i - 1}]", found=value)
+    return tuple(sorted(set(value)))
 
 
 def parse_turn(spec: Any, tools: Mapping[str, ToolSchema], where: Located, path: tuple[Any, ...]) -> Turn:

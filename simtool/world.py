@@ -60,7 +60,7 @@ WORLD_KEYS = {
     "profile": "the name of the latency profile, informative",
     "instance": "the suite instance this world was built from, informative",
 }
-TASK_KEYS = ("id", "title", "services", "initial_config", "permissions", "turns", "domain", "source")
+TASK_KEYS = ("id", "title", "services", "initial_config", "permissions", "strict", "turns", "domain", "source")
 LIMIT_KEYS = ("capacity", "rate_limit", "outages")
 DEFAULTS: dict[str, Any] = {
     "enforcement": "issue",
@@ -80,6 +80,7 @@ class TaskSpec:
     permissions: tuple[str, ...]
     tools: Mapping[str, ToolSchema]  # tool name -> schema, over the task's services
     title: str = ""
+    strict: bool = False  # every gold path a chain: each call waits for the one before
 
 
 @frozen
@@ -157,6 +158,9 @@ def _task(spec: Any, where: Located, path: tuple[Any, ...]) -> TaskSpec:
     if not isinstance(turns_spec, list) or not turns_spec:
         raise where.error(path + ("turns",), "a task needs at least one turn", expected="[{request, gold}, ...]", found=turns_spec)
     turns = tuple(parse_turn(t, tools, where, path + ("turns", i)) for i, t in enumerate(turns_spec))
+    strict = spec.get("strict", False)
+    if not isinstance(strict, bool):
+        raise where.error(path + ("strict",), "strict must be a boolean", expected="true | false", found=strict)
     task = TaskSpec(
         task_id=task_id,
         services=tuple(names),
@@ -165,6 +169,7 @@ def _task(spec: Any, where: Located, path: tuple[Any, ...]) -> TaskSpec:
         permissions=tuple(sorted(set(perms))),
         tools=tools,
         title=str(spec.get("title", "")),
+        strict=strict,
     )
     check_gold_runs(task, turns_spec, where, path)
     return task

@@ -29,14 +29,15 @@ class Located:
                  overrides: dict[tuple[Any, ...], str] | None = None) -> None:
         self.file = file
         self.lines = lines
-        self.overrides = overrides or {}  # key path -> the --set that wrote it
+        self.overrides = overrides or {}  # key path -> the override that wrote it, as the user gave it
 
     def with_overrides(self, overrides: dict[tuple[Any, ...], str]) -> Located:
-        """The same locations, with errors inside these key paths blamed on their ``--set``."""
+        """The same locations, with errors inside these key paths blamed on the override named
+        (``--set world.a=1``, or however the caller took it from the user)."""
         return Located(self.file, self.lines, {**self.overrides, **overrides})
 
     def override_of(self, path: tuple[Any, ...]) -> str | None:
-        """The ``--set`` that wrote ``path`` or one of its ancestors, if any did."""
+        """The override that wrote ``path`` or one of its ancestors, if any did."""
         for n in range(len(path), 0, -1):
             if path[:n] in self.overrides:
                 return self.overrides[path[:n]]
@@ -56,7 +57,7 @@ class Located:
         key = ".".join(str(p) for p in path) if path else None
         given = self.override_of(path)
         if given is not None:
-            return SpecError(f"--set {given}: {message}", expected=expected, found=found)
+            return SpecError(f"{given}: {message}", expected=expected, found=found)
         return SpecError(message, file=self.file, line=self.line(path), key=key, expected=expected, found=found)
 
 
@@ -76,6 +77,35 @@ class _Budget:
             raise SpecError("the YAML expands to too many values (aliases repeated inside aliases?)", file=self.file,
                             line=node.start_mark.line + 1, expected=f"at most {MAX_YAML_VALUES} values",
                             found="more")
+
+
+def _check_expansion(node: yaml.Node, file: str | None) -> None:
+    """Refuse a document whose aliases expand to more than the budget, before building any of it.
+
+    A node's expanded size is counted once and reused wherever an alias repeats it, so this costs
+    the size of the document as written, not as expanded. The error names the line of the
+    innermost value that alone is over the budget (where the repetition starts to explode).
+    """
+    sizes: dict[int, int] = {}
+
+    def size(n: yaml.Node) -> int:
+        key = id(n)
+        if key not in sizes:
+            sizes[key] = 1  # a recursive alias counts once here; building it is refused as too deep
+            children = [v for _, v in n.value] if isinstance(n, yaml.MappingNode) else n.value if isinstance(n, yaml.SequenceNode) else []
+            sizes[key] = 1 + sum(size(c) for c in children)
+        return sizes[key]
+
+    if size(node) <= MAX_YAML_VALUES:
+        return
+    while True:
+        children = [v for _, v in node.value] if isinstance(node, yaml.MappingNode) else node.value if isinstance(node, yaml.SequenceNode) else []
+        over = next((c for c in children if sizes.get(id(c), 0) > MAX_YAML_VALUES), None)
+        if over is None:
+            break
+        node = over
+    raise SpecError("the YAML expands to too many values (aliases repeated inside aliases?)", file=file,
+                    line=node.start_mark.line + 1, expected=f"at most {MAX_YAML_VALUES} values", found="more")
 
 
 def _construct(node: yaml.Node, path: tuple[Any, ...], lines: dict[tuple[Any, ...], int], file: str | None,
@@ -132,6 +162,7 @@ def load_yaml_text(text: str, file: str | None = None) -> tuple[Any, Located]:
     if node is None:
         return None, Located(file, lines)
     try:
+        _check_expansion(node, file)
         return _construct(node, (), lines, file), Located(file, lines)
     except RecursionError:
         raise SpecError("the YAML is nested too deeply", file=file, expected="at most a few hundred levels", found="more") from None

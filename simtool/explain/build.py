@@ -130,7 +130,7 @@ def _subtasks(f: Facts, task: str) -> list[SubtaskStory]:
 
 def _races(h: History, registered: Sequence[str]) -> set[tuple[str, int, int | None]]:
     """(invariant, seq, action) of the offences a hunt reports (its narrower meaning of a race): its
-    six races and the users' own registered invariants, as a hunt checks them by default."""
+    hunted checks and the users' own registered invariants, as a hunt checks them by default."""
     from simtool.hunting.invariants import HUNT_INVARIANTS, check_trace
     from simtool.scoring.invariants import family  # a narrower check's offences are those of its family
     from simtool.scoring.violations import VIOLATIONS

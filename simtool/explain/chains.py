@@ -16,7 +16,7 @@ from simtool.errors import SpecError
 from simtool.explain.facts import Facts, ms, short
 from simtool.explain.states import describe_keys
 from simtool.scoring.history import CallRecord
-from simtool.scoring.violations import Offence
+from simtool.scoring.violations import Offence, gold_steps
 
 __all__ = ["Chain", "chain", "chain_of", "offence_turn"]
 
@@ -77,16 +77,46 @@ def _decided(f: Facts, o: Offence) -> str:
     return f"decision {d.get('decision')} at {ms(d['t'])} {f.action_phrase(_action(o))}"
 
 
-@chain("same_task_overlap")
-def _overlap(f: Facts, o: Offence) -> list[str]:
-    call, *earlier = [f.h.calls[c] for c in o.call_ids if c in f.h.calls]
-    steps = [_issued(f, e) + (f", in flight until {ms(e.ended['t'])}" if e.ended else ", never ended") for e in earlier]
-    steps.append(_issued(f, call) + f" while {', '.join(e.call_id for e in earlier)} {'was' if len(earlier) == 1 else 'were'} in flight")
-    overtaken = [e.call_id for e in earlier if call.execute is not None and (e.execute is None or e.execute["seq"] > call.execute["seq"])
-                 and e.execute is not None]
+def _depended_on(f: Facts, call: CallRecord) -> list[tuple[int, str, CallRecord | None]]:
+    """(step, tool, the first call of the turn performing it) for each gold step the call's own
+    step depends on (its ``after``); no call when none performed it."""
+    j = gold_steps(f.h).get(call.call_id)
+    starts = f.h.starts.get((call.task, call.turn)) or []
+    gold = next((list(e["gold"]) for e in reversed(starts) if e.get("epoch") == call.epoch), [])
+    if j is None or j >= len(gold):
+        return []
+    out: list[tuple[int, str, CallRecord | None]] = []
+    for i in gold[j].get("after", []):
+        g = gold[i]
+        done = next((c for c in f.h.calls.values() if c.task == call.task and c.turn == call.turn and c.tool == g["tool"]
+                     and dict(c.args) == dict(g.get("args") or {})), None)
+        out.append((int(i), str(g["tool"]), done))
+    return out
+
+
+@chain("dependency_violation")
+def _dependency(f: Facts, o: Offence) -> list[str]:
+    call = f.h.calls[o.call_ids[0]]
+    needed = _depended_on(f, call)
+    early = [(i, tool, d) for i, tool, d in needed if d is None or d.deliver is None or d.deliver["seq"] > call.issue["seq"]]
+    steps = []
+    for i, tool, d in early:
+        if d is None:
+            steps.append(f"step {i} ({tool}) of {call.task} turn {call.turn} was not called before it")
+        else:
+            delivered = f"delivered at {ms(d.deliver['t'])}" if d.deliver is not None else "never delivered"
+            steps.append(f"{_issued(f, d)} (step {i}), {delivered}")
+    step = gold_steps(f.h).get(call.call_id)
+    names = ", ".join(d.call_id if d is not None else f"step {i}" for i, _, d in early)
+    steps.append(f"{_issued(f, call)} as step {step}, which depends on "
+                 f"{', '.join(f'step {i} ({tool})' for i, tool, _ in needed)}: before {names} "
+                 f"{'was' if len(early) == 1 else 'were'} delivered")
+    calls = [call] + [d for _, _, d in early if d is not None]
+    overtaken = [d.call_id for d in calls[1:] if call.execute is not None and d.execute is not None
+                 and d.execute["seq"] > call.execute["seq"]]
     if overtaken:
         steps.append(f"{call.call_id} then executed before {', '.join(overtaken)}: out of order")
-    for c in sorted([call, *earlier], key=lambda c: c.execute["seq"] if c.execute else 1 << 62):
+    for c in sorted(calls, key=lambda c: c.execute["seq"] if c.execute else 1 << 62):
         steps.append(_executed(f, c))
     return steps
 

@@ -10,7 +10,7 @@ session is closed before that.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -19,6 +19,7 @@ from attrs import evolve
 from simtool.config import run_config
 from simtool.errors import SpecError
 from simtool.external.actions import MAX_SUBMISSION_CHARS, read_submission
+from simtool.external.outcome import Outcome, outcome_of
 from simtool.external.recorded import EXTERNAL, ExternalAgent, agent_options, submission_note
 from simtool.external.think import ThinkModel, parse_think
 from simtool.policy import Observation
@@ -46,12 +47,14 @@ class AgentSession:
     ``think``: the declared think model (whole ms per decision, or ``{fixed_ms,
     ms_per_input_token, ms_per_output_token}``), charged for every submission that does not
     report its own ``think_ms``. ``driver`` and ``mode`` are recorded in the trace header.
+    ``labels``: how the user gave each override, for errors (``{"world.a.b=3": "a__b=3"}``).
     """
 
     def __init__(self, world: str | None = None, seed: int = 0, *, overrides: Sequence[str] = (), think: Any = 0,
-                 driver: str = "env", mode: str | None = None, trace: str | Path | None = None) -> None:
+                 driver: str = "env", mode: str | None = None, trace: str | Path | None = None,
+                 labels: Mapping[str, str] | None = None) -> None:
         self.think: ThinkModel = parse_think(think)
-        config, where = run_config(world, EXTERNAL, overrides)
+        config, where = run_config(world, EXTERNAL, overrides, labels)
         if (config.get("policy") or {}).get("name") != EXTERNAL:
             raise SpecError("an outside agent's run takes no policy from the world", key="policy.name",
                             expected=EXTERNAL, found=(config.get("policy") or {}).get("name"))
@@ -61,6 +64,7 @@ class AgentSession:
         self.path = Path(trace) if trace is not None else None
         self.submissions = 0
         self.end_reason: str | None = None
+        self._outcome: Outcome | None = None
         self.live.runtime.start()
         self.obs: Observation | None = self.live.runtime.advance()
         if self.obs is None:
@@ -91,6 +95,14 @@ class AgentSession:
 
     def _end(self) -> None:
         self.end_reason = self.live.finish(ExternalAgent.summary(self.submissions)).end_reason
+
+    @property
+    def outcome(self) -> Outcome | None:
+        """How the run ended (its final figures, from the finished trace); None until it has ended,
+        and for a session closed before its run ended."""
+        if self._outcome is None and self.end_reason is not None:
+            self._outcome = outcome_of(self.lines())
+        return self._outcome
 
     def lines(self) -> tuple[str, ...]:
         """The trace lines so far (the whole trace once the run is over)."""

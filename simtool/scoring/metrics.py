@@ -102,6 +102,8 @@ METRICS: tuple[Metric, ...] = (
     _m("longest_streak", "count", "longest same-task streak", "longest", "mean", "neither"),
     _m("latency_think_ratio", "ratio", "median tool latency / median think time", "latency/think", "mean", "neither",
        "below 1 the delays cannot matter: results are back before the agent's next decision", summary=True),
+    _m("neglect_ms", "ms", "task neglect (ready while the agent acted on others)", "neglect", "mean", "lower"),
+    _m("parallel_calls", "count", "calls issued while another of their task was in flight", "parallel", "mean", "neither"),
 )
 
 _BY_NAME = {m.name: m for m in METRICS}

@@ -33,6 +33,9 @@ __all__ = [
     "count_violations",
     "same_task_overlap",
     "out_of_order_execution",
+    "dependency_violation",
+    "gold_steps",
+    "conflicting",
     "stale_result_used",
     "revoked_leak",
     "call_on_cancelled_task",
@@ -77,9 +80,13 @@ def _actions(h: History) -> Iterator[tuple[Mapping[str, Any], int, Mapping[str, 
                 yield d, i, a
 
 
-@defines_invariant("same_task_overlap", short="overlap", hunted=False)
+@defines_invariant("same_task_overlap", short="overlap", scored=False, hunted=False)
 def same_task_overlap(h: History) -> list[Offence]:
     """A call issued while an earlier call of the same task was still in flight.
+
+    Not a violation: independent calls in flight together are good asynchronous behaviour.
+    Scores count these as the neutral statistic ``parallel_calls``; ``dependency_violation``
+    is the fault of issuing a call too early.
 
     In flight: issued and not yet delivered, timed out, or cancelled (before or after
     execution). A call refused at issue is delivered at once and overlaps nothing after it.
@@ -97,13 +104,98 @@ def same_task_overlap(h: History) -> list[Offence]:
     return out
 
 
+def _gold_of(h: History, task: str, turn: int, epoch: int) -> list[Mapping[str, Any]]:
+    starts = h.starts.get((task, turn)) or []
+    return next((list(e["gold"]) for e in reversed(starts) if e.get("epoch") == epoch), [])
+
+
+def gold_steps(h: History) -> dict[str, int]:
+    """Call id -> the index of the gold step it performs in its sub-task (turn, epoch).
+
+    A call performs the first gold step of its sub-task with the same tool and arguments not
+    yet claimed by an earlier-issued call; a call matching none (an extra call, a retry of a
+    claimed step) performs no step.
+    """
+    claimed: dict[tuple[str, int, int], set[int]] = {}
+    out: dict[str, int] = {}
+    for call in h.calls.values():
+        key = (call.task, call.turn, call.epoch)
+        taken = claimed.setdefault(key, set())
+        for j, g in enumerate(_gold_of(h, *key)):
+            if j not in taken and g.get("tool") == call.tool and dict(g.get("args") or {}) == dict(call.args):
+                taken.add(j)
+                out[call.call_id] = j
+                break
+    return out
+
+
+def conflicting(h: History, steps: Mapping[str, int], a: str, b: str) -> bool:
+    """Calls ``a`` and ``b`` (of one task) conflict: their gold steps are ordered by the dependency
+    relation (``after``); for a call that performs no gold step, they touch the same service and
+    at least one needs a write scope."""
+    ca, cb = h.calls[a], h.calls[b]
+    if a in steps and b in steps and (ca.turn, ca.epoch) == (cb.turn, cb.epoch):
+        gold = _gold_of(h, ca.task, ca.turn, ca.epoch)
+        i, j = sorted((steps[a], steps[b]))
+        if "after" in gold[j]:
+            return i in gold[j]["after"]
+        return True  # a trace without the relation: the gold path is a chain
+    same = ca.issue.get("service") == cb.issue.get("service")
+    return same and any(str(c.issue.get("scope", "")).endswith(".write") for c in (ca, cb))
+
+
+@defines_invariant("dependency_violation", short="dependency", hunted=True)
+def dependency_violation(h: History) -> list[Offence]:
+    """A call issued before a call it depends on was delivered to the agent.
+
+    The call performs gold step ``j`` (``gold_steps``); for each step ``i`` in ``j``'s ``after``,
+    some call of the same turn (of any epoch: relying on a result an amendment made stale is
+    ``stale_result_used``) with ``i``'s tool and arguments must have been delivered (a
+    ``deliver`` event) before the call's ``issue``. Each offending call counts once.
+    """
+    steps = gold_steps(h)
+    delivered: dict[tuple[str, int, str, str], int] = {}  # (task, turn, tool, args) -> first deliver seq
+    for call in h.calls.values():
+        if call.deliver is not None:
+            key = (call.task, call.turn, call.tool, repr(sorted(dict(call.args).items())))
+            delivered[key] = min(delivered.get(key, call.deliver["seq"]), call.deliver["seq"])
+    def missing(call: Any, gold: list[Mapping[str, Any]], j: int) -> list[str]:
+        out = []
+        for i in gold[j].get("after", []):
+            g = gold[i]
+            key = (call.task, call.turn, g["tool"], repr(sorted(dict(g.get("args") or {}).items())))
+            if delivered.get(key, call.issue["seq"] + 1) > call.issue["seq"]:
+                out.append(f"step {i} ({g['tool']})")
+        return out
+
+    out = []
+    for call in h.calls.values():
+        j = steps.get(call.call_id)
+        if j is None:
+            continue
+        lacking = missing(call, _gold_of(h, call.task, call.turn, call.epoch), j)
+        if lacking and any(  # the same step of a gold path an amendment replaced, its inputs at hand: stale, not early
+            g.get("tool") == call.tool and dict(g.get("args") or {}) == dict(call.args) and not missing(call, old, k)
+            for e in range(call.epoch) for old in [_gold_of(h, call.task, call.turn, e)] for k, g in enumerate(old)
+        ):
+            lacking = []
+        if lacking:
+            out.append(_offence("dependency_violation", call.issue, call.task,
+                                f"{call.call_id} ({call.tool}, step {j}) issued before {', '.join(lacking)} was delivered",
+                                call_ids=(call.call_id,)))
+    return out
+
+
 @defines_invariant("out_of_order_execution", short="out-of-order", hunted=False)
 def out_of_order_execution(h: History) -> list[Offence]:
-    """A call that executed before an earlier-issued call of the same task executed.
+    """A call that executed before an earlier-issued, conflicting call of the same task executed.
 
-    Each overtaking call counts once (at its ``execute`` event), whichever earlier calls it
-    overtook; a call that never executes is overtaken by nobody.
+    Conflicting: ``conflicting`` (their gold steps are ordered by the dependency relation).
+    Independent calls may execute in any order. Each overtaking call counts once (at its
+    ``execute`` event), whichever earlier calls it overtook; a call that never executes is
+    overtaken by nobody.
     """
+    steps = gold_steps(h)
     out = []
     waiting: dict[str, dict[str, int]] = {}  # task -> calls that will execute, not yet executed: id -> issue seq
     executed = sorted((c for c in h.calls.values() if c.execute is not None), key=lambda c: c.execute["seq"])  # type: ignore[index]
@@ -116,7 +208,8 @@ def out_of_order_execution(h: History) -> list[Offence]:
         for other, issued in pending.items():  # in issue order: stop at the first issued after this call
             if issued > call.issue["seq"]:
                 break
-            overtaken.append(other)
+            if conflicting(h, steps, other, call.call_id):
+                overtaken.append(other)
         if overtaken:
             out.append(_offence("out_of_order_execution", call.execute, call.task,  # type: ignore[arg-type]
                                 f"{call.call_id} ({call.tool}) executed before {', '.join(overtaken)}, issued earlier",

@@ -16,7 +16,8 @@ charged the declared think time: fixed per request, or from the tokens the agent
 its last request and wrote in this one (estimated from characters). ``status`` only reads the
 state: it is not a decision, costs no time and changes nothing. Every decision's submission is
 recorded in the trace, in the order the server admitted the requests, so ``simtool replay``
-reproduces the session byte for byte without the agent.
+reproduces the session byte for byte without the agent. Once the run is over, ``status``
+reports how it ended (:class:`~simtool.external.outcome.Outcome`), not the last live state.
 """
 
 from __future__ import annotations
@@ -126,8 +127,8 @@ class ServedRun:
         return reply
 
     def _over(self) -> Reply:
-        return Reply(f"The run is over ({self.session.end_reason}): nothing more can be done. "
-                     "The trace is complete; score it with `simtool score`.", is_error=True)
+        return Reply(f"The run is over ({self.session.end_reason}): nothing more can be done; `status` gives its final "
+                     "figures. The trace is complete; score it with `simtool score`.", is_error=True)
 
     def _ended_text(self) -> str:
         return f" The run is over ({self.session.end_reason})." if self.session.over else ""
@@ -207,8 +208,19 @@ class ServedRun:
         return Reply(f"answered task {task_id}; it is done." + self._ended_text())
 
     def _status(self) -> Reply:
-        """The state with every event the agent has not been shown yet (they count as shown now)."""
+        """The state with every event the agent has not been shown yet (they count as shown now);
+        once the run is over, how it ended instead (the last live state is out of date by then)."""
         obs = self.last
+        outcome = self.session.outcome
+        if outcome is not None:
+            news = event_lines(obs, self.unseen) if obs is not None else []
+            self.unseen = []
+            lines = [outcome.text()]
+            if news:
+                lines += ["Since you last looked:", *(f"- {line}" for line in news)]
+            if self.session.path is not None:
+                lines.append("The trace is complete; score it with `simtool score`.")
+            return Reply("\n".join(lines), data=outcome.record())
         if obs is None:
             return Reply("The run has not started.")
         view = attrs.evolve(obs, events=tuple(self.unseen), issued={})

@@ -1,11 +1,13 @@
-"""Running ``simtool`` in a child process that sees test plug-ins declared as entry points."""
+"""Running ``simtool`` with test plug-ins declared as entry points: in a child process, or in this
+process (``simtool.cli.main``) with its own child processes seeing them too."""
 
 from __future__ import annotations
 
 import os
-import subprocess
-import sys
 from pathlib import Path
+from typing import Any
+
+from tests.hardening.support import Done, simtool
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -22,7 +24,10 @@ def plugin_env(tmp: Path, entry_points: dict[str, dict[str, str]]) -> dict[str, 
     return dict(os.environ, PYTHONPATH=path.rstrip(os.pathsep))
 
 
-def simtool_with(tmp: Path, entry_points: dict[str, dict[str, str]], *args: str) -> subprocess.CompletedProcess:
-    """``python -m simtool ARGS`` with ``entry_points`` registered."""
+def simtool_here_with(tmp: Path, entry_points: dict[str, dict[str, str]], monkeypatch: Any, *args: str) -> Done:
+    """``simtool ARGS`` in this process with ``entry_points`` registered, here and (through
+    ``PYTHONPATH``) in any process the command starts: its exit code and what it printed."""
     env = plugin_env(tmp, entry_points)
-    return subprocess.run([sys.executable, "-m", "simtool", *args], capture_output=True, text=True, env=env, timeout=300)
+    monkeypatch.setenv("PYTHONPATH", env["PYTHONPATH"])
+    monkeypatch.syspath_prepend(str(tmp))
+    return simtool(*args)

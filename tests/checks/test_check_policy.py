@@ -8,7 +8,7 @@ from policies.scripted import Interleave
 from simtool import registry
 from simtool.checks import check_policy, check_policy_class
 from tests.checks.plugins import policies as plugins
-from tests.checks.support import simtool_with
+from tests.checks.support import simtool_here_with
 
 
 def test_a_well_formed_policy_passes_every_check():
@@ -51,19 +51,20 @@ def test_a_crash_names_the_line_in_the_plug_in():
     assert f"{plugins.__file__}:" in report.findings[0].message
 
 
-def test_a_policy_that_depends_on_the_hash_seed_is_reported_from_two_processes(tmp_path):
-    done = simtool_with(tmp_path, {"simtool.policies": {"set-order": "tests.checks.plugins.policies:SetOrder"}},
-                        "check", "policy", "set-order")
-    assert done.returncode == 1, done.stdout + done.stderr
-    assert "two processes with different PYTHONHASHSEED wrote different traces, first at line" in done.stdout
-    assert "do not let set order, hash() or id() decide anything" in done.stdout
+def test_a_policy_that_depends_on_the_hash_seed_is_reported_from_two_processes(tmp_path, monkeypatch):
+    done = simtool_here_with(tmp_path, {"simtool.policies": {"set-order": "tests.checks.plugins.policies:SetOrder"}},
+                             monkeypatch, "check", "policy", "set-order")
+    assert done.code == 1, done.text
+    text = " ".join(done.out.split())  # the console wraps long lines
+    assert "two processes with different PYTHONHASHSEED wrote different traces, first at line" in text
+    assert "do not let set order, hash() or id() decide anything" in text
 
 
-def test_an_unknown_policy_and_a_bad_option_are_bad_usage(tmp_path):
-    unknown = simtool_with(tmp_path, {}, "check", "policy", "no-such-policy")
-    assert unknown.returncode == 2 and "unknown policy 'no-such-policy'" in unknown.stderr
-    bad = simtool_with(tmp_path, {}, "check", "policy", "interleave", "--no-processes", "--set", "policy.max_retries=x")
-    assert bad.returncode == 2 and "policy.max_retries" in bad.stderr and "Traceback" not in bad.stderr
+def test_an_unknown_policy_and_a_bad_option_are_bad_usage(tmp_path, monkeypatch):
+    unknown = simtool_here_with(tmp_path, {}, monkeypatch, "check", "policy", "no-such-policy")
+    assert unknown.code == 2 and "unknown policy 'no-such-policy'" in unknown.err
+    bad = simtool_here_with(tmp_path, {}, monkeypatch, "check", "policy", "interleave", "--no-processes", "--set", "policy.max_retries=x")
+    assert bad.code == 2 and "policy.max_retries" in bad.err and "Traceback" not in bad.text
 
 
 # llm: checked on a recording in tests/llm/test_llm_check.py; external: replays an outside agent's trace, no decisions of its own
@@ -73,10 +74,12 @@ def test_every_shipped_scripted_policy_passes_the_checker(name):
     assert report.ok, "\n".join(report.lines())
 
 
-def test_a_shipped_policy_passes_across_processes_at_the_command_line(tmp_path):
-    done = simtool_with(tmp_path, {}, "check", "policy", "critical-path")
-    assert done.returncode == 0, done.stdout + done.stderr
-    assert done.stdout.startswith("ok: policy critical-path passes 5 checks")
+def test_a_shipped_policy_passes_across_processes_at_the_command_line(tmp_path, monkeypatch):
+    # the command in this process, its two runs in child processes (tests/checks/test_docs.py runs
+    # `simtool check policy` itself as a child process)
+    done = simtool_here_with(tmp_path, {}, monkeypatch, "check", "policy", "critical-path")
+    assert done.code == 0, done.text
+    assert done.out.startswith("ok: policy critical-path passes 5 checks")
 
 
 @pytest.mark.parametrize(("cls", "message"), [

@@ -7,7 +7,7 @@ import pytest
 from simtool import registry
 from simtool.checks import check_service, check_service_class
 from tests.checks.plugins import services as plugins
-from tests.checks.support import simtool_with
+from tests.checks.support import simtool_here_with
 
 
 def test_a_well_formed_service_passes_every_check():
@@ -48,18 +48,19 @@ def test_each_broken_service_is_reported_naming_what_to_fix(cls, registered_as, 
     assert report.lines()[0].startswith("FAIL ")
 
 
-def test_state_that_depends_on_the_hash_seed_is_reported_from_two_processes(tmp_path):
-    done = simtool_with(tmp_path, {"simtool.services": {"SetOrderState": "tests.checks.plugins.services:SetOrderState"}},
-                        "check", "service", "SetOrderState")
-    assert done.returncode == 1, done.stdout + done.stderr
-    assert "SetOrderState.state: scenario {}: differs between two processes with different PYTHONHASHSEED" in done.stdout
-    assert "sort sets" in done.stdout
+def test_state_that_depends_on_the_hash_seed_is_reported_from_two_processes(tmp_path, monkeypatch):
+    done = simtool_here_with(tmp_path, {"simtool.services": {"SetOrderState": "tests.checks.plugins.services:SetOrderState"}},
+                             monkeypatch, "check", "service", "SetOrderState")
+    assert done.code == 1, done.text
+    text = " ".join(done.out.split())  # the console wraps long lines
+    assert "SetOrderState.state: scenario {}: differs between two processes with different PYTHONHASHSEED" in text
+    assert "sort sets" in text
 
 
-def test_an_unknown_service_is_bad_usage(tmp_path):
-    done = simtool_with(tmp_path, {}, "check", "service", "NoSuchService")
-    assert done.returncode == 2
-    assert "unknown service 'NoSuchService'" in done.stderr and "Traceback" not in done.stderr
+def test_an_unknown_service_is_bad_usage(tmp_path, monkeypatch):
+    done = simtool_here_with(tmp_path, {}, monkeypatch, "check", "service", "NoSuchService")
+    assert done.code == 2
+    assert "unknown service 'NoSuchService'" in done.err and "Traceback" not in done.text
 
 
 @pytest.mark.parametrize("name", registry.names("service"))
@@ -68,10 +69,12 @@ def test_every_shipped_service_passes_the_checker(name):
     assert report.ok, "\n".join(report.lines())
 
 
-def test_a_shipped_service_passes_across_processes_at_the_command_line(tmp_path):
-    done = simtool_with(tmp_path, {}, "check", "service", "TicketAPI")
-    assert done.returncode == 0, done.stdout + done.stderr
-    assert done.stdout.startswith("ok: service TicketAPI passes 6 checks")
+def test_a_shipped_service_passes_across_processes_at_the_command_line(tmp_path, monkeypatch):
+    # the command in this process, its check in a child process (tests/checks/test_docs.py runs
+    # `simtool check service` itself as a child process)
+    done = simtool_here_with(tmp_path, {}, monkeypatch, "check", "service", "TicketAPI")
+    assert done.code == 0, done.text
+    assert done.out.startswith("ok: service TicketAPI passes 6 checks")
 
 
 def test_a_world_naming_a_service_registered_under_another_key_is_a_clear_error(monkeypatch):
@@ -96,7 +99,7 @@ def test_a_report_prints_one_line_per_problem_then_a_summary():
     assert bad.lines()[-1] == "service Missing: 2 problems found by 6 checks"
 
 
-def test_a_broken_world_for_scenarios_is_bad_usage(tmp_path):
-    done = simtool_with(tmp_path, {}, "check", "service", "TicketAPI", "--world", str(tmp_path / "missing.yaml"))
-    assert done.returncode == 2, done.stdout + done.stderr
-    assert "missing.yaml" in done.stderr and "Traceback" not in done.stderr
+def test_a_broken_world_for_scenarios_is_bad_usage(tmp_path, monkeypatch):
+    done = simtool_here_with(tmp_path, {}, monkeypatch, "check", "service", "TicketAPI", "--world", str(tmp_path / "missing.yaml"))
+    assert done.code == 2, done.text
+    assert "missing.yaml" in done.err and "Traceback" not in done.text

@@ -1,15 +1,19 @@
 """The worked examples of docs/writing-a-policy.md and docs/writing-a-service.md, run as written:
 the blocks that name a file are written to disk, the entry points of their ``pyproject.toml``
-are installed (as a dist-info folder on the path), and the page's commands are run."""
+are installed (as a dist-info folder on the path), and the page's commands are run, one after
+the other in one child process (each through ``simtool.cli.main``, as the ``simtool`` script
+runs it; the checks start their own child processes as always)."""
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import shlex
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -72,6 +76,33 @@ def simtool(argv: list[str], project: Path, env: dict[str, str]) -> subprocess.C
                           text=True, timeout=300)
 
 
+# Runs each command of argv[1] (a JSON list of argument lists) through simtool's entry point and
+# prints, per command, its exit code and what it wrote to stdout and stderr, as one JSON list.
+COMMANDS = """
+import contextlib, io, json, sys
+from simtool.cli import main
+done = []
+for argv in json.loads(sys.argv[1]):
+    out, err, code = io.StringIO(), io.StringIO(), 0
+    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+        try:
+            main(argv)
+        except SystemExit as exc:
+            code = exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
+    done.append({"code": code, "stdout": out.getvalue(), "stderr": err.getvalue()})
+print(json.dumps(done))
+"""
+
+
+def simtool_commands(commands: list[list[str]], project: Path, env: dict[str, str]) -> list[dict[str, Any]]:
+    """The page's ``simtool`` commands run in order in one child process: each one's code, stdout, stderr."""
+    assert all(argv[0] == "simtool" for argv in commands), commands
+    done = subprocess.run([sys.executable, "-c", COMMANDS, json.dumps([argv[1:] for argv in commands])], cwd=project, env=env,
+                          capture_output=True, text=True, timeout=600)
+    assert done.returncode == 0, done.stderr
+    return json.loads(done.stdout.splitlines()[-1])
+
+
 @pytest.mark.parametrize(("page", "group", "name"), [
     ("writing-a-policy.md", "simtool.policies", "patient"),
     ("writing-a-service.md", "simtool.services", "Pantry"),
@@ -80,13 +111,12 @@ def test_the_worked_example_runs_as_written(page, group, name, tmp_path):
     project, env, commands = materialise(page, tmp_path)
     assert name in entry_points((project / "pyproject.toml").read_text())[group]
     assert [c[:2] for c in commands[:1]] == [["simtool", "check"]]  # the page checks its plug-in first
-    for argv in commands:
-        done = simtool(argv, project, env)
-        assert done.returncode == 0, f"{shlex.join(argv)}\n{done.stdout}\n{done.stderr}"
+    for argv, done in zip(commands, simtool_commands(commands, project, env), strict=True):
+        assert done["code"] == 0, f"{shlex.join(argv)}\n{done['stdout']}\n{done['stderr']}"
         if argv[1] == "check":
-            assert done.stdout.startswith(f"ok: {argv[2]} {name} passes"), done.stdout
+            assert done["stdout"].startswith(f"ok: {argv[2]} {name} passes"), done["stdout"]
         if argv[1] == "replay":
-            assert "replays byte for byte" in done.stdout
+            assert "replays byte for byte" in done["stdout"]
 
 
 def test_the_checker_names_a_renamed_parameter_in_the_service_example(tmp_path):

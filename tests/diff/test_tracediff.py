@@ -10,6 +10,7 @@ from simtool import __version__
 from simtool.run import run_source
 from simtool.trace import read_trace
 from simtool.tracediff import diff_traces, render_diff
+from tests.hardening.support import simtool as in_process
 from tests.scoring.helpers import world_path
 
 
@@ -62,8 +63,8 @@ def test_all_shows_every_differing_stretch(tmp_path):
 
 def test_identical_traces_say_so_and_exit_0(tmp_path):
     a, b = trace(tmp_path, "a"), trace(tmp_path, "b")
-    out = simtool("diff", str(a), str(b))
-    assert out.returncode == 0 and out.stdout.strip() == "identical"
+    out = in_process("diff", str(a), str(b))  # the command as `simtool` runs it, in this process
+    assert out.code == 0 and out.out.strip() == "identical"
 
 
 def test_a_cut_trace_is_named_incomplete_and_ends_first(tmp_path):

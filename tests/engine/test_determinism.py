@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from simtool.run import replay, run_source
+from tests.hardening.support import simtool as in_process
 
 
 def simtool(*args: str, hashseed: str = "0") -> subprocess.CompletedProcess:
@@ -22,11 +23,13 @@ def simtool(*args: str, hashseed: str = "0") -> subprocess.CompletedProcess:
 def traces(tmp_path_factory) -> dict[str, Path]:
     tmp = tmp_path_factory.mktemp("det")
     out = {}
-    for name, seed, hashseed in (("a", "5", "1"), ("b", "5", "4242"), ("c", "6", "1")):
+    for name, seed, hashseed in (("a", "5", "1"), ("b", "5", "4242")):  # two processes, two hash seeds
         path = tmp / f"{name}.jsonl"
         done = simtool("run", "--seed", seed, "--trace", str(path), "--policy", "critical-path", hashseed=hashseed)
         assert done.returncode == 0, done.stderr
         out[name] = path
+    out["c"] = tmp / "c.jsonl"  # another seed: in this process
+    run_source(None, "critical-path", 6, trace_path=out["c"])
     return out
 
 
@@ -71,8 +74,8 @@ def test_replay_refuses_a_trace_changed_after_it_was_written_before_running(trac
     lines, target = _tampered_lines(traces["a"])
     tampered = tmp_path / "tampered.jsonl"
     tampered.write_text("\n".join(lines) + "\n")
-    done = simtool("replay", str(tampered))
-    assert done.returncode == 2 and "footer digest does not match" in done.stderr and "Traceback" not in done.stderr
+    done = in_process("replay", str(tampered))
+    assert done.code == 2 and "footer digest does not match" in done.err and "Traceback" not in done.text
 
 
 def test_replay_of_a_forged_trace_fails_naming_the_event(traces, tmp_path):
@@ -81,31 +84,31 @@ def test_replay_of_a_forged_trace_fails_naming_the_event(traces, tmp_path):
     forged.write_text(_forge(lines))
     result = replay(forged)  # the digest detects accidents, not forgery: only the replay proves the trace
     assert not result.identical and result.line == target + 1
-    done = simtool("replay", str(forged))
-    assert done.returncode == 1
-    assert f"line {target + 1}" in done.stdout and '"kind":"execute"' in done.stdout
+    done = in_process("replay", str(forged))
+    assert done.code == 1
+    assert f"line {target + 1}" in done.out and '"kind":"execute"' in done.out
 
 
 def test_diff_reports_the_first_divergence(traces):
-    done = simtool("diff", str(traces["a"]), str(traces["c"]))
-    assert done.returncode == 1 and "  seed: 5 | 6" in done.stdout and "first diverging event: event 0" in done.stdout
-    assert simtool("diff", str(traces["a"]), str(traces["b"])).returncode == 0
+    done = in_process("diff", str(traces["a"]), str(traces["c"]))
+    assert done.code == 1 and "  seed: 5 | 6" in done.out and "first diverging event: event 0" in done.out
+    assert in_process("diff", str(traces["a"]), str(traces["b"])).code == 0
 
 
 def test_run_prints_a_summary_and_lists_worlds_and_policies():
     done = simtool("run", "--seed", "1")
     assert done.returncode == 0, done.stderr
     assert "makespan" in done.stdout and "sub-tasks passed" in done.stdout
-    assert "default" in simtool("worlds").stdout
-    listed = simtool("policies").stdout.split()
+    assert "default" in in_process("worlds").out
+    listed = in_process("policies").out.split()
     for name in ("sequential", "interleave", "critical-path", "eager", "unbound", "oblivious"):
         assert name in listed
 
 
 def test_a_bad_override_is_a_clear_error_not_a_traceback():
-    done = simtool("run", "--set", "world.enforcement=sometimes")
-    assert done.returncode == 2
-    assert "enforcement" in done.stderr and "Traceback" not in done.stderr
+    done = in_process("run", "--set", "world.enforcement=sometimes")
+    assert done.code == 2
+    assert "enforcement" in done.err and "Traceback" not in done.text
 
 
 def test_canonical_json_never_depends_on_hash_order():

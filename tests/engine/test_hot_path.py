@@ -1,7 +1,6 @@
 """Shortcuts on the run's hot path (issue 17, the engine part): each must give exactly what the
 plain way gives. Lines read in one pass, latency values drawn one at a time, the clock's inlined
-step, the flat paths of normalize and plain_copy, gold steps kept per world, scenarios copied
-field by field."""
+step, the flat paths of normalize and plain_copy, scenarios copied field by field."""
 
 from __future__ import annotations
 
@@ -18,7 +17,7 @@ from simtool.hunting.hunt import _own_trace
 from simtool.jsonl import loads, loads_lines
 from simtool.latency import LatencyDraws, LatencyModel, parse_distribution
 from simtool.rng import Streams, stream
-from simtool.run import resolve, run
+from simtool.run import run
 from simtool.service import normalize, plain_copy
 from simtool.trace import canonical, read_trace
 from worlds.trading.service import TradingBot
@@ -103,18 +102,6 @@ def test_plain_copy_copies_every_container_and_keeps_scalars():
     copied["d"]["e"] = "y"
     assert original["a"][1]["b"] == 2.5 and original["d"]["e"] == "x"
     assert copied["g"] == (1, 2)
-
-
-def test_gold_steps_are_kept_per_world_and_equal_fresh_ones():
-    config, where = run_config(None, None, ())
-    run(config, 1, where=where)
-    world = resolve(config, where)[0]
-    kept = world.memo["steps"]
-    assert kept
-    from simtool.policy import GoldStep
-
-    for turn, steps in kept.values():
-        assert steps == tuple(GoldStep(g.tool, g.args, world.latency.expected_ms(g.service, g.tool)) for g in turn.gold)
 
 
 def test_a_trading_scenario_loaded_over_the_default_is_a_fresh_load():

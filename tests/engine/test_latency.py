@@ -52,6 +52,18 @@ def test_common_random_numbers_depend_on_task_tool_and_occurrence_not_on_order()
     assert first[0] != first[2]
 
 
+def test_latency_draws_go_only_as_far_as_asked_and_give_the_same_values_in_any_order():
+    model = LatencyModel({"default": {"request": {"dist": "lognormal", "median": 80, "sigma": 0.8},
+                                      "service": {"dist": "gamma", "shape": 2.5, "scale": 10}, "response": 30}})
+    ahead, stepwise = LatencyDraws(model, Streams(5)), LatencyDraws(model, Streams(5))
+    seventh = ahead.nth("t1", "S", "x", 6)
+    steps = [stepwise.draw("t1", "S", "x") for _ in range(7)]
+    assert seventh == steps[6] and [ahead.nth("t1", "S", "x", k) for k in range(7)] == steps
+    request = ahead._streams[("t1", "x", "request")]
+    assert request.position == 14  # seven lognormal values, two words each: nothing drawn ahead
+    assert ("t1", "x", "response") not in ahead._streams  # a constant leg has no stream
+
+
 def test_a_spec_error_names_the_file_line_and_key():
     text = "latency:\n  default:\n    request: {dist: lognormal, median: 50}\n"
     data, where = load_yaml_text(text, "w.yaml")

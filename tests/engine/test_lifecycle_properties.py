@@ -17,7 +17,7 @@ from simtool.run import run
 
 from .helpers import ticket_task, world
 
-POLICIES = ["sequential", "interleave", "critical-path", "eager", "unbound", "oblivious"]
+POLICIES = ["sequential", "interleave", "critical-path", "parallel", "eager", "neglectful", "confused", "unbound", "oblivious"]
 
 legs = st.one_of(
     st.integers(0, 200),

@@ -139,3 +139,41 @@ def test_replaying_a_trace_of_the_old_format_says_which_version_made_it(tmp_path
     out = subprocess.run([sys.executable, "-m", "simtool", "replay", str(path)], capture_output=True, text=True, cwd=root)
     assert out.returncode == 2 and "Traceback" not in out.stderr
     assert "format 1" in out.stderr and "0.1.0" in out.stderr and "numpy" in out.stderr
+
+
+def test_permutations_are_uniform_over_all_orders():
+    s = stream(4, "shuffle")
+    counts = {}
+    for _ in range(24_000):
+        order = tuple(s.permutation(4).tolist())
+        counts[order] = counts.get(order, 0) + 1
+    assert len(counts) == 24
+    chi2 = sum((c - 1000) ** 2 / 1000 for c in counts.values())
+    assert chi2 < 49.7  # 23 degrees of freedom, p = 0.001
+
+
+def test_choice_without_replacement_takes_each_item_with_probability_k_over_n():
+    s = stream(6, "sample")
+    taken = np.zeros(10)
+    for _ in range(20_000):
+        taken[s.choice(10, size=3, replace=False)] += 1
+    assert np.abs(taken / 20_000 - 0.3).max() < 5 * math.sqrt(0.3 * 0.7 / 20_000)
+
+
+def test_service_streams_and_the_tie_shuffle_are_named_counter_streams_of_the_run_seed():
+    from simtool.clock import make_clock
+    from simtool.tasks import make_services
+    from simtool.world import parse_world
+
+    world = parse_world({"name": "gen", "tasks": [{"id": "t", "services": ["DataGenerator"],
+                                                   "turns": [{"request": "r", "gold": ["generate_names(count=2)"]}]}]})
+    contexts = []
+    make_services(Streams(4), world.tasks[0], contexts)
+    (ctx,) = contexts
+    drawn = ctx.rng("picks")
+    assert isinstance(drawn, CounterStream) and drawn.key == stream_key(4, "service", "t", "DataGenerator", "picks")
+    same = stream(4, "service", "t", "DataGenerator", "picks")
+    assert [drawn.random() for _ in range(3)] == [same.random() for _ in range(3)]
+    clock = make_clock(Streams(4)("ties"))
+    ties = stream(4, "ties")
+    assert [clock._tie_key() for _ in range(5)] == [int(ties.integers(0, 2**62)) for _ in range(5)]

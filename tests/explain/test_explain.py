@@ -37,13 +37,31 @@ def test_out_of_order_execution_names_the_overtaking_call_and_the_wrong_state():
     assert 'expected "Closed", found "Open"' in v.consequence and "answered at 403 ms" in v.consequence
 
 
-def test_same_task_overlap_names_the_call_in_flight_and_follows_it_to_the_answer():
+def test_dependency_violation_names_the_call_it_needed_and_follows_it_to_the_answer():
     e = crafted("eager-race", "eager")
-    (v,) = only(e, "same_task_overlap")
-    assert v.call_ids == ("c2", "c0") and not v.race
-    assert "c2 close_ticket(ticket_id=7) issued at 41 ms while c0 was in flight" in v.chain
+    (v,) = only(e, "dependency_violation")
+    assert v.call_ids == ("c2",) and v.task == "triage" and v.race
+    assert v.chain[0].startswith("c0 create_ticket(") and v.chain[0].endswith("issued at 13 ms (step 0), delivered at 374 ms")
+    assert v.chain[1] == ("c2 close_ticket(ticket_id=7) issued at 41 ms as step 1, which depends on step 0 (create_ticket): "
+                          "before c0 was delivered")
     assert "c2 then executed before c0: out of order" in v.chain
+    assert [line.split()[0] for line in v.chain[3:]] == ["c2", "c0"]  # the executions, in execution order
     assert "wrong state" in v.consequence
+
+
+def test_a_dependency_violation_that_did_no_harm_says_so():
+    # create and close issued together, before the create's result is back; equal latencies keep them in order
+    task = ticket_task("t1", [["create_ticket(title='d')", "close_ticket(ticket_id=2)"]], counter=2)
+    steps = [Decision((CallAction("t1", "create_ticket", {"title": "d"}), CallAction("t1", "close_ticket", {"ticket_id": 2})),
+                      0, Wait()),
+             Decision((Respond("t1"),), 0, Wait())]  # at 200 ms both results are back
+    e = explain(scripted_history(world([task]), steps))
+    (v,) = only(e, "dependency_violation")
+    assert v.call_ids == ("c1",) and only(e, "out_of_order_execution") == []
+    assert v.chain[0].endswith("issued at 0 ms (step 0), delivered at 200 ms")
+    assert "out of order" not in " ".join(v.chain)
+    assert [line.split()[0] for line in v.chain[-2:]] == ["c0", "c1"]
+    assert v.consequence == "turn 0 of t1 passed all the same (answered at 200 ms)"
 
 
 def test_stale_result_used_names_the_amendment_the_stale_call_and_the_decision():
@@ -121,7 +139,7 @@ def test_every_kind_is_explained_and_every_chain_reaches_a_consequence():
         for v in e.violations:
             seen.add(v.invariant)
             assert v.chain and v.consequence
-    assert seen >= {"same_task_overlap", "out_of_order_execution", "stale_result_used", "revoked_leak",
+    assert seen >= {"dependency_violation", "out_of_order_execution", "stale_result_used", "revoked_leak",
                     "call_on_cancelled_task", "wrong_binding"}
 
 
@@ -174,7 +192,9 @@ def test_task_and_call_narrow_the_story():
     assert [t.task for t in by_task.tasks] == ["lookup"] and by_task.violations == ()
     by_call = explain(run_source(world_path("eager-race"), "eager", 0).lines, call="c0")
     assert [c.call_id for t in by_call.tasks for c in t.calls] == ["c0"]
-    assert {v.invariant for v in by_call.violations} == {"same_task_overlap", "out_of_order_execution"}
+    assert {v.invariant for v in by_call.violations} == {"out_of_order_execution"}  # c0 was overtaken
+    early = explain(run_source(world_path("eager-race"), "eager", 0).lines, call="c2")
+    assert {v.invariant for v in early.violations} == {"dependency_violation", "out_of_order_execution"}
     assert by_call.focus == {"call": "c0", "task": "triage"} and e.focus is None
 
 
@@ -190,7 +210,7 @@ def test_unknown_task_or_call_is_a_clear_error():
 
 def test_the_text_tells_tasks_calls_answers_and_violations():
     text = crafted("eager-race", "eager").text()
-    assert "violations: same_task_overlap 1 · out_of_order_execution 1" in text
+    assert "violations: dependency_violation 1 · out_of_order_execution 1" in text
     assert "c2 close_ticket(ticket_id=7): issued 41 ms (decision 2) · executed 100 ms (#1, error; changed nothing)" in text
     assert 'state TicketAPI.ticket_queue[0].status: expected "Closed", found "Open"' in text
     assert "answered 403 ms using c2, c0: FAILED" in text

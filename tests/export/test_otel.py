@@ -21,6 +21,7 @@ from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import ExportTrace
 
 from simtool.export import EPOCH_NS, otlp_json  # noqa: E402
 from simtool.run import run_source  # noqa: E402
+from tests.hardening.support import simtool  # noqa: E402
 from tests.llm.conftest import api_key, model_server, run_llm  # noqa: E402, F401
 from tests.scoring.helpers import world_path  # noqa: E402
 
@@ -75,8 +76,11 @@ def test_export_decodes_with_the_protobuf_schema_and_follows_the_genai_conventio
     events = {e.name: e for e in c2.events}
     assert (events["simtool.execute"].time_unix_nano - EPOCH_NS) // 1_000_000 == 100
     violations = [attrs(e) for e in c2.events if e.name == "simtool.violation"]
-    assert {v["simtool.invariant"] for v in violations} == {"same_task_overlap", "out_of_order_execution"}
+    # c2 was issued before the create it depends on was delivered, and then overtook it
+    assert {v["simtool.invariant"] for v in violations} == {"dependency_violation", "out_of_order_execution"}
+    assert not [e for e in by_id["c1"].events if e.name == "simtool.violation"]  # the independent lookup did nothing wrong
     assert attrs(root)["simtool.violations.out_of_order_execution"] == 1
+    assert attrs(root)["simtool.violations.dependency_violation"] == 1
     assert (attrs(root)["openinference.span.kind"], a["openinference.span.kind"], a["tool.name"]) == ("AGENT", "TOOL", "close_ticket")
 
 
@@ -154,10 +158,9 @@ def test_a_local_otlp_http_receiver_gets_valid_spans(tmp_path, receiver):
     url, handler = receiver
     path = tmp_path / "t.jsonl"
     run_source(world_path("eager-race"), "eager", 0, (), path)
-    done = subprocess.run([sys.executable, "-m", "simtool", "export", "otel", str(path), "--endpoint", url],
-                          capture_output=True, text=True, timeout=300)
-    assert done.returncode == 0, done.stderr
-    assert f"sent to {url}/v1/traces (HTTP 200)" in done.stdout
+    done = simtool("export", "otel", str(path), "--endpoint", url)  # in this process, as `simtool` runs it
+    assert done.code == 0, done.err
+    assert f"sent to {url}/v1/traces (HTTP 200)" in " ".join(done.out.split())
     ((where, content_type, body),) = handler.received
     assert where == "/v1/traces" and content_type == "application/json"
     assert body == otlp_json(path) and len(spans_of(body)) == 4
@@ -168,16 +171,14 @@ def test_a_collector_that_refuses_or_cannot_be_reached_is_a_clear_error(tmp_path
     handler.status = 400
     path = tmp_path / "t.jsonl"
     run_source(world_path("eager-race"), "eager", 0, (), path)
-    refused = subprocess.run([sys.executable, "-m", "simtool", "export", "otel", str(path), "--endpoint", url],
-                             capture_output=True, text=True, timeout=300)
-    said = " ".join(refused.stderr.split())  # the error console wraps long lines
-    assert refused.returncode == 2 and "refused the spans (HTTP 400" in said and "Traceback" not in said
+    refused = simtool("export", "otel", str(path), "--endpoint", url)
+    said = " ".join(refused.err.split())  # the error console wraps long lines
+    assert refused.code == 2 and "refused the spans (HTTP 400" in said and "Traceback" not in refused.text
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         closed = s.getsockname()[1]
-    unreachable = subprocess.run([sys.executable, "-m", "simtool", "export", "otel", str(path), "--endpoint",
-                                  f"http://127.0.0.1:{closed}"], capture_output=True, text=True, timeout=300)
-    assert unreachable.returncode == 2 and "cannot reach the collector" in " ".join(unreachable.stderr.split())
+    unreachable = simtool("export", "otel", str(path), "--endpoint", f"http://127.0.0.1:{closed}")
+    assert unreachable.code == 2 and "cannot reach the collector" in " ".join(unreachable.err.split())
 
 
 def test_a_cut_trace_exports_its_calls_in_flight_up_to_its_last_event():

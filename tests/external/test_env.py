@@ -17,9 +17,9 @@ from gymnasium.utils.env_checker import check_env
 from simtool.config import run_config
 from simtool.env import ENV_ID, SimtoolEnv, make
 from simtool.errors import SimtoolError, SpecError
+from simtool.rng import stream
 from simtool.run import replay, run
 from simtool.scoring.score import score_trace
-from simtool.rng import stream
 from simtool.trace import TraceError, read_trace
 from tests.external.agents import run_policy_through_env
 
@@ -160,3 +160,24 @@ def test_closing_mid_episode_leaves_an_incomplete_trace(tmp_path):
     env.step([{"op": "wait", "timeout_ms": 50}])
     env.close()
     assert not (tmp_path / "t.jsonl").exists() and (tmp_path / "t.jsonl.incomplete").exists()
+
+
+@pytest.mark.parametrize("build", [make, lambda **kw: gymnasium.make(ENV_ID, **kw)], ids=["make", "gymnasium.make"])
+def test_an_unknown_world_key_blames_the_keyword_and_names_the_keys_there(build):
+    with pytest.raises(SpecError) as info:
+        build(bogus__key=3)
+    message = str(info.value)
+    assert message.startswith("bogus__key=3: unknown key") and "found 'bogus'" in message
+    assert "latency | services" in message  # the keys valid at that level
+    assert "default.yaml" not in message  # the world file did not write it
+    with pytest.raises(SpecError, match=r"^latency__bogus=3: unknown latency key \(expected scale \| default \| services"):
+        build(latency__bogus=3)
+    with pytest.raises(SpecError, match=r"^tasks__9__id='x': no such list item"):
+        build(tasks__9__id="x")
+
+
+def test_world_keys_reach_the_run_through_gymnasium_make_as_through_make():
+    for env in (make(latency__scale=3), gymnasium.make(ENV_ID, latency__scale=3).unwrapped):
+        env.reset()
+        assert env.session.live.config["world"]["latency"]["scale"] == 3
+        env.close()

@@ -13,6 +13,7 @@ from simtool.external.actions import MAX_ACTIONS, read_submission, submission_of
 from simtool.external.session import recorded_form
 from simtool.external.think import ThinkModel, estimate_tokens, parse_think
 from simtool.policy import CallAction, Cancel, Decision, Respond, Wait
+from tests.hardening.support import simtool
 
 ROOT = Path(__file__).resolve().parents[2]
 THINK = ThinkModel(fixed_ms=300, ms_per_input_token=0.2, ms_per_output_token=20)
@@ -83,19 +84,31 @@ def test_the_think_model_is_declared_as_ms_or_three_figures():
 
 
 def test_the_external_policy_alone_says_where_its_decisions_come_from():
-    out = subprocess.run([sys.executable, "-m", "simtool", "run", "--policy", "external"], capture_output=True, text=True, cwd=ROOT)
-    assert out.returncode == 2 and "Traceback" not in out.stderr
-    assert "outside agent" in out.stderr and "simtool replay" in out.stderr
+    done = simtool("run", "--policy", "external")
+    assert done.code == 2 and "Traceback" not in done.text
+    assert "outside agent" in done.err and "simtool replay" in done.err
 
 
-@pytest.mark.parametrize("args, words", [
+SERVE_REFUSALS = [
     (["--transport", "carrier-pigeon"], "--transport"),
     (["--mode", "eager"], "--mode"),
     (["--think-tokens", "300,fast"], "--think-tokens"),
     (["--set", "policy.think=3"], "world overrides"),
-])
+]
+
+
+@pytest.mark.parametrize("args, words", SERVE_REFUSALS)
 def test_serve_refuses_bad_options_clearly(args, words):
     pytest.importorskip("mcp", reason="the MCP SDK is not installed: pip install 'simtool[mcp]'")
+    done = simtool("serve", *args)
+    assert done.code == 2 and "Traceback" not in done.text and words in done.err
+    assert done.err.startswith("error: ") and done.out == ""
+
+
+def test_serve_refuses_a_bad_option_from_a_real_process_too():
+    """The one refusal run as ``python -m simtool`` (the others run the same ``main`` in this process)."""
+    pytest.importorskip("mcp", reason="the MCP SDK is not installed: pip install 'simtool[mcp]'")
+    args, words = SERVE_REFUSALS[0]
     out = subprocess.run([sys.executable, "-m", "simtool", "serve", *args], capture_output=True, text=True, cwd=ROOT,
                          stdin=subprocess.DEVNULL, timeout=60)
     assert out.returncode == 2 and "Traceback" not in out.stderr and words in out.stderr
@@ -110,7 +123,6 @@ def test_serve_refuses_a_port_it_cannot_listen_on_before_announcing_anything():
         busy.listen()
         port = busy.getsockname()[1]
         for bad in (str(port), "99999"):
-            out = subprocess.run([sys.executable, "-m", "simtool", "serve", "--transport", "http", "--port", bad],
-                                 capture_output=True, text=True, cwd=ROOT, stdin=subprocess.DEVNULL, timeout=60)
-            assert out.returncode == 2 and "Traceback" not in out.stderr and "--port" in out.stderr
-            assert "MCP over streamable HTTP" not in out.stderr
+            done = simtool("serve", "--transport", "http", "--port", bad)
+            assert done.code == 2 and "Traceback" not in done.text and "--port" in done.err
+            assert "MCP over streamable HTTP" not in done.text

@@ -120,6 +120,7 @@ CASES = [
     ("run-fault-service-of-no-task", "run {d}/bad_service.yaml", "TradingBot"),
     ("run-unknown-policy-in-world", "run {d}/unknown_policy.yaml", "unknown_policy.yaml:"),
     ("run-set-unknown-world-key", "run {d}/race.yaml --set world.bogus=1", "--set world.bogus=1"),
+    ("run-set-makes-unknown-world-key", "run {d}/race.yaml --set world.bogus.key=1", "--set world.bogus.key=1"),
     ("run-set-unknown-policy-key", "run {d}/race.yaml --set policy.bogus=1", "--set policy.bogus=1"),
     ("run-set-without-equals", "run {d}/race.yaml --set nokey", "nokey"),
     ("run-set-bad-prefix", "run {d}/race.yaml --set latency.scale=2", "latency.scale"),
@@ -207,6 +208,16 @@ def test_a_bad_input_is_one_clear_error_and_leaves_nothing_behind(tmp_path, good
     assert names in done.err, done.err
     assert done.err.startswith("error: "), done.err
     assert files_under(tmp_path) == before, files_under(tmp_path) ^ before
+
+
+def test_a_set_that_makes_an_unknown_key_is_blamed_instead_of_the_world_file(tmp_path):
+    world = copy_race(tmp_path)
+    done = simtool("run", str(world), "--set", "world.bogus.key=1")
+    assert done.code == 2 and done.err.startswith("error: --set world.bogus.key=1: unknown key"), done.err
+    assert "found 'bogus'" in done.err and "latency | services" in done.err  # the keys valid there
+    assert "race.yaml" not in done.err
+    inside = simtool("run", str(world), "--set", "world.name.x=1")  # inside a key the file wrote
+    assert inside.code == 2 and inside.err.startswith("error: --set world.name.x=1: cannot set inside a str"), inside.err
 
 
 def test_the_corpus_covers_every_command():

@@ -42,7 +42,17 @@ def plugin_env(tmp: Path, entry_points: dict[str, dict[str, str]]) -> dict[str, 
 
 
 def simtool(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess:
+    """``python -m simtool ARGS`` in a child process."""
     return subprocess.run([sys.executable, "-m", "simtool", *args], capture_output=True, text=True, env=env, timeout=300)
+
+
+def simtool_here(*args: str) -> subprocess.CompletedProcess:
+    """``simtool ARGS`` in this process (``simtool.cli.main``, stdout and stderr apart), shaped as a
+    finished child process; the command's own worker processes are started as always."""
+    from tests.hardening.support import simtool as in_process
+
+    done = in_process(*args)
+    return subprocess.CompletedProcess(["simtool", *args], done.code, done.out, done.err)
 
 
 def failures_and_repros(stdout: str) -> list[tuple[str, str, str]]:

@@ -12,7 +12,7 @@ from simtool.errors import SpecError
 from simtool.hunting import hunt, parse_seeds, swarm_choice
 from simtool.hunting.cli import format_report, register
 
-from .support import FAULTY, RACES, failures_and_repros, run_repro, simtool
+from .support import FAULTY, RACES, failures_and_repros, run_repro, simtool_here
 
 SEEDS = range(0, 12)
 
@@ -40,7 +40,7 @@ def test_hunt_finds_nothing_for_interleave(options):
 
 @pytest.mark.parametrize("policy", sorted(FAULTY))
 def test_every_printed_repro_line_fails_the_same_invariant(policy, tmp_path):
-    done = simtool("hunt", RACES, "--policy", policy, "--seeds", "0:10", "--swarm", "--tie-shuffle", "--workers", "2", "--detail")
+    done = simtool_here("hunt", RACES, "--policy", policy, "--seeds", "0:10", "--swarm", "--tie-shuffle", "--workers", "2", "--detail")
     assert done.returncode == 1, done.stderr
     groups = failures_and_repros(done.stdout)
     assert groups and FAULTY[policy] <= {name for name, _, _ in groups}

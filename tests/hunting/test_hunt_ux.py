@@ -17,7 +17,7 @@ from simtool.hunting.cli import INTERRUPTED, format_report, register, summary_ta
 from simtool.run import replay
 from simtool.sweeps.executors import LocalPool
 
-from .support import RACES, failures_and_repros, run_repro, simtool
+from .support import RACES, failures_and_repros, run_repro, simtool_here
 
 SEEDS = range(0, 12)
 
@@ -43,13 +43,13 @@ def test_a_hunt_reuses_the_executor_it_is_given_and_reports_the_same():
 
 
 def test_progress_is_plain_lines_on_stderr_when_not_a_terminal_and_the_report_alone_on_stdout():
-    done = simtool("hunt", RACES, "--policy", "eager", "--seeds", "0:40", "--workers", "1")
+    done = simtool_here("hunt", RACES, "--policy", "eager", "--seeds", "0:40", "--workers", "1")
     assert done.returncode == 1, done.stderr
     progress = [line for line in done.stderr.splitlines() if line.startswith("hunt: ")]
     assert progress[0].startswith("hunt: 1/40 seeds · ") and progress[-1].startswith("hunt: 40/40 seeds · ")
     assert len(progress) >= 20 and "\x1b[" not in done.stderr
     assert not any(line.startswith("hunt: ") and "/40 seeds ·" in line for line in done.stdout.splitlines())
-    quiet = simtool("hunt", RACES, "--policy", "eager", "--seeds", "0:4", "--workers", "1", "--quiet")
+    quiet = simtool_here("hunt", RACES, "--policy", "eager", "--seeds", "0:4", "--workers", "1", "--quiet")
     assert "seeds ·" not in quiet.stderr
 
 
@@ -102,7 +102,7 @@ def test_keep_and_json_outputs_that_cannot_be_written_are_refused_before_the_hun
     blocker = tmp_path / "file"
     blocker.write_text("x")
     for option, path in (("--keep", blocker), ("--json", blocker / "report.json"), ("--json", tmp_path)):
-        done = simtool("hunt", RACES, "--policy", "eager", "--seeds", "0:400", "--workers", "1", option, str(path))
+        done = simtool_here("hunt", RACES, "--policy", "eager", "--seeds", "0:400", "--workers", "1", option, str(path))
         assert done.returncode == 2, (option, done.stderr)
         assert option in done.stderr and "Traceback" not in done.stderr
         assert "seeds ·" not in done.stderr, "nothing ran"

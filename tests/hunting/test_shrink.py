@@ -11,7 +11,7 @@ from simtool.hunting import shrink_trace, world_size
 from simtool.hunting.shrink import default_output
 from simtool.run import run, run_source
 
-from .support import RACES, run_repro, simtool
+from .support import RACES, run_repro, simtool, simtool_here
 
 CASES = [("eager", 1, "out_of_order_wrong_state"), ("unbound", 1, "wrong_binding"),
          ("oblivious", 4, "leaked_result_relied_on"), ("oblivious", 1, "call_on_cancelled_task")]
@@ -34,7 +34,7 @@ def test_shrinking_gives_the_same_output_twice(tmp_path):
     trace = tmp_path / "run.jsonl"
     run_source(RACES, "oblivious", 4, trace_path=trace)
     first = simtool("shrink", str(trace), "--invariant", "leaked_result_relied_on", "--out", str(tmp_path / "a.yaml"))
-    second = simtool("shrink", str(trace), "--invariant", "leaked_result_relied_on", "--out", str(tmp_path / "b.yaml"))
+    second = simtool_here("shrink", str(trace), "--invariant", "leaked_result_relied_on", "--out", str(tmp_path / "b.yaml"))
     assert first.returncode == 0 and second.returncode == 0, first.stderr + second.stderr
     assert (tmp_path / "a.yaml").read_bytes() == (tmp_path / "b.yaml").read_bytes()
     assert first.stdout.replace("a.yaml", "b.yaml") == second.stdout
@@ -59,6 +59,6 @@ def test_shrink_refuses_a_trace_that_does_not_fail_the_invariant(tmp_path):
     run_source(RACES, "interleave", 0, trace_path=trace)
     with pytest.raises(SpecError, match="does not show 'leaked_result_relied_on'"):
         shrink_trace(trace, "leaked_result_relied_on")
-    done = simtool("shrink", str(trace), "--invariant", "leaked_result_relied_on")
+    done = simtool_here("shrink", str(trace), "--invariant", "leaked_result_relied_on")
     assert done.returncode == 2
     assert "good.jsonl" in "".join(done.stderr.split()) and "does not show 'leaked_result_relied_on'" in " ".join(done.stderr.split())

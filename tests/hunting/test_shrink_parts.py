@@ -17,7 +17,7 @@ from simtool.hunting.cli import register
 from simtool.run import run, run_source
 from simtool.world import TASK_KEYS, WORLD_KEYS, dump_world, parse_world
 
-from .support import RACES, simtool
+from .support import RACES, simtool_here
 
 SHRINK = importlib.import_module("simtool.hunting.shrink")  # the module (the package exports a function of that name)
 
@@ -115,7 +115,7 @@ def test_shrink_refuses_an_output_it_cannot_write_before_searching(tmp_path):
     run_source(RACES, "eager", 1, trace_path=trace)
     (tmp_path / "file").write_text("x")
     for option in ("--out", "--trace"):
-        done = simtool("shrink", str(trace), "--invariant", "out_of_order_wrong_state", option, str(tmp_path / "file" / "x"))
+        done = simtool_here("shrink", str(trace), "--invariant", "out_of_order_wrong_state", option, str(tmp_path / "file" / "x"))
         assert done.returncode == 2 and option in done.stderr and "Traceback" not in done.stderr
         assert "shrunk:" not in done.stdout
 

@@ -116,11 +116,15 @@ def test_hovering_a_call_tells_its_life(browser, pages):
 def test_hovering_a_violation_lights_up_the_calls_it_names(browser, pages):
     page, _ = pages["race"]
     browser.open(page)
+    lit = "Array.from(document.querySelectorAll('g.call.highlight')).map(g => g.dataset.call).sort()"
     x, y = _centre(browser, "ol.violations li")
     _mouse(browser, "mouseMoved", x, y)
-    lit = browser.evaluate("Array.from(document.querySelectorAll('g.call.highlight')).map(g => g.dataset.call).sort()")
-    assert lit == ["c0", "c2"]  # the first violation: c2 issued while c0 was in flight
+    assert browser.evaluate(lit) == ["c2"]  # the first violation: c2 issued before c0, which it depends on, was delivered
     assert browser.evaluate("document.getElementById('run0-v0').classList.contains('highlight')") is True
+    x, y = _centre(browser, "ol.violations > li:nth-child(3) > span.inv")
+    _mouse(browser, "mouseMoved", x, y)
+    assert browser.evaluate(lit) == ["c0", "c2"]  # the third: c2 then executed before c0
+    assert browser.evaluate("document.getElementById('run0-v0').classList.contains('highlight')") is False
 
 
 def test_linked_zoom_shows_the_same_window_in_every_run(browser, pages):

@@ -9,11 +9,13 @@ import re
 import subprocess
 import sys
 from html.parser import HTMLParser
+from types import SimpleNamespace
 
 import pytest
 
 from simtool.report import config_differences, report_html, write_report
 from simtool.scoring import history_of
+from tests.hardening.support import simtool
 from tests.report.support import (
     HOSTILE_TASK,
     HOSTILE_WORLD,
@@ -151,9 +153,15 @@ def test_one_trace_has_no_comparison(traces):
 
 
 def _simtool(*args, cwd):
-    done = subprocess.run([sys.executable, "-m", "simtool", *map(str, args)], capture_output=True, text=True, cwd=cwd)
-    done.stderr = " ".join(done.stderr.split())  # the console wraps long lines
-    return done
+    """``simtool ARGS`` run from ``cwd``, in this process (the any-process test above runs the command
+    as a child process): its exit code, stdout, and stderr with wrapped lines joined."""
+    here = os.getcwd()
+    os.chdir(cwd)
+    try:
+        done = simtool(*map(str, args))
+    finally:
+        os.chdir(here)
+    return SimpleNamespace(returncode=done.code, stdout=done.out, stderr=" ".join(done.err.split()))
 
 
 def test_report_command_writes_the_page(traces, tmp_path):

@@ -16,7 +16,7 @@ runner = CliRunner()
 KEYS = ("step_f1_name", "step_f1_args", "step_precision", "step_recall", "subtask_success_rate", "task_success_rate",
         "instance_success", "makespan_ms", "lower_bound_ms", "sequential_ms", "coordination_efficiency", "idle_ready_ms",
         "task_switches", "same_task_streak", "violations")
-VIOLATION_KEYS = ("same_task_overlap", "out_of_order_execution", "stale_result_used", "revoked_leak",
+VIOLATION_KEYS = ("dependency_violation", "out_of_order_execution", "stale_result_used", "revoked_leak",
                   "call_on_cancelled_task", "wrong_task_tool", "premature_respond", "agent_errors", "wrong_binding")
 
 

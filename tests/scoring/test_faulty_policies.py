@@ -10,7 +10,8 @@ SEEDS = (0, 1, 2)
 
 # world, faulty policy, the violations it must raise (at least one of them, and no other)
 CASES = [
-    ("eager-race", "eager", {"same_task_overlap", "out_of_order_execution"}),
+    ("eager-race", "eager", {"dependency_violation", "out_of_order_execution"}),
+    ("mixed-domains", "confused", {"wrong_task_tool"}),
     ("crossed-replies", "unbound", {"wrong_binding"}),
     ("cancelled-during-outage", "oblivious", {"call_on_cancelled_task", "stale_result_used"}),
     ("amended-request", "oblivious", {"stale_result_used"}),
@@ -32,9 +33,10 @@ def test_interleave_raises_no_violation_on_the_crafted_worlds(world):
         assert nonzero(score_world(world, "interleave", seed)["violations"]) == {}
 
 
-def test_eager_both_overlaps_and_is_overtaken_and_fails_the_dependent_subtask():
+def test_eager_breaks_a_dependency_and_is_overtaken_and_fails_the_dependent_subtask():
     s = score_world("eager-race", "eager", 0)
-    assert s["violations"]["same_task_overlap"] == 1 and s["violations"]["out_of_order_execution"] == 1
+    assert s["violations"]["dependency_violation"] == 1 and s["violations"]["out_of_order_execution"] == 1
+    assert s["parallel_calls"] == 1
     assert s["tasks"]["triage"]["subtasks"] == ["failed"]
 
 
@@ -69,3 +71,24 @@ def test_oblivious_leaks_the_revoked_read_while_interleave_withdraws_it():
     ok = score_world("revoked-read", "interleave", 0)
     # the correct answer is "I cannot finish": no leak, and the lookup's result is (rightly) missing
     assert ok["tasks"]["audit"]["subtasks"] == ["failed"] and ok["tasks"]["new-chair"]["subtasks"] == ["passed"]
+
+
+@pytest.mark.parametrize("world", ["mixed-domains", "three-desks"])
+def test_neglectful_neglects_more_than_interleave_and_raises_no_violation(world):
+    for seed in SEEDS:
+        neglectful, interleave = score_world(world, "neglectful", seed), score_world(world, "interleave", seed)
+        assert nonzero(neglectful["violations"]) == {}
+        assert neglectful["neglect_ms"] > 2 * interleave["neglect_ms"]
+
+
+def test_confused_recovers_every_misrouted_step():
+    for seed in SEEDS:
+        s = score_world("mixed-domains", "confused", seed)
+        assert s["violations"]["wrong_task_tool"] > 0 and s["subtask_success_rate"] == 1.0
+
+
+@pytest.mark.parametrize("world", ["mixed-domains", "three-desks", "eager-race"])
+def test_parallel_raises_no_violation_and_overlaps_only_independent_calls(world):
+    for seed in SEEDS:
+        assert nonzero(score_world(world, "parallel", seed)["violations"]) == {}
+    assert score_world("mixed-domains", "parallel", 0)["parallel_calls"] > 0

@@ -58,7 +58,7 @@ def test_the_one_trace_table_lists_every_metric_by_its_label(tmp_path):
     assert done.exit_code == 0, done.output
     for m in METRICS:
         assert m.label in done.output, m.name
-    assert "1358 ms" in done.output and "0.839" in done.output
+    assert "1357 ms" in done.output and "0.812" in done.output
 
 
 def test_a_metric_value_is_printed_in_its_unit():

@@ -58,7 +58,11 @@ def test_every_scripted_policy_finishes(policy):
 
 def test_interleave_passes_every_sub_task_the_faults_leave_passable():
     events = _run("interleave")
-    assert _passed(events) == {"conference-trip": 2, "rebalance": 1, "trip-paperwork": 1}
+    # on seed 0 the cancellation at 2100 ms comes before any correct policy can finish the
+    # paperwork's first turn: three sub-tasks are left passable, and no correct policy passes more
+    assert _passed(events) == {"conference-trip": 2, "rebalance": 1}
+    for other in ("sequential", "critical-path"):
+        assert not _passed(_run(other)) - _passed(events), other
     failed = [e for e in events if e["kind"] == "respond" and not (e["state_ok"] and e["results_ok"])]
     # the only failure answers the revocation: cancel_order needs trading.write
     assert [(e["task"], e["turn"]) for e in failed] == [("rebalance", 1)]
@@ -66,7 +70,7 @@ def test_interleave_passes_every_sub_task_the_faults_leave_passable():
     cancels = [(e["task"], e["phase"]) for e in events if e["kind"] == "cancel"]
     assert cancels == [("conference-trip", "before_execution"), ("rebalance", "before_execution"), ("trip-paperwork", "before_execution")]
     end = next(e for e in events if e["kind"] == "end")
-    assert end["tasks"]["trip-paperwork"]["status"] == "cancelled" and end["tasks"]["trip-paperwork"]["turn"] == 1
+    assert end["tasks"]["trip-paperwork"]["status"] == "cancelled" and end["tasks"]["trip-paperwork"]["turn"] == 0
 
 
 def test_sequential_loses_the_work_the_events_cut_off_and_takes_longer():
