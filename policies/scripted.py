@@ -342,26 +342,38 @@ class CriticalPath(GoldFollower):
 
     name = "critical-path"
 
-    def choose(self, obs: Observation, ready: list[TaskView]) -> TaskView:
+    def remaining_ms(self, task: TaskView) -> float:
+        """The expected critical path of the task's work not yet issued (this turn's, then the later turns')."""
         assert self.ctx is not None
+        p = self._progress[task.task_id]
+        return self.ctx.oracle.remaining_ms(task.task_id, p.turn, p.epoch, p.issued)
 
-        def remaining(task: TaskView) -> float:
-            p = self._progress[task.task_id]
-            return self.ctx.oracle.remaining_ms(task.task_id, p.turn, p.epoch, p.issued)  # type: ignore[union-attr]
-
-        best = max(remaining(t) for t in ready)
-        return next(t for t in ready if remaining(t) == best)
+    def choose(self, obs: Observation, ready: list[TaskView]) -> TaskView:
+        best = max(self.remaining_ms(t) for t in ready)
+        return next(t for t in ready if self.remaining_ms(t) == best)
 
 
-class Parallel(GoldFollower):
+class Parallel(CriticalPath):
     """Issues every ready step of every task: a step whose dependencies (its ``after``) have all
-    been delivered, in gold order among the ready ones; round-robin over tasks."""
+    been delivered, in gold order among the ready ones; the ready task with the longest expected
+    remaining critical path first (as ``critical-path``), counting the steps not yet started."""
 
     name = "parallel"
     one_in_flight = False
 
     def next_step(self, steps: tuple[GoldStep, ...], p: Progress) -> int | None:
         return next((j for j in range(len(steps)) if j not in p.started and p.finished.issuperset(steps[j].after)), None)
+
+    def remaining_ms(self, task: TaskView) -> float:
+        assert self.ctx is not None
+        p = self._progress[task.task_id]
+        steps = self.steps(task.task_id, p)
+        finish: dict[int, float] = {}
+        for j, step in enumerate(steps):  # the partial order of the steps not started (started ones are under way)
+            if j not in p.started:
+                finish[j] = max((finish.get(i, 0.0) for i in step.after), default=0.0) + step.expected_ms
+        later = self.ctx.oracle.remaining_ms(task.task_id, p.turn, p.epoch, len(steps))
+        return max(finish.values(), default=0.0) + later
 
 
 class Eager(GoldFollower):

@@ -18,6 +18,9 @@ rule:
 Conflicting steps keep their gold order; all others may run in any order or together. Edges
 are kept as found (not reduced): ``after`` of step ``j`` is sorted and may include steps
 already implied through others.
+
+``without_step(gold, k)`` removes a step from a world's gold list and renumbers the stated
+``after:`` edges (the shrinker's use: the smaller world stays valid and keeps its order).
 """
 
 from __future__ import annotations
@@ -28,7 +31,7 @@ from typing import Any
 from simtool.service import ToolSchema
 from simtool.turns import GoldCall
 
-__all__ = ["dependencies", "scalars", "linearisations", "critical_path_ms"]
+__all__ = ["dependencies", "scalars", "linearisations", "critical_path_ms", "without_step"]
 
 Edges = tuple[tuple[int, ...], ...]
 
@@ -109,3 +112,29 @@ def critical_path_ms(edges: Edges, durations: Sequence[int]) -> int:
     for j, deps in enumerate(edges):
         finish.append(max((finish[i] for i in deps), default=0) + int(durations[j]))
     return max(finish, default=0)
+
+
+def without_step(gold: Sequence[Any], k: int) -> list[Any]:
+    """A world's gold list (call strings, or ``{call, after}`` mappings) without step ``k``.
+
+    The ``after:`` lists stay valid and keep their meaning: a step that waited for ``k`` now
+    waits for what ``k`` itself was stated to wait for (the order through the gap still holds),
+    and indices above ``k`` move down by one. A step left with no stated edge becomes its call
+    string again. (Edges the rule derives need no care: they are derived again from the calls.)
+    """
+    def call_and_after(step: Any) -> tuple[Any, list[int]]:
+        if isinstance(step, Mapping):
+            return step.get("call"), [int(i) for i in step.get("after") or []]
+        return step, []
+
+    _, through = call_and_after(gold[k])
+    out: list[Any] = []
+    for j, step in enumerate(gold):
+        if j == k:
+            continue
+        call, after = call_and_after(step)
+        if j > k and k in after:
+            after = [i for i in after if i != k] + through
+        renumbered = sorted({i - 1 if i > k else i for i in after})
+        out.append({"call": call, "after": renumbered} if renumbered else call)
+    return out

@@ -13,9 +13,10 @@ from typing import Any
 
 from simtool.faults import kind_for_event
 from simtool.policy import CallView, Event, Observation, TaskView
+from simtool.service import ToolSchema
 from simtool.trace import canonical
 
-__all__ = ["RESULT_CHARS", "value_text", "call_line", "event_lines", "state_summary", "task_heading"]
+__all__ = ["RESULT_CHARS", "value_text", "call_line", "event_lines", "state_summary", "task_heading", "order_note"]
 
 RESULT_CHARS = 4000
 
@@ -33,6 +34,21 @@ def call_line(view: CallView, now: int) -> str:
     if view.status in ("ok", "error"):
         return f"{head} -> {view.status} {value_text(view.result)}{stale}"
     return f"{head} -> {view.status} at {view.ended_at} ms{stale}"
+
+
+def order_note(schema: ToolSchema) -> str:
+    """What a call of this tool, while in flight, asks of its task's next calls: the state rule of
+    the dependency relation (``simtool.dependencies``), told from the tool's schema alone (the
+    agent is never shown a gold path). A task's calls to one service run in arrival order."""
+    if schema.writes:
+        return f"changes {schema.service}: wait for its result before another {schema.service} call of this task"
+    return f"reads {schema.service}: wait for its result before a call that changes {schema.service} for this task"
+
+
+def _order_lines(obs: Observation, task: TaskView) -> list[str]:
+    tools = obs.schemas.get(task.task_id) or {}
+    views = [obs.calls[c] for c in task.call_ids if c in obs.calls and obs.calls[c].status == "in_flight"]
+    return [f"    {v.call_id} {order_note(tools[v.tool])}" for v in views if v.tool in tools]
 
 
 def task_heading(task: TaskView) -> str:
@@ -91,7 +107,8 @@ def event_lines(obs: Observation, events: Iterable[Event], shown: frozenset[str]
 
 
 def state_summary(obs: Observation, include_rejected: bool = True) -> str:
-    """The managed protocol's turn: tasks, their current calls, other calls in flight, news."""
+    """The managed protocol's turn: tasks, their current calls, other calls in flight and what each
+    asks of the task's next calls (``order_note``), news."""
     lines = [f"Time: {obs.now} ms."]
     shown: set[str] = set()
     for task in obs.tasks:
@@ -109,6 +126,10 @@ def state_summary(obs: Observation, include_rejected: bool = True) -> str:
         if older:
             lines.append("  still in flight from an earlier request:")
             lines.extend(f"    {call_line(v, obs.now)}" for v in older)
+        order = _order_lines(obs, task)
+        if order:
+            lines.append("  order of the calls in flight (a task's calls to one service run in the order they arrive):")
+            lines.extend(order)
     news = event_lines(obs, (e for e in obs.events if include_rejected or e.kind != "rejected"), frozenset(shown))
     if news:
         lines.append("Since the last turn:")

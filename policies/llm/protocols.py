@@ -4,7 +4,8 @@
   observation. A reply that starts calls then sleeps until something happens; a reply with
   only answers or cancellations is asked again at once.
 - ``transcript`` (AsyncTool's setting): one growing chat. A call answers at once
-  ``pending, call_id X``; results, timeouts and the world's events arrive later as messages
+  ``pending, call_id X`` and what it asks of the task's next calls while in flight
+  (``simtool.render.order_note``); results, timeouts and the world's events arrive later as messages
   naming the call id and the task; ``wait`` answers when something happened. A reply without
   ``wait`` is asked again at once (with its answers).
 - ``sync`` (ordinary tool calling, the baseline of every sync-versus-async comparison): one
@@ -20,7 +21,7 @@ from __future__ import annotations
 
 from policies.llm.conversation import AssistantTurn, Prompt, Reply, ToolAnswer, ToolDef, Turn, UserTurn
 from policies.llm.reading import Answer, Plan, refusal_reason
-from policies.llm.render import event_lines, state_summary, value_text
+from policies.llm.render import event_lines, order_note, state_summary, value_text
 from simtool.policy import CallAction, CallView, Event, Observation, Wait
 
 __all__ = ["Protocol", "Managed", "Transcript", "Sync", "make_protocol"]
@@ -116,7 +117,9 @@ class Transcript(Protocol):
                 continue
             call_id = obs.issued[action.ref].call_id
             if call_id is not None:
-                answer.text = f"pending, call_id {call_id}"
+                schema = (obs.schemas.get(action.task_id) or {}).get(action.tool)
+                note = f"; it {order_note(schema)}" if schema is not None else ""
+                answer.text = f"pending, call_id {call_id}{note}"
             else:
                 reason = refusal_reason(self._obs, action) if self._obs is not None else "refused"
                 answer.text = f"error: refused, no call was made: {reason}"

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from simtool.render import RESULT_CHARS, call_line, event_lines, state_summary, task_heading, value_text
+from simtool.render import RESULT_CHARS, call_line, event_lines, order_note, state_summary, task_heading, value_text
 
-__all__ = ["system_prompt", "value_text", "call_line", "event_lines", "state_summary", "task_heading", "RESULT_CHARS"]
+__all__ = ["system_prompt", "value_text", "call_line", "event_lines", "state_summary", "task_heading", "order_note",
+           "RESULT_CHARS"]
 
 _COMMON = """You are an agent working on several users' tasks at once. Each task has its own services: \
 call a domain tool with task_id naming the task it is for. Tool calls take time: they run \
@@ -13,7 +14,10 @@ request, or an administrator may revoke a permission, while calls are in flight.
 When a task's current request is fully done, call respond for that task (its next request, if \
 any, follows). Call wait when nothing useful can be done until a result arrives. \
 You may make up to {max_calls} tool calls in one reply: calls for different tasks can go out together, \
-but a call that needs another call's result must wait for it."""
+and so can calls of one task that do not depend on each other, but a call that needs another call's \
+result must wait for it. A task's calls to one service run in the order they arrive there, not the \
+order you made them: wait for a call that changes a service before calling that service again for \
+the same task, and for the calls reading it before changing it."""
 
 _MANAGED = """Each turn shows the current state: every task with its request and this request's \
 calls (in flight, or ended with their results), and what happened since the last turn. A reply \

@@ -8,8 +8,11 @@ already there (as Hypothesis's ``@defines_shrink_pass``); passes run in registra
 
 1. ``drop_tasks``: drop a task (with the faults, limits and latency entries that only concern it);
 2. ``drop_faults``: drop a scheduled fault, a fault process, one of a process's choices, a service limit;
-3. ``shorten_gold``: drop a task's last turn, a turn's last gold call, and simplify a fault by its
-   kind (``FaultKind.simplify``: an amendment's last gold call);
+3. ``shorten_gold``: drop a task's last turn, a turn's last gold call, then any other gold call
+   (``simtool.dependencies.without_step``: later steps' ``after:`` renumbered, and a step that
+   waited for the dropped one waits for what it waited for; ``expect_error`` positions move
+   too), and simplify a fault by its kind
+   (``FaultKind.simplify``: an amendment's last gold call);
 4. ``latencies``: every leg a constant at the median the trace drew for it (all at once, else
    leg by leg at the median, lowest or highest draw); then fewer distinct values (a value set
    to 0, or merged into its neighbour);
@@ -23,6 +26,7 @@ import copy
 from collections.abc import Callable, Iterator, Mapping
 from typing import Any
 
+from simtool.dependencies import without_step
 from simtool.errors import SpecError
 from simtool.faults import fault_kinds
 from simtool.hunting.size import constant_ms, leg_slots, think_of
@@ -162,6 +166,19 @@ def drop_faults(config: Config, seed: int, h: History) -> Iterator[Candidate]:
             yield f"drop {service}.{key}", with_world(config, lambda w, s=service, k=key: w["services"][s].pop(k)), seed
 
 
+def _drop_step(world: Config, task: int, turn: int, step: int) -> None:
+    """Drop one gold call of a turn; its ``after:`` edges and ``expect_error`` positions follow."""
+    spec = world["tasks"][task]["turns"][turn]
+    spec["gold"] = without_step(spec["gold"], step)
+    expected = spec.get("expect_error")
+    if isinstance(expected, list):
+        kept = [i - 1 if i > step else i for i in expected if i != step]
+        if kept:
+            spec["expect_error"] = kept
+        else:
+            spec.pop("expect_error")
+
+
 @defines_shrink_pass("shorten_gold")
 def shorten_gold(config: Config, seed: int, h: History) -> Iterator[Candidate]:
     world = config["world"]
@@ -171,8 +188,14 @@ def shorten_gold(config: Config, seed: int, h: History) -> Iterator[Candidate]:
             yield f"drop the last turn of {task['id']}", with_world(config, lambda w, i=i: w["tasks"][i]["turns"].pop()), seed
         for k, turn in enumerate(turns):
             if turn.get("gold"):
+                last = len(turn["gold"]) - 1
                 yield (f"drop the last gold call of {task['id']} turn {k}",
-                       with_world(config, lambda w, i=i, k=k: w["tasks"][i]["turns"][k]["gold"].pop()), seed)
+                       with_world(config, lambda w, i=i, k=k, j=last: _drop_step(w, i, k, j)), seed)
+    for i, task in enumerate(world["tasks"]):  # then a call inside a turn: the later steps' after: renumbered
+        for k, turn in enumerate(task.get("turns") or []):
+            for j in range(len(turn.get("gold") or []) - 2, -1, -1):
+                yield (f"drop gold call {j} of {task['id']} turn {k}",
+                       with_world(config, lambda w, i=i, k=k, j=j: _drop_step(w, i, k, j)), seed)
     for i, fault in enumerate(world.get("faults") or []):
         for what, smaller in simplify_fault(fault):
             yield f"{what} of fault {i}", with_world(config, lambda w, i=i, f=smaller: w["faults"].__setitem__(i, copy.deepcopy(f))), seed

@@ -12,7 +12,7 @@ from typing import Any
 
 from simtool.scoring.history import History
 from simtool.scoring.invariants import family
-from simtool.scoring.violations import Offence
+from simtool.scoring.violations import Offence, gold_steps
 
 __all__ = ["signature", "offence_tools"]
 
@@ -29,6 +29,17 @@ def offence_tools(h: History, offence: Offence) -> tuple[str, ...]:
 def _tools(h: History, call_ids: tuple[str, ...] | list[str]) -> str:
     tools = sorted({h.calls[c].tool for c in call_ids if c in h.calls})
     return ",".join(tools) if tools else "-"
+
+
+def _awaited(h: History, call_id: str) -> str:
+    """The tools of the gold steps the call's own step waits for (its ``after``), sorted."""
+    call, step = h.calls.get(call_id), gold_steps(h).get(call_id)
+    if call is None or step is None:
+        return "-"
+    starts = h.starts.get((call.task, call.turn)) or []
+    gold = next((list(e["gold"]) for e in reversed(starts) if e.get("epoch") == call.epoch), [])
+    after = gold[step].get("after", range(step)) if step < len(gold) else ()
+    return ",".join(sorted({str(gold[i]["tool"]) for i in after})) or "-"
 
 
 def _action(offence: Offence) -> Mapping[str, Any]:
@@ -62,6 +73,8 @@ def signature(h: History, offence: Offence) -> str:
         return f"{_tools(h, ids)} delivered after {','.join(scopes) or '?'} was revoked"
     if name == "call_on_cancelled_task":
         return f"{_acting(offence)} after cancel_task"
+    if name == "dependency_violation":
+        return f"{_tools(h, ids[:1])} issued before {_awaited(h, ids[0]) if ids else '-'} was delivered"
     if name == "out_of_order_execution":
         return f"{_tools(h, ids[:1])} executed before earlier {_tools(h, ids[1:])}"
     if name == "premature_respond":

@@ -2,8 +2,9 @@
 
 The layout is data: lanes (the agent, then one per task, calls packed into rows), a bar per
 call with its state, its label and where that label goes, the world's events (faults and
-service outage windows) with the lanes they touch, the answers, and the violations with the
-calls they name. ``simtool.plots.timeline`` draws it with matplotlib, ``simtool.report``
+service outage windows) with the lanes they touch, the answers, the violations with the
+calls they name, and the dependencies between calls (a call that performs a gold step, and the
+call performing a step it waits for: ``Dependency``). ``simtool.plots.timeline`` draws it with matplotlib, ``simtool.report``
 as SVG; both show the same content because both read this.
 
 Labels: every bar is labelled ``<call id> <tool>``, inside the bar when it fits, else just
@@ -21,11 +22,12 @@ from attrs import evolve, frozen
 
 from simtool.faults import fault_kinds
 from simtool.scoring.history import CallRecord, History, history_of, trace_from_lines
-from simtool.scoring.violations import Offence, find_violations
+from simtool.scoring.violations import Offence, find_violations, gold_steps
 from simtool.trace import Trace
 
 __all__ = [
-    "Bar", "Lane", "WorldMark", "Answer", "Violation", "Timeline", "timeline_layout", "history_from",
+    "Bar", "Lane", "WorldMark", "Answer", "Violation", "Dependency", "Timeline", "timeline_layout", "history_from",
+    "dependencies_of",
     "fault_mark", "call_state", "STATES", "TONES", "MARK_WORDS", "end_of",
 ]
 
@@ -63,7 +65,7 @@ class Bar:
     label_inside: bool
     reach: float  # where the bar or its label ends (ms): the row is free from here on
     executed_at: int | None
-    overtook: bool  # executed before a call of its task issued earlier
+    overtook: bool  # executed before a conflicting call of its task issued earlier (out_of_order_execution)
     cancelled_at: int | None
     refused_at: int | None
     delivered_at: int | None
@@ -119,6 +121,18 @@ class Violation:
 
 
 @frozen
+class Dependency:
+    """Call ``call`` performs a gold step that waits for the step call ``on`` performs (same
+    sub-task). ``early``: ``call`` was issued before ``on`` was delivered, and the trace counts
+    a ``dependency_violation`` for it."""
+
+    task: str
+    on: str
+    call: str
+    early: bool
+
+
+@frozen
 class Timeline:
     """Everything a timeline shows. ``lanes`` start with ``agent`` (think time)."""
 
@@ -135,6 +149,7 @@ class Timeline:
     marks: tuple[WorldMark, ...]
     answers: tuple[Answer, ...]
     violations: tuple[Violation, ...]
+    dependencies: tuple[Dependency, ...] = ()  # between the drawn calls, in the order of the waiting call
 
     @property
     def tasks(self) -> list[str]:
@@ -236,6 +251,39 @@ def _declared_outages(h: History, lanes: Sequence[str], service_lanes: Mapping[s
     return marks
 
 
+def dependencies_of(h: History, found: Mapping[str, list[Offence]]) -> tuple[Dependency, ...]:
+    """The dependencies between the trace's calls, by the ``after`` of the gold steps they perform
+    (``gold_steps``; a trace without ``after`` is a chain): each call and the calls performing
+    the steps it waits for. An edge implied through another step is left out (``c`` waits for
+    ``b`` waits for ``a``: no ``a`` to ``c``), unless the call broke it and none of its direct
+    edges shows that."""
+    steps = gold_steps(h)
+    performer: dict[tuple[str, int, int, int], str] = {}
+    for call_id, j in steps.items():
+        c = h.calls[call_id]
+        performer.setdefault((c.task, c.turn, c.epoch, j), call_id)
+    violated = {o.call_ids[0] for o in found.get("dependency_violation", []) if o.call_ids}
+    out = []
+    for call_id, j in steps.items():
+        c = h.calls[call_id]
+        starts = h.starts.get((c.task, c.turn)) or []
+        gold = next((list(e["gold"]) for e in reversed(starts) if e.get("epoch") == c.epoch), [])
+        after = [[int(i) for i in g["after"]] if "after" in g else list(range(k)) for k, g in enumerate(gold)]
+        before: list[set[int]] = []  # every step each one waits for, directly or through others
+        for k in range(len(after)):
+            before.append(set(after[k]).union(*(before[i] for i in after[k])))
+        edges = []  # (dependency, implied through another step)
+        for i in after[j] if j < len(after) else []:
+            on = performer.get((c.task, c.turn, c.epoch, i))
+            if on is not None:
+                d = h.calls[on]
+                early = call_id in violated and (d.deliver is None or d.deliver["seq"] > c.issue["seq"])
+                edges.append((Dependency(c.task, on, call_id, early), any(i in before[k] for k in after[j] if k != i)))
+        shown_early = any(dep.early for dep, implied in edges if not implied)
+        out += [dep for dep, implied in edges if not implied or (dep.early and not shown_early)]
+    return tuple(out)
+
+
 def _label_fits(label: str, start: int, end: int, ms_per_char: float) -> bool:
     return (len(label) + 2) * ms_per_char <= end - start  # a character's room on either side
 
@@ -314,4 +362,5 @@ def _layout(h: History, found: Mapping[str, list[Offence]], per_char: float, tit
         makespan=makespan, span=float(makespan), complete=h.complete, lanes=lanes, bars=tuple(bars), think=think, marks=tuple(marks),
         answers=answers,
         violations=tuple(Violation(o.invariant, o.t, o.seq, o.task, tuple(o.call_ids), o.why) for o in offences),
+        dependencies=dependencies_of(h, found),
     )

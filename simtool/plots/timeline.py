@@ -10,7 +10,9 @@ still in flight at the end dotted. World events are drawn where they happened, i
 they touch: amendments, revocations and grants as dashed lines, cancelled tasks greyed from
 the cancellation on, outage and rate-limit windows shaded (declared ``outages`` too).
 Violations outline the calls they name, put a red triangle on their lane, and are listed
-under the plot. Answers (``respond``) are dots: green when the sub-task passed, a red cross
+under the plot. Dependencies are arrows from the end of a call's bar (its result delivered)
+to the start of the call that waits for it: grey when the call waited, red and dashed (pointing
+back in time) when it was issued before that result came back, a dependency violation. Answers (``respond``) are dots: green when the sub-task passed, a red cross
 when it did not. What is drawn is ``simtool.plots.layout``'s, shared with the HTML report.
 """
 
@@ -29,12 +31,13 @@ from simtool.plots.layout import STATES, Timeline, timeline_layout
 from simtool.scoring.history import History
 from simtool.trace import Trace
 
-__all__ = ["timeline_figure", "STATE_STYLE", "MARK_COLOURS", "VIOLATION"]
+__all__ = ["timeline_figure", "STATE_STYLE", "MARK_COLOURS", "VIOLATION", "DEPENDENCY", "DEPENDENCY_WORDS"]
 
 THINK = "#76b7b2"
 PASSED = "#59a14f"
 FAILED = "#d62728"
 VIOLATION = "#d62728"
+DEPENDENCY = "#7f7f7f"
 # per call state: face colour, hatch, text colour inside the bar
 STATE_STYLE: dict[str, tuple[str, str | None, str]] = {
     "ok": ("#4e79a7", None, "white"),
@@ -55,6 +58,7 @@ PLOT_PX = 760  # width of the plot area at 10 inches with the legend beside it
 CHAR_PX = 6.4  # a monospace character at the label size
 LANE_NAME = 28  # characters of a lane name shown on the axis
 VIOLATIONS_LISTED = 6
+DEPENDENCY_WORDS = {False: "dependency: waited for the result", True: "dependency violated: issued before the result"}
 
 
 def _short(text: str, limit: int) -> str:
@@ -109,6 +113,16 @@ def draw_timeline(layout: Timeline, *, labels: bool = True) -> Figure:
             at = bar.start + makespan * 0.003 if bar.label_inside else max(bar.end, bar.start + sliver) + makespan * 0.004
             ax.text(at, yy + BAR / 2, plain(bar.label), va="center", ha="left", fontsize=6, family="monospace",
                     color=ink if bar.label_inside else "black", clip_on=True, zorder=6)
+    by_call = {bar.call_id: bar for bar in layout.bars}
+    for dep in layout.dependencies:
+        on, call = by_call.get(dep.on), by_call.get(dep.call)
+        if on is None or call is None:
+            continue
+        ax.annotate("", xy=(call.start, row_y(call.task, call.row) + BAR / 2),
+                    xytext=(max(on.end, on.start + sliver), row_y(on.task, on.row) + BAR / 2),
+                    arrowprops={"arrowstyle": "-|>", "color": VIOLATION if dep.early else DEPENDENCY, "linewidth": 1.1,
+                                "linestyle": "--" if dep.early else "-", "shrinkA": 0, "shrinkB": 0, "mutation_scale": 7},
+                    zorder=5 if dep.early else 2, gid=f"dependency {dep.on} {dep.call}")
     if executed:
         ax.scatter(*zip(*executed), marker="|", s=90, color="black", linewidths=1.4, zorder=3)
     if overtook:
@@ -176,6 +190,8 @@ def _legend(layout: Timeline) -> list[Any]:
         "passed": any(a.passed for a in layout.answers),
         "failed": any(not a.passed for a in layout.answers),
         "violation": bool(layout.violations),
+        "dependency": any(not d.early for d in layout.dependencies),
+        "early": any(d.early for d in layout.dependencies),
     }
     candidates = [
         ("violation", Patch(facecolor="white", edgecolor=VIOLATION, linewidth=1.5, label="call named by a violation")),
@@ -184,6 +200,8 @@ def _legend(layout: Timeline) -> list[Any]:
         ("overtook", Line2D([], [], marker="|", color=WARNING, markeredgewidth=3, linestyle="", markersize=11,
                             label="executed out of issue order")),
         ("cancel", Line2D([], [], marker="x", color="black", linestyle="", markersize=6, label="cancel")),
+        ("dependency", Line2D([], [], color=DEPENDENCY, linewidth=1.1, label=DEPENDENCY_WORDS[False])),
+        ("early", Line2D([], [], color=VIOLATION, linewidth=1.1, linestyle="--", label=DEPENDENCY_WORDS[True])),
         ("refused", Line2D([], [], marker="D", color=STATE_STYLE["error"][0], markeredgecolor="black", linestyle="", markersize=5,
                            label="refused")),
         ("marks", None),

@@ -4,7 +4,9 @@ Everything that sits at a time carries it in data attributes (``data-a``: a time
 ``data-b``: an end time, ``data-dx``: a pixel offset), so the page's script can redraw the
 view for any time window (zoom) by recomputing x positions; the positions written here are
 those of the full view, so the picture is complete without the script too. Each call is a
-``<g class="call ..." data-call="ID">`` holding its bar and its label ``ID tool``.
+``<g class="call ..." data-call="ID">`` holding its bar and its label ``ID tool``. A dependency
+is a ``<line class="dependency">`` (``early`` when the call broke it) from the end of the bar
+it waits for (``data-a``) to the start of the waiting call's bar (``data-b``).
 """
 
 from __future__ import annotations
@@ -12,7 +14,7 @@ from __future__ import annotations
 import math
 from html import escape
 
-from simtool.plots.layout import STATES, Timeline, timeline_layout
+from simtool.plots.layout import STATES, Bar, Timeline, timeline_layout
 from simtool.scoring.history import History
 
 __all__ = ["timeline_svg", "legend_items", "nice_ticks", "fmt_ms", "PLOT_WIDTH", "LEFT", "CHAR_PX"]
@@ -79,7 +81,10 @@ def timeline_svg(history: History, *, ident: str) -> tuple[str, Timeline]:
         f' role="group" aria-label="timeline of {_attr(layout.title)}">',
         f'<defs><clipPath id="{_attr(ident)}-clip"><rect x="{LEFT}" y="0" width="{PLOT_WIDTH + RIGHT}" height="{height}"/></clipPath>'
         f'<pattern id="{_attr(ident)}-hatch" width="6" height="6" patternUnits="userSpaceOnUse" patternTransform="rotate(45)">'
-        '<line x1="0" y1="0" x2="0" y2="6" class="hatch"/></pattern></defs>',
+        '<line x1="0" y1="0" x2="0" y2="6" class="hatch"/></pattern>'
+        + "".join(f'<marker id="{_attr(ident)}-arrow{suffix}" class="arrow{suffix}" viewBox="0 0 8 8" refX="8" refY="4" markerWidth="7"'
+                  ' markerHeight="7" orient="auto-start-reverse"><path d="M0 0L8 4L0 8Z"/></marker>' for suffix in ("", "-early"))
+        + "</defs>",
     ]
     # lanes: name, background band
     for i, lane in enumerate(layout.lanes):
@@ -146,6 +151,21 @@ def timeline_svg(history: History, *, ident: str) -> tuple[str, Timeline]:
                        f' y="{mid + 4:.1f}">{_attr(bar.label)}</text>')
         out.append("</g>")
 
+    # dependencies, over the bars: from the awaited call's end to the waiting call's start
+    bars = {bar.call_id: bar for bar in layout.bars}
+
+    def mid_of(bar: Bar) -> float:
+        return top[bar.task] + bar.row * ROW + ROW / 2
+
+    for dep in layout.dependencies:
+        on, call = bars.get(dep.on), bars.get(dep.call)
+        if on is not None and call is not None:
+            tip = (f"{call.call_id} issued before {on.call_id}'s result: a dependency violation" if dep.early
+                   else f"{call.call_id} waited for {on.call_id}'s result")
+            out.append(f'<line class="dependency{" early" if dep.early else ""} tx" data-a="{on.end}" data-b="{call.start}"'
+                       f' x1="{fmt_ms(x(on.end))}" x2="{fmt_ms(x(call.start))}" y1="{mid_of(on):.1f}" y2="{mid_of(call):.1f}"'
+                       f' marker-end="url(#{_attr(ident)}-arrow{"-early" if dep.early else ""})"><title>{_text(tip)}</title></line>')
+
     # answers and violations
     for answer in layout.answers:
         ay = top[answer.task] - 2
@@ -178,6 +198,10 @@ def legend_items(layout: Timeline) -> list[tuple[str, str]]:
         items.append(("tick exec", "executed at the service"))
     if any(b.overtook for b in layout.bars):
         items.append(("tick overtook", "executed out of issue order"))
+    if any(not d.early for d in layout.dependencies):
+        items.append(("arrow dependency", "dependency: waited for the result"))
+    if any(d.early for d in layout.dependencies):
+        items.append(("arrow dependency early", "dependency violated: issued before the result"))
     for words, style, colour in dict.fromkeys((m.words, m.style, m.colour) for m in layout.marks):
         items.append((f"swatch {style} mark-{colour}", words))
     if any(a.passed for a in layout.answers):

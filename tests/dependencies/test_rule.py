@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from simtool.dependencies import critical_path_ms, dependencies, linearisations
+from simtool.dependencies import critical_path_ms, dependencies, linearisations, without_step
 from simtool.errors import SpecError
 from simtool.service import ToolSchema
 from simtool.turns import GoldCall
@@ -111,3 +111,31 @@ def test_after_must_name_earlier_steps(after):
 def test_strict_must_be_a_boolean():
     with pytest.raises(SpecError, match="strict"):
         parse_world(_world(["get_stock_info(symbol='AAPL')"], strict="yes"), Located("w.yaml", {}))
+
+
+CHAIN = ["a()", {"call": "b()", "after": [0]}, {"call": "c()", "after": [1]}]
+
+
+def test_dropping_a_middle_step_keeps_the_order_through_the_gap():
+    assert without_step(CHAIN, 1) == ["a()", {"call": "c()", "after": [0]}]
+
+
+def test_dropping_the_first_step_renumbers_the_later_ones_and_frees_those_that_waited_only_for_it():
+    assert without_step(CHAIN, 0) == ["b()", {"call": "c()", "after": [0]}]
+    assert without_step(["a()", "b()", {"call": "c()", "after": [0, 1]}], 0) == ["b()", {"call": "c()", "after": [0]}]
+
+
+def test_dropping_the_last_step_leaves_the_others_and_the_input_as_they_were():
+    gold = [dict(s) if isinstance(s, dict) else s for s in CHAIN]
+    assert without_step(gold, 2) == CHAIN[:2]
+    assert gold == CHAIN
+
+
+def test_every_drop_leaves_a_world_that_parses():
+    gold = ["get_user_tickets()", "get_ticket(ticket_id=1)", {"call": "close_ticket(ticket_id=1)", "after": [0, 1]},
+            {"call": "get_ticket(ticket_id=2)", "after": [2]}]
+    for k in range(len(gold)):
+        task = {"id": "t", "services": ["TicketAPI"], "turns": [{"request": "r", "gold": without_step(gold, k)}],
+                "initial_config": {"TicketAPI": {"current_user": "ana", "ticket_counter": 3, "ticket_queue": [
+                    {"id": i, "title": "a", "status": "Open", "created_by": "ana"} for i in (1, 2)]}}}
+        parse_world({"name": "w", "tasks": [task]})

@@ -294,3 +294,14 @@ def test_a_chain_is_registered_once_per_invariant():
 
     with pytest.raises(SpecError, match="already registered"):
         chain("out_of_order_execution")(lambda f, o: [])
+
+
+def test_a_dependency_never_called_is_named_by_its_step():
+    task = ticket_task("t1", [["create_ticket(title='d')", "close_ticket(ticket_id=2)"]], counter=2)
+    steps = [Decision((CallAction("t1", "close_ticket", {"ticket_id": 2}),), 0, Wait()),
+             Decision((Respond("t1"),), 0, Wait())]
+    (v,) = only(explain(scripted_history(world([task]), steps)), "dependency_violation")
+    assert v.call_ids == ("c0",)
+    assert v.chain[0] == "step 0 (create_ticket) of t1 turn 0 was not called before it"
+    assert v.chain[1].endswith("which depends on step 0 (create_ticket): before step 0 was delivered")
+    assert v.chain[2].startswith("c0 executed at 100 ms") and "error" in v.chain[2]

@@ -19,7 +19,7 @@ ROOT = Path(__file__).resolve().parents[2]
 WORLDS = Path(__file__).with_name("worlds")
 RACES = str(WORLDS / "races.yaml")
 FAULTY = {
-    "eager": {"out_of_order_wrong_state"},
+    "eager": {"dependency_violation", "out_of_order_wrong_state"},
     "unbound": {"wrong_binding"},
     "oblivious": {"stale_result_relied_on", "leaked_result_relied_on", "call_on_cancelled_task"},
 }

@@ -38,6 +38,11 @@ def test_hunt_finds_nothing_for_interleave(options):
     assert format_report(report)[-1] == "no invariant failed on 30 seeds"
 
 
+def test_hunt_finds_nothing_for_parallel_with_shuffled_ties_and_swarm_faults():
+    report = hunt(RACES, "parallel", range(0, 20), workers=1, tie_shuffle=True, swarm=True)
+    assert report.groups == () and report.failed_seeds == ()
+
+
 @pytest.mark.parametrize("policy", sorted(FAULTY))
 def test_every_printed_repro_line_fails_the_same_invariant(policy, tmp_path):
     done = simtool_here("hunt", RACES, "--policy", policy, "--seeds", "0:10", "--swarm", "--tie-shuffle", "--workers", "2", "--detail")

@@ -6,6 +6,7 @@ import pytest
 
 from simtool.errors import SpecError
 from simtool.hunting import HUNT_INVARIANTS, check_trace, default_invariants, hunt, invariant, register_invariant
+from simtool.hunting.signatures import signature
 from simtool.run import run, run_source
 from simtool.scoring import unregister_invariant, violations
 from simtool.scoring.history import history_of, trace_from_lines
@@ -121,3 +122,11 @@ def test_an_unknown_invariant_names_the_known_ones():
     with pytest.raises(SpecError) as err:
         invariant("no_such_check")
     assert "wrong_binding" in str(err.value) and "no_such_check" in str(err.value)
+
+
+def test_a_dependency_violation_is_signed_by_the_early_tool_and_the_tool_it_waits_for():
+    h = history("eager", 0)
+    signed = {signature(h, o) for o in check_trace(h, ["dependency_violation"])["dependency_violation"]}
+    # races.yaml: a close (and a second create) issued before the create they follow came back
+    assert signed == {"close_ticket issued before create_ticket was delivered",
+                      "create_ticket issued before create_ticket was delivered"}

@@ -14,6 +14,7 @@ from simtool.errors import SimtoolError, SpecError
 from simtool.faults import PROCESS_KEYS
 from simtool.hunting import defines_shrink_pass, shrink, shrink_passes, simplify_fault
 from simtool.hunting.cli import register
+from simtool.hunting.passes import shorten_gold
 from simtool.run import run, run_source
 from simtool.world import TASK_KEYS, WORLD_KEYS, dump_world, parse_world
 
@@ -134,3 +135,33 @@ def test_a_shrunk_world_that_cannot_be_written_is_printed_not_lost(cli, tmp_path
     body = done.output[done.output.index("# Shrunk by simtool shrink"):]
     assert yaml.safe_load(body)["policy"]["name"] == "eager"
     assert not (tmp_path / "m.yaml").exists()
+
+
+def test_a_dropped_gold_call_renumbers_the_stated_after_and_the_dependency_still_fails():
+    # list_users waits for get_ticket only because the world says so (different services, no data
+    # flow); the padding read before them must go, which shifts get_ticket from step 1 to step 0
+    task = {"id": "t", "services": ["TicketAPI", "MessageAPI"],
+            "initial_config": {"TicketAPI": {"current_user": "ana", "ticket_counter": 3,
+                                             "ticket_queue": [{"id": 1, "title": "a", "status": "Open", "created_by": "ana"}]}},
+            "turns": [{"request": "look", "gold": ["get_user_tickets()", "get_ticket(ticket_id=1)",
+                                                   {"call": "list_users()", "after": [1]}]}]}
+    world = {"name": "stated", "tasks": [task], "latency": {"default": {"request": 50, "service": 10, "response": 50}}}
+    result = shrink({"world": world, "policy": {"name": "eager", "think": 0}}, 0, "dependency_violation")
+    assert result.config["world"]["tasks"][0]["turns"][0]["gold"] == ["get_ticket(ticket_id=1)", {"call": "list_users()", "after": [0]}]
+    assert "drop gold call 0 of t turn 0" in result.steps
+    assert "    - get_ticket(ticket_id=1)\n    - call: list_users()\n      after: [0]\n" in result.text  # the world as written
+
+
+def test_dropping_a_gold_call_moves_the_turns_expect_error_positions_with_it():
+    turn = {"request": "r", "gold": ["get_ticket(ticket_id=9)", "get_user_tickets()", "close_ticket(ticket_id=9)"],
+            "expect_error": [0, 2]}
+    config = {"world": {"name": "w", "tasks": [{"id": "t", "services": ["TicketAPI"], "turns": [turn]}]},
+              "policy": {"name": "eager"}}
+    turns = {what: c["world"]["tasks"][0]["turns"][0] for what, c, _ in shorten_gold(config, 0, None)}
+    assert turns["drop the last gold call of t turn 0"]["expect_error"] == [0]
+    assert turns["drop gold call 1 of t turn 0"]["expect_error"] == [0, 1]
+    assert turns["drop gold call 0 of t turn 0"]["expect_error"] == [1]
+    assert config["world"]["tasks"][0]["turns"][0]["expect_error"] == [0, 2], "the config given is left as it was"
+    for candidate in turns.values():
+        parse_world({"name": "w", "tasks": [{"id": "t", "services": ["TicketAPI"], "turns": [candidate],
+                                            "initial_config": {"TicketAPI": {"current_user": "ana"}}}]})

@@ -92,3 +92,14 @@ def test_a_response_of_the_wrong_shape_stops_the_run_with_its_request_hash(model
     model_server.quirks[0] = "wrong_shape"
     with pytest.raises(PolicyAbort, match=r"response to request [0-9a-f]{64} \(decision 0\) is not a response of the openai API"):
         run(llm_config(model_server.openai_url, "openai"), 0)
+
+
+def test_a_call_in_flight_tells_the_model_what_its_next_calls_to_that_service_must_wait_for():
+    from simtool.render import order_note
+
+    write = ToolSchema(name="close_ticket", service="TicketAPI", description="", params=(), access="write")
+    read = ToolSchema(name="get_ticket", service="TicketAPI", description="", params=(), access="read")
+    cd = ToolSchema(name="cd", service="GorillaFileSystem", description="", params=(), access="read", mutates=True)
+    assert order_note(write) == "changes TicketAPI: wait for its result before another TicketAPI call of this task"
+    assert order_note(read) == "reads TicketAPI: wait for its result before a call that changes TicketAPI for this task"
+    assert order_note(cd).startswith("changes GorillaFileSystem:")  # needs read permission, changes what later calls read

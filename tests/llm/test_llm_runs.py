@@ -104,3 +104,24 @@ def test_a_task_cancelled_by_its_user_is_told_to_the_model(model_server, api_key
     assert {e["task"] for e in responds} == {"vpn", "cleanup"} and all(e["state_ok"] for e in responds)
     seen = json.dumps(model_server.requests[-1])
     assert "task laptop was cancelled by its user" in seen or "Task laptop [cancelled]" in seen
+
+
+def test_the_model_is_told_to_wait_for_the_calls_its_next_call_depends_on(run_llm, model_server):
+    run_llm("openai", "managed")
+    system = model_server.requests[0]["messages"][0]["content"]
+    assert "a call that needs another call's result must wait for it" in system
+    assert "wait for a call that changes a service before calling that service again for the same task" in system
+    summaries = [body["messages"][1]["content"] for body in model_server.requests]
+    flying = [s for s in summaries if "-> in flight since" in s]
+    assert flying and all("  order of the calls in flight" in s for s in flying)
+    assert all("order of the calls in flight" not in s for s in summaries if s not in flying)
+    # each call in flight gets one order line naming it, after its task's calls
+    for s in flying:
+        in_flight = re.findall(r"^    (c\d+) \S+ \{.*\} -> in flight since", s, re.M)
+        ordered = re.findall(r"^    (c\d+) (?:changes|reads) TicketAPI: wait for its result before ", s, re.M)
+        assert sorted(in_flight) == sorted(ordered)
+    start = len(model_server.requests)
+    run_llm("openai", "transcript")
+    answers = [m["content"] for body in model_server.requests[start:] for m in body["messages"] if m["role"] == "tool"]
+    assert "pending, call_id c0; it changes TicketAPI: wait for its result before another TicketAPI call of this task" in answers
+    assert any(re.fullmatch(r"pending, call_id c\d+; it reads TicketAPI: .*", a) for a in answers)

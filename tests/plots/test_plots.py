@@ -6,10 +6,15 @@ import re
 
 import pytest
 import yaml
+from matplotlib.colors import to_hex
+from matplotlib.text import Annotation
 
 from simtool.plots import efficiency_figure, load_sweep, save_figure, success_figure, sync_async_figure, timeline_figure
-from simtool.run import run
+from simtool.plots.layout import Dependency, timeline_layout
+from simtool.plots.timeline import DEPENDENCY, DEPENDENCY_WORDS, VIOLATION
+from simtool.run import run, run_source
 from simtool.sweeps import load_spec, run_sweep
+from tests.scoring.helpers import world_path
 from tests.sweeps.helpers import LATENCY_SPEC, RACE_WORLD, write_spec
 
 
@@ -108,3 +113,36 @@ def test_plot_files_are_the_same_bytes_for_the_same_rows(sweep_folder, tmp_path)
     a = save_figure(efficiency_figure(sweep), tmp_path / "a.svg").read_bytes()
     b = save_figure(efficiency_figure(sweep), tmp_path / "b.svg").read_bytes()
     assert a == b
+
+
+def _dependency_arrows(figure):
+    return {a.get_gid(): a for a in figure.axes[0].texts if isinstance(a, Annotation) and (a.get_gid() or "").startswith("dependency")}
+
+
+def test_timeline_draws_a_dependency_the_agent_waited_for_as_a_grey_arrow_forward_in_time():
+    lines = run_source(world_path("eager-race"), "interleave", 0).lines
+    assert timeline_layout(lines).dependencies == (Dependency("triage", "c0", "c2", False),)  # the close waits for the create
+    figure = timeline_figure(lines)
+    (arrow,) = _dependency_arrows(figure).values()
+    (x_from, _), (x_to, _) = arrow.xyann, arrow.xy
+    assert x_from <= x_to and to_hex(arrow.arrow_patch.get_edgecolor()) == DEPENDENCY
+    assert DEPENDENCY_WORDS[False] in _axes_text(figure)["legend"] and DEPENDENCY_WORDS[True] not in _axes_text(figure)["legend"]
+
+
+def test_timeline_marks_a_dependency_violation_as_a_red_arrow_back_in_time():
+    lines = run_source(world_path("eager-race"), "eager", 0).lines
+    assert timeline_layout(lines).dependencies == (Dependency("triage", "c0", "c2", True),)
+    figure = timeline_figure(lines)
+    arrow = _dependency_arrows(figure)["dependency c0 c2"]
+    (x_from, _), (x_to, _) = arrow.xyann, arrow.xy
+    assert (x_from, x_to) == (391, 74)  # from c0's delivery back to c2's issue
+    assert to_hex(arrow.arrow_patch.get_edgecolor()) == VIOLATION and arrow.arrow_patch.get_linestyle() == "--"
+    assert DEPENDENCY_WORDS[True] in _axes_text(figure)["legend"]
+
+
+def test_timeline_leaves_out_a_dependency_implied_through_another_call():
+    layout = timeline_layout(run_source(world_path("mixed-domains"), "interleave", 0).lines)
+    files = [(d.on, d.call) for d in layout.dependencies if d.task == "files"]
+    tools = {b.call_id: b.tool for b in layout.bars}
+    # echo waits for cd and touch; touch waits for cd: the arrow cd -> echo is implied; cat and wc wait for nothing
+    assert [(tools[a], tools[b]) for a, b in files] == [("cd", "touch"), ("touch", "echo")]

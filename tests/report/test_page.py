@@ -200,3 +200,21 @@ def test_report_command_names_a_file_that_is_not_a_trace(tmp_path, content, says
 def test_report_command_refuses_a_missing_trace(tmp_path):
     done = _simtool("report", tmp_path / "nope.jsonl", "--out", tmp_path / "r.html", cwd=tmp_path)
     assert done.returncode == 2 and "nope.jsonl: no such trace file" in done.stderr and not (tmp_path / "r.html").exists()
+
+
+def test_dependencies_are_lines_from_the_awaited_result_to_the_waiting_call(traces):
+    # race world: each task's second call depends on its first (a create, then an edit or a close of it)
+    for name, early in (("race", True), ("clean", False)):
+        h = history_of(traces[name])
+        page = Page(report_html([traces[name]]))
+        lines = [a for t, a in page.tags if t == "line" and "dependency" in str(a.get("class") or "").split()]
+        assert len(lines) == 2, name
+        for line in lines:
+            assert ("early" in line["class"].split()) is early
+            waiting = next(c for c in h.calls.values() if c.issue["t"] == int(line["data-b"]) and c.turn == 0
+                           and c.tool != "create_ticket")
+            awaited = next(c for c in h.calls.values() if c.task == waiting.task and c.tool == "create_ticket")
+            assert int(line["data-a"]) == awaited.ended["t"]  # the awaited result came back there
+            assert (int(line["data-a"]) > int(line["data-b"])) is early  # issued before it: back in time
+        legend = "dependency violated: issued before the result" if early else "dependency: waited for the result"
+        assert legend in report_html([traces[name]])

@@ -40,6 +40,15 @@ def test_eager_breaks_a_dependency_and_is_overtaken_and_fails_the_dependent_subt
     assert s["tasks"]["triage"]["subtasks"] == ["failed"]
 
 
+def test_eager_raises_only_a_dependency_violation_when_the_latencies_keep_its_calls_in_order():
+    # the create's request leg made fast: the early close still runs second, so nothing overtakes
+    fast_create = ("world.latency.services.TicketAPI.tools.create_ticket.request=10",)
+    for seed in SEEDS:
+        s = score_world("eager-race", "eager", seed, fast_create)
+        assert nonzero(s["violations"]) == {"dependency_violation": 1}
+        assert s["tasks"]["triage"]["subtasks"] == ["passed"]  # a violation all the same: the order was luck
+
+
 def test_unbound_binds_each_task_to_the_others_result_and_fails_both():
     s = score_world("crossed-replies", "unbound", 0)
     assert s["violations"]["wrong_binding"] == 2

@@ -64,7 +64,8 @@
         el.setAttribute("x", fmt(a));
         el.setAttribute("width", fmt(Math.max(b - a, el.classList.contains("bar") ? 2 : 0.5)));
       } else if (tag === "line") {
-        el.setAttribute("x1", fmt(a)); el.setAttribute("x2", fmt(a));
+        el.setAttribute("x1", fmt(a));
+        el.setAttribute("x2", fmt(el.hasAttribute("data-b") ? self.x(+el.getAttribute("data-b")) : a));
       } else if (tag === "text") {
         el.setAttribute("x", fmt(a + dx));
       } else {
