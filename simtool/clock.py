@@ -13,11 +13,11 @@ private attributes.
 from __future__ import annotations
 
 from collections.abc import Callable
-from heapq import heappush
+from heapq import heappop, heappush
 from typing import Any
 
 import simpy
-from simpy.core import NORMAL, URGENT
+from simpy.core import NORMAL, URGENT, EventPriority, StopSimulation
 
 from simtool.rng import CounterStream
 
@@ -59,14 +59,27 @@ class Clock(simpy.Environment):
             if when > horizon:
                 return "horizon"
             self.now = when  # what ``step`` does before SimPy's step
-            _step(self)
+            # SimPy's ``Environment.step``, inlined: the loop runs once per event of the run
+            self._now, _, _, event = heappop(queue)
+            callbacks, event.callbacks = event.callbacks, None
+            try:
+                for callback in callbacks:
+                    callback(event)
+            except StopSimulation:
+                event.callbacks = callbacks[callbacks.index(callback) + 1:]
+                self.schedule(event, EventPriority(-1))
+                raise
+            if not event._ok and not hasattr(event, "_defused"):
+                exc = type(event._value)(*event._value.args)
+                exc.__cause__ = event._value
+                raise exc
         self._paused = False
         return None
 
     def after(self, delay: int, callback: Callable[[Any], Any], *, urgent: bool = False) -> None:
         """Call ``callback`` ``delay`` ms from now: scheduled as a SimPy timeout (or, ``urgent``,
         as a process start) would be, so ties break the same way, without the event's weight."""
-        self.schedule(Timer(callback), URGENT if urgent else NORMAL, delay)  # type: ignore[arg-type]
+        heappush(self._queue, (self._now + delay, URGENT if urgent else NORMAL, next(self._eid), Timer(callback)))
 
 
 class ShuffledClock(Clock):
@@ -86,6 +99,9 @@ class ShuffledClock(Clock):
 
     def schedule(self, event: simpy.Event, priority: int = NORMAL, delay: int = 0) -> None:  # type: ignore[override]
         heappush(self._queue, (self._now + delay, priority, (self._tie_key(), next(self._eid)), event))
+
+    def after(self, delay: int, callback: Callable[[Any], Any], *, urgent: bool = False) -> None:
+        self.schedule(Timer(callback), URGENT if urgent else NORMAL, delay)  # type: ignore[arg-type]
 
 
 class Timer:

@@ -238,11 +238,11 @@ class LatencyModel:
 class LatencyDraws:
     """Common-random-number draws for one run: stream (task, tool, leg), k-th draw for occurrence k.
 
-    The values are drawn as far as the highest occurrence asked for and kept, so the runtime
-    (its k-th call of a tool) and the gold book (the k-th gold call) read the same numbers from
-    one set of streams. A stream's values do not depend on how many are drawn at once
-    (:mod:`simtool.rng`), so nothing is drawn ahead: a run draws only the legs it uses. A
-    constant leg draws nothing, so it gets no stream.
+    The k-th value of a stream is a pure function of its name and k (``simtool.rng``), so values
+    are drawn one at a time, in order, when first asked for, and kept: the runtime (its k-th
+    call of a tool) and the gold book (the k-th gold call) read the same numbers. n values drawn
+    so are the n values a batch of n would give (``Distribution.draw_many``). A constant leg
+    draws nothing, so it gets no stream.
     """
 
     def __init__(self, model: LatencyModel, streams: Streams) -> None:
@@ -250,27 +250,35 @@ class LatencyDraws:
         self._rngs = streams
         self._values: dict[tuple[str, str], list[tuple[int, int, int]]] = {}
         self._streams: dict[tuple[str, str, str], CounterStream] = {}
+        self._sources: dict[tuple[str, str], tuple[tuple[Distribution, CounterStream | None], ...]] = {}
         self._next: dict[tuple[str, str], int] = {}
 
-    def _leg_values(self, task_id: str, tool: str, leg: str, dist: Distribution, n: int) -> list[int]:
-        if dist.constant:
-            return dist.draw_many(None, n, self.model.scale)
-        key = (task_id, tool, leg)
-        rng = self._streams.get(key)
-        if rng is None:
-            rng = self._streams[key] = self._rngs("latency", task_id, tool, leg)
-        return dist.draw_many(rng, n, self.model.scale)
+    def _legs_of(self, task_id: str, service: str, tool: str) -> tuple[tuple[Distribution, CounterStream | None], ...]:
+        legs = self.model.legs(service, tool)
+        sources = []
+        for leg in LEGS:
+            dist = getattr(legs, leg)
+            rng = None
+            if not dist.constant:
+                rng = self._streams[(task_id, tool, leg)] = self._rngs("latency", task_id, tool, leg)
+            sources.append((dist, rng))
+        return tuple(sources)
 
     def nth(self, task_id: str, service: str, tool: str, k: int) -> tuple[int, int, int]:
         """The (request, service, response) ms of the task's ``k``-th call of ``tool`` (from 0)."""
-        values = self._values.get((task_id, tool))
+        key = (task_id, tool)
+        values = self._values.get(key)
         if values is not None and k < len(values):
             return values[k]
         if values is None:
-            values = self._values[(task_id, tool)] = []
-        legs = self.model.legs(service, tool)
-        n = k + 1 - len(values)
-        values.extend(zip(*(self._leg_values(task_id, tool, leg, getattr(legs, leg), n) for leg in LEGS)))
+            values = self._values[key] = []
+            sources = self._sources[key] = self._legs_of(task_id, service, tool)
+        else:
+            sources = self._sources[key]
+        scale = self.model.scale
+        (request, rq), (serve, sv), (response, rs) = sources
+        while k >= len(values):
+            values.append((request.draw(rq, scale), serve.draw(sv, scale), response.draw(rs, scale)))  # type: ignore[arg-type]
         return values[k]
 
     def draw(self, task_id: str, service: str, tool: str) -> tuple[int, int, int]:

@@ -36,6 +36,7 @@ _M1 = 0xBF58476D1CE4E5B9
 _M2 = 0x94D049BB133111EB
 _TWO_53 = 2.0**-53
 _TWO_PI = 2.0 * math.pi
+_log1p, _cos, _exp, _sqrt = math.log1p, math.cos, math.exp, math.sqrt
 
 
 def stream_key(seed: int, *names: str) -> int:
@@ -93,7 +94,13 @@ class CounterStream:
         return out
 
     def _u(self) -> float:
-        return (self._word() >> 11) * _TWO_53
+        # ``_word`` inlined: the scalar draws are on the run's hot path (every call's latency)
+        k = self.position + 1
+        self.position = k
+        z = (self.key + k * _GOLDEN) & _MASK
+        z = ((z ^ (z >> 30)) * _M1) & _MASK
+        z = ((z ^ (z >> 27)) * _M2) & _MASK
+        return ((z ^ (z >> 31)) >> 11) * _TWO_53
 
     def _below(self, n: int) -> int:
         """An integer in [0, n): the high 64 bits of word x n (Lemire; bias below n / 2**64)."""
@@ -135,8 +142,8 @@ class CounterStream:
         return np.array([-scale * math.log1p(-self._u()) for _ in range(size)])
 
     def _normal(self) -> float:
-        u1, u2 = self._u(), self._u()
-        return math.sqrt(-2.0 * math.log1p(-u1)) * math.cos(_TWO_PI * u2)
+        u1 = self._u()
+        return _sqrt(-2.0 * _log1p(-u1)) * _cos(_TWO_PI * self._u())
 
     def standard_normal(self, size: int | None = None) -> Any:
         """Standard normal by Box-Muller, two words a value (the cosine branch only)."""
@@ -152,8 +159,19 @@ class CounterStream:
 
     def lognormal(self, mean: float = 0.0, sigma: float = 1.0, size: int | None = None) -> Any:
         """``exp(normal(mean, sigma))``."""
-        if size is None:
-            return math.exp(mean + sigma * self._normal())
+        if size is None:  # ``_normal`` with its two words inlined (every latency leg of a world is one)
+            k = self.position
+            self.position = k + 2
+            key = self.key
+            z = (key + (k + 1) * _GOLDEN) & _MASK
+            z = ((z ^ (z >> 30)) * _M1) & _MASK
+            z = ((z ^ (z >> 27)) * _M2) & _MASK
+            u1 = ((z ^ (z >> 31)) >> 11) * _TWO_53
+            z = (key + (k + 2) * _GOLDEN) & _MASK
+            z = ((z ^ (z >> 30)) * _M1) & _MASK
+            z = ((z ^ (z >> 27)) * _M2) & _MASK
+            u2 = ((z ^ (z >> 31)) >> 11) * _TWO_53
+            return _exp(mean + sigma * (_sqrt(-2.0 * _log1p(-u1)) * _cos(_TWO_PI * u2)))
         return np.array([math.exp(mean + sigma * self._normal()) for _ in range(size)])
 
     def _gamma(self, shape: float) -> float:

@@ -217,19 +217,22 @@ class Service:
         return ToolResult(value, error=isinstance(value, dict) and "error" in value)
 
 
-_PLAIN = (str, int, float, bool, type(None))
+_PLAIN = frozenset((str, int, float, bool, type(None)))
 
 
 def plain_copy(value: Any) -> Any:
     """A deep copy of JSON-like data (dicts, lists, scalars); other objects go through ``copy.deepcopy``."""
     kind = type(value)
+    if kind is dict:  # scalars copied as they are without a call each
+        return {k: v if type(v) in _PLAIN else plain_copy(v) for k, v in value.items()}
+    if kind is list:
+        return [v if type(v) in _PLAIN else plain_copy(v) for v in value]
     if kind in _PLAIN:
         return value
-    if kind is dict:
-        return {k: plain_copy(v) for k, v in value.items()}
-    if kind is list:
-        return [plain_copy(v) for v in value]
     return copy.deepcopy(value)
+
+
+_LOW, _HIGH = float("-inf"), float("inf")
 
 
 def normalize(value: Any) -> Any:
@@ -244,7 +247,8 @@ def normalize(value: Any) -> Any:
             if type(k) is not str:
                 break
             t = type(v)
-            out[k] = v if t is str or t is int or t is bool or v is None else normalize(v)
+            # a finite float is kept as it is (NaN fails both comparisons)
+            out[k] = v if t is str or t is int or t is bool or v is None or (t is float and _LOW < v < _HIGH) else normalize(v)
         else:
             return out
     if kind is list:

@@ -140,7 +140,21 @@ class TraceWriter:
 
     def write(self, record: Record | Mapping[str, Any]) -> None:
         """Append one line: a header, an event or (via ``finish``) the footer; kinds in ``simtool.events``."""
-        self.write_bytes(encode(record))
+        # ``encode`` and ``write_bytes`` inlined: this runs once per event of every run
+        try:
+            line = _dumps(record, default=_default, option=_SORTED)
+        except TypeError:  # what orjson refuses: as ``encode``
+            line = _encoder.encode(record).encode("utf-8")
+        block = self._block
+        block += line
+        block += b"\n"
+        self.count += 1
+        if self.count > self._max_lines:
+            raise TraceError(f"the run wrote more than {self._max_lines} trace lines and was stopped; "
+                             + current_limits().hint("trace_lines"))
+        self._in_block += 1
+        if self._in_block >= self.BLOCK or self.count == 1:  # the header goes out at once
+            self._flush_block()
 
     def write_line(self, line: str) -> None:
         self.write_bytes(line.encode("utf-8"))

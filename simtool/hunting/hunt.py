@@ -33,9 +33,11 @@ from simtool.hunting.output import check_writable
 from simtool.hunting.progress import HuntProgress, QuietProgress
 from simtool.hunting.signatures import offence_tools, signature
 from simtool.hunting.swarm import swarm_choice
-from simtool.run import resolve, run
-from simtool.scoring.history import history_of, trace_from_lines
+from simtool.jsonl import loads_lines
+from simtool.run import RunResult, resolve, run
+from simtool.scoring.history import history_of
 from simtool.sweeps.executors import DaskCluster, Executor, InProcess, ThreadPool, shared_pool
+from simtool.trace import Trace
 
 __all__ = [
     "RUN_ERROR",
@@ -85,7 +87,7 @@ def run_seed(job: SeedJob) -> SeedOutcome:
     except Exception as exc:  # a crash is a finding too: report it, do not stop the hunt
         text = f"{type(exc).__name__}: {exc}".splitlines()[0][:300]
         return SeedOutcome(job.seed, job.overrides, 0, 0, "error", (Failure(RUN_ERROR, text, 1, text),))
-    h = history_of(trace_from_lines(result.lines))
+    h = history_of(_own_trace(result))
     found = check_trace(h, job.invariants, job.checks)
     failures = []
     for name in job.invariants:
@@ -96,6 +98,12 @@ def run_seed(job: SeedJob) -> SeedOutcome:
             tools = tuple(sorted({t for o in groups[sig] for t in offence_tools(h, o)}))
             failures.append(Failure(name, sig, len(groups[sig]), groups[sig][0].why, tools))
     return SeedOutcome(job.seed, job.overrides, len(h.calls), len(result.lines), result.end_reason, tuple(failures))
+
+
+def _own_trace(result: RunResult) -> Trace:
+    """The run's trace from its lines in memory, read in one pass (the values ``read_trace`` gives)."""
+    records = loads_lines(result.lines)
+    return Trace("<memory>", records[0], tuple(records[1:-1]), records[-1], result.lines)
 
 
 def run_seeds(jobs: Sequence[SeedJob]) -> list[SeedOutcome]:

@@ -14,16 +14,15 @@ them that way and the result text shows it, so they are kept.
 
 from __future__ import annotations
 
-import copy
 import random
 from collections.abc import Mapping
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from simtool.service import Service, ServiceContext
+from simtool.service import Service, ServiceContext, plain_copy
 from worlds.trading.clock import TIMESTAMP_FORMAT, clock_text, draw_timestamp
-from worlds.trading.tables import DEFAULT_SEED, SECTORS, SYMBOLS, default_state
+from worlds.trading.tables import DEFAULT_SEED, SECTORS, SYMBOLS, default_value
 
 __all__ = ["TradingBot"]
 
@@ -63,15 +62,14 @@ class TradingBot(Service):
         self.transaction_history: list[dict[str, Any]] = []
         # Public in the reference (so part of the compared state); this service has no long-context mode.
         self.long_context: bool = False
-        self._random = random.Random(DEFAULT_SEED)  # deterministic: instance-local seeded generator, as the reference
+        self._random: random.Random  # seeded by load_scenario (the reference's instance-local generator)
         self.load_scenario({})
 
     def load_scenario(self, scenario: Mapping[str, Any]) -> None:
-        defaults = default_state()
-        orders = copy.deepcopy(scenario["orders"]) if "orders" in scenario else defaults["orders"]
+        orders = plain_copy(scenario["orders"]) if "orders" in scenario else default_value("orders")
         self.orders = {_order_key(k): v for k, v in orders.items()}
         for field in _PLAIN_FIELDS:
-            value = copy.deepcopy(scenario[field]) if field in scenario else defaults[field]
+            value = plain_copy(scenario[field]) if field in scenario else default_value(field)
             setattr(self, field, value)
         self.long_context = False
         seed = scenario.get("random_seed", DEFAULT_SEED)

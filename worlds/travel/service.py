@@ -20,7 +20,7 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
-from simtool.service import Service, ServiceContext
+from simtool.service import Service, ServiceContext, plain_copy
 from worlds.travel.fares import CLASS_CHOICES, convert, flight_cost
 from worlds.travel.tables import (
     AGE_REFERENCE_DATE,
@@ -76,14 +76,14 @@ class TravelAPI(Service):
         self.budget_limit: float | None = None
         # Public in the reference (so part of the compared state); this service has no long-context mode.
         self.long_context: bool = False
-        self._random = random.Random(DEFAULT_SEED)  # deterministic: instance-local seeded generator, as the reference
+        self._random: random.Random  # seeded by load_scenario (the reference's instance-local generator)
         self.load_scenario({})
 
     def load_scenario(self, scenario: Mapping[str, Any]) -> None:
         seed = scenario.get("random_seed", DEFAULT_SEED)
         self._random = random.Random(seed)  # deterministic: instance-local seeded generator, as the reference
         for field, default in _FIELDS.items():
-            setattr(self, field, copy.deepcopy(scenario.get(field, default)))
+            setattr(self, field, plain_copy(scenario.get(field, default)))
         self.long_context = False
 
     def _draw_id(self, low: int, high: int) -> str:

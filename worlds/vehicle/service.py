@@ -9,13 +9,12 @@ not compared as state, though ``displayCarStatus`` and ``startEngine`` read them
 
 from __future__ import annotations
 
-import copy
 import random
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from simtool.service import Service, ServiceContext
+from simtool.service import Service, ServiceContext, plain_copy
 from worlds.vehicle.tables import (
     DEFAULT_SEED,
     DISTANCES,
@@ -74,14 +73,14 @@ class VehicleControlAPI(Service):
         self._parkingBrakeForce: float = 0.0
         self._slopeAngle: float = 0.0
         self._brakePedalForce: float = 0.0
-        self._random = random.Random(DEFAULT_SEED)  # deterministic: instance-local seeded generator, as the reference
+        self._random: random.Random  # seeded by load_scenario (the reference's instance-local generator)
         self.load_scenario({})
 
     def load_scenario(self, scenario: Mapping[str, Any]) -> None:
         seed = scenario.get("random_seed", DEFAULT_SEED)
         self._random = random.Random(seed)  # deterministic: instance-local seeded generator, as the reference
         for key, default in default_state().items():
-            setattr(self, _ATTRIBUTE.get(key, key), copy.deepcopy(scenario.get(key, default)))
+            setattr(self, _ATTRIBUTE.get(key, key), plain_copy(scenario[key]) if key in scenario else default)
         # Derived from the doors, never read from the scenario, as the reference does.
         self.remainingUnlockedDoors = _DOOR_COUNT - sum(1 for s in self.doorStatus.values() if s == "locked")
         self.long_context = False

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-import copy
 from pathlib import Path
 from typing import Any
 
+from simtool.service import plain_copy
 from simtool.yamlspec import load_yaml
 
 __all__ = [
@@ -33,4 +33,4 @@ DISTANCES: dict[frozenset[str], float] = {frozenset(row["between"]): row["km"] f
 
 def default_state() -> dict[str, Any]:
     """A fresh copy of the default car, by scenario key."""
-    return copy.deepcopy(_TABLES["default_state"])
+    return plain_copy(_TABLES["default_state"])  # plain data: a copy without deepcopy's memo
