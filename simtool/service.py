@@ -162,7 +162,9 @@ class Service:
     - ``domain``: permission scope prefix; tools need ``<domain>.read`` or ``<domain>.write``.
     - ``schema_path``: the ``tools.yaml`` beside the service.
     Tools are public methods named as in the schema. ``load_scenario`` sets the initial state
-    from a task's ``initial_config`` entry; ``state`` returns the public state.
+    from a task's ``initial_config`` entry; ``state`` returns the public state;
+    ``explicit_scenario`` rewrites a scenario whose meaning hangs on key order into one that
+    says it outright (scenarios are stored as canonical JSON, whose keys are sorted).
     """
 
     name: ClassVar[str] = ""
@@ -189,6 +191,14 @@ class Service:
                 )
             Service._schema_cache[key] = cached
         return cached
+
+    @classmethod
+    def explicit_scenario(cls, scenario: Mapping[str, Any]) -> dict[str, Any]:
+        """The same scenario, meaning the same whatever the order of its keys; default: a copy.
+
+        A service whose ``load_scenario`` reads meaning from key order (e.g. "the first entry")
+        overrides this; importers call it before a scenario is stored as canonical JSON."""
+        return dict(scenario)
 
     def load_scenario(self, scenario: Mapping[str, Any]) -> None:
         """Set the initial state from a scenario (``initial_config[name]``); default: no state."""

@@ -216,3 +216,18 @@ def test_reference_lines_0_99_for_this_class(bfcl_dir):
     cases = reference_cases(bfcl_dir, "GorillaFileSystem")
     assert len(cases) == 50
     assert [d for case in cases for d in class_differences(GorillaFileSystem, *case)] == []
+
+
+def test_an_explicit_scenario_keeps_only_the_root_the_service_loads():
+    two_roots = {"root": {"project": {"type": "directory", "contents": {"deploy.py": {"type": "file", "content": "x"}}},
+                          "backup_scripts": {"type": "directory", "contents": {}}}}
+    explicit = GorillaFileSystem.explicit_scenario(two_roots)
+    assert list(explicit["root"]) == ["project"]
+    as_given, reordered = GorillaFileSystem(), GorillaFileSystem()
+    as_given.load_scenario(two_roots)
+    reordered.load_scenario({"root": dict(reversed(list(explicit["root"].items())))})
+    assert reordered.state() == as_given.state()
+
+
+def test_an_explicit_scenario_with_one_root_is_unchanged():
+    assert GorillaFileSystem.explicit_scenario(SCENARIO) == SCENARIO

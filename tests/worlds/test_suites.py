@@ -13,6 +13,8 @@ import pytest
 from simtool.config import load_world_source
 from simtool.errors import SpecError
 from simtool.run import run, run_source
+from simtool.scoring import score_trace, trace_from_lines
+from simtool.world import parse_world
 from worlds.bfcl.categories import CATEGORIES
 from worlds.profiles import latency_for, load_profile
 from worlds.suites import (
@@ -251,3 +253,30 @@ def test_a_pool_too_small_for_a_kind_says_so():
         build_suite(tiny, 4, seed=0, mix={"dual-similar": 1, "dual-cross": 0, "tri-similar": 0, "tri-cross": 0})
     with pytest.raises(SpecError, match="a tri-cross instance needs 3 categories"):
         build_suite(tiny, 4, seed=0, mix={"dual-similar": 0, "dual-cross": 0, "tri-similar": 0, "tri-cross": 1})
+
+
+def test_every_instance_of_the_default_suite_loads_from_its_file(full, tmp_path):
+    # A suite file holds canonical JSON (sorted keys): no scenario may depend on key order.
+    path = tmp_path / "suite.jsonl"
+    write_suite(full, path)
+    refused = []
+    for instance in read_suite(path):
+        try:
+            parse_world(*load_world_source(f"{path}#{instance['id']}"))
+        except SpecError as exc:
+            refused.append((instance["id"], str(exc)[:120]))
+    assert refused == []
+
+
+def test_a_filesystem_task_with_two_top_level_folders_keeps_its_root_through_a_suite_file(full, tmp_path):
+    # bfcl-33's root is `project`, listed before `backup_scripts`; sorted keys put it second.
+    instance = next(i for i in full if i["id"] == "0552-dual-cross")
+    assert "bfcl-33" in instance["source_tasks"]
+    path = tmp_path / "suite.jsonl"
+    write_suite([instance], path)
+    world, where = load_world_source(f"{path}#0552-dual-cross")
+    parse_world(world, where)  # its gold path runs: the gold check accepts the world
+    task = next(t for t in instance["tasks"] if t["id"].endswith("bfcl-33"))
+    assert list(task["initial_config"]["GorillaFileSystem"]["root"]) == ["project"]
+    lines = run({"world": world, "policy": {"name": "sequential"}}, 0).lines
+    assert score_trace(trace_from_lines(lines))["instance_success"] is True

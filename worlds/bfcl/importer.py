@@ -5,7 +5,10 @@ One entry becomes one task; each of its turns becomes a sub-task:
 - ``request``: the turn's user message(s), joined by a blank line;
 - ``gold``: the turn's call strings from ``possible_answer`` (checked against our tool
   schemas when the world is parsed);
-- ``services``: the entry's ``involved_classes``; ``initial_config``: the entry's scenarios.
+- ``services``: the entry's ``involved_classes``; ``initial_config``: the entry's scenarios, each made explicit by its service
+  (``Service.explicit_scenario``: a suite stores tasks as canonical JSON, whose sorted keys
+  must not change what a scenario means; e.g. GorillaFileSystem keeps only the first
+  top-level folder, the root the reference uses).
 
 The gold state after each turn is not stored: the engine computes it at ``respond`` by
 replaying the gold path on fresh services (``simtool.gold.GoldBook.expectation``).
@@ -39,6 +42,7 @@ from pathlib import Path
 from typing import Any
 
 from simtool.errors import SimtoolError, SpecError
+from simtool.registry import service_class
 from simtool.world import TaskSpec, parse_world
 from simtool.yamlspec import Located
 from worlds.bfcl.categories import anchor_class, category_of
@@ -72,6 +76,15 @@ def _request(messages: Iterable[Mapping[str, Any]]) -> str:
     return text or MISSING_REQUEST
 
 
+def _explicit(class_name: str, scenario: Any) -> Any:
+    """The scenario as its service states it outright; an unknown class's as it is (``importable`` says why)."""
+    try:
+        service = service_class(class_name)
+    except SimtoolError:
+        return scenario
+    return service.explicit_scenario(scenario) if isinstance(scenario, Mapping) else scenario
+
+
 def import_entry(entry: Mapping[str, Any], gold: list[list[str]]) -> dict[str, Any]:
     """One BFCL entry and its gold path as a task mapping (world YAML task format)."""
     questions = list(entry["question"])
@@ -96,7 +109,7 @@ def import_entry(entry: Mapping[str, Any], gold: list[list[str]]) -> dict[str, A
         "services": list(entry["involved_classes"]),
         # scenarios only for involved classes: the reference instantiates no other class
         # (entry multi_turn_base_96 carries a TravelAPI scenario but involves only VehicleControlAPI)
-        "initial_config": {k: v for k, v in (entry.get("initial_config") or {}).items() if k in entry["involved_classes"]},
+        "initial_config": {k: _explicit(k, v) for k, v in (entry.get("initial_config") or {}).items() if k in entry["involved_classes"]},
         "turns": turns,
     }
 

@@ -14,7 +14,7 @@ from typing import Any
 
 from simtool.service import Service, ServiceContext
 from worlds.filesystem import moves, text
-from worlds.filesystem.tree import DirectoryNode, FileNode, byte_size, load_tree, valid_name
+from worlds.filesystem.tree import DirectoryNode, FileNode, byte_size, explicit_root, load_tree, valid_name
 
 __all__ = ["GorillaFileSystem"]
 
@@ -30,6 +30,11 @@ class GorillaFileSystem(Service):
         super().__init__(ctx)
         self.root = DirectoryNode("/")
         self._cwd = self.root
+
+    @classmethod
+    def explicit_scenario(cls, scenario: Mapping[str, Any]) -> dict[str, Any]:
+        """Only the first top-level folder, the root ``load_scenario`` takes (``explicit_root``)."""
+        return explicit_root(scenario)
 
     def load_scenario(self, scenario: Mapping[str, Any]) -> None:
         self.root = load_tree(scenario)
