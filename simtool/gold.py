@@ -21,7 +21,7 @@ from simtool.rng import Streams
 from simtool.service import Service, ServiceContext, normalize
 from simtool.world import TaskSpec, Turn, World
 
-__all__ = ["GoldBook", "shared_expectations"]
+__all__ = ["GoldBook", "shared_expectations", "shared_edges"]
 
 Expectation = tuple[dict[str, Any], list[list[Any]]]
 Instantiate = Callable[[TaskSpec, "list[ServiceContext] | None"], dict[str, Service]]
@@ -42,11 +42,18 @@ def shared_expectations(world: World) -> Shared:
     return world.memo.setdefault("expectations", {})  # type: ignore[no-any-return]
 
 
+def shared_edges(world: World) -> dict[tuple[str, int], tuple[Any, ...]]:
+    """Gold turns' dependency relations kept across the runs of one parsed world, beside its
+    expectations: a relation is a pure function of a turn and its gold results."""
+    return world.memo.setdefault("edges", {})  # type: ignore[no-any-return]
+
+
 class GoldBook:
     """The gold of one run's tasks as amendments change it, and what replaying it gives."""
 
     def __init__(self, tasks: dict[str, TaskSpec], draws: LatencyDraws, instantiate: Instantiate,
-                 streams: Streams, shared: Shared | None = None) -> None:
+                 streams: Streams, shared: Shared | None = None,
+                 shared_edges: dict[tuple[str, int], tuple[Any, ...]] | None = None) -> None:
         self._tasks = tasks
         self._latency = draws.model
         self._draws = draws  # shared with the runtime: the k-th gold call of a tool reads the k-th draw
@@ -54,6 +61,7 @@ class GoldBook:
         self._instantiate = instantiate
         self._seed = streams.seed  # the key of expectations that depend on the run's streams
         self._shared = shared if shared is not None else {}
+        self._edges: dict[tuple[str, int], tuple[Any, ...]] = shared_edges if shared_edges is not None else {}
         self._amendments: dict[tuple[str, int, int], Turn] = {}
         self._steps: dict[tuple[str, int, int], tuple[GoldStep, ...]] = {}
 
@@ -116,13 +124,13 @@ class GoldBook:
         # the relation is a pure function of the turn and its gold results: worked out once per
         # shared expectation (the entry holds the results, so their id is not reused while it lives)
         memo_key = ("edges", id(results))
-        entry = self._shared.get(memo_key)
+        entry = self._edges.get(memo_key)
         if entry is not None and entry[0] is results and entry[1] is turn:
-            return entry[2]
+            return entry[2]  # type: ignore[no-any-return]
         edges = dependencies(turn.gold, spec.tools, results)
-        if len(self._shared) >= _MEMO_LIMIT:
-            self._shared.clear()
-        self._shared[memo_key] = (results, turn, edges)
+        if len(self._edges) >= _MEMO_LIMIT:
+            self._edges.clear()
+        self._edges[memo_key] = (results, turn, edges)
         return edges
 
     def chain(self, task_id: str, turn: Turn, path: tuple[tuple[int, int], ...] | None = None,

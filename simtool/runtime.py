@@ -27,7 +27,7 @@ from simtool.calls import CallLife
 from simtool.clock import make_clock
 from simtool.faults import FaultScene, schedule_faults
 from simtool.gate import ServiceGate
-from simtool.gold import GoldBook, shared_expectations
+from simtool.gold import GoldBook, shared_edges, shared_expectations
 from simtool.grader import Grader
 from simtool.latency import LatencyDraws
 from simtool.policy import (
@@ -62,7 +62,8 @@ class Runtime:
         emit = TraceStamp(clock, writer.write).emit
         draws = LatencyDraws(world.latency, streams)
         services = partial(make_services, streams)
-        self.gold = GoldBook({t.task_id: t for t in world.tasks}, draws, services, streams, shared_expectations(world))
+        self.gold = GoldBook({t.task_id: t for t in world.tasks}, draws, services, streams, shared_expectations(world),
+                             shared_edges(world))
         self.inbox = inbox = Inbox(clock, emit)
         notify, reject = inbox.notify, inbox.reject
         self.board = TaskBoard(world.tasks, services, self.gold, clock, emit, notify)
