@@ -1,6 +1,6 @@
 """One trace's score: step, sub-task, task, instance, coordination and violations, as one flat record.
 
-Which metrics a record has, and in which order, is ``tests.scoring.oracle.metrics.METRICS``: this
+Which metrics a record has, and in which order, is ``simtool.scoring.metrics.METRICS``: this
 module measures them and reads the keys from that table.
 """
 
@@ -9,11 +9,11 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from simtool.scoring.metrics import metric_names
+from simtool.scoring.pace import latency_think_ratio
 from simtool.trace import Trace
 from tests.scoring.oracle.coordination import coordination
 from tests.scoring.oracle.history import History, history_of
-from tests.scoring.oracle.metrics import metric_names
-from tests.scoring.oracle.pace import latency_think_ratio
 from tests.scoring.oracle.steps import StepCounts, step_counts
 from tests.scoring.oracle.success import task_outcomes
 from tests.scoring.oracle.violations import count_violations
