@@ -64,6 +64,8 @@ class GoldBook:
         self._edges: dict[tuple[str, int], tuple[Any, ...]] = shared_edges if shared_edges is not None else {}
         self._amendments: dict[tuple[str, int, int], Turn] = {}
         self._steps: dict[tuple[str, int, int], tuple[GoldStep, ...]] = {}
+        self._expected: dict[tuple[str, tuple[tuple[int, int], ...]], Expectation] = {}
+        self._relations: dict[tuple[str, tuple[tuple[int, int], ...]], tuple[tuple[int, ...], ...]] = {}
 
     def amend(self, task_id: str, turn: int, epoch: int, amendment: Turn) -> None:
         """From ``epoch`` on, the turn's request and gold are ``amendment``'s."""
@@ -106,6 +108,9 @@ class GoldBook:
     def expectation(self, task_id: str, path: tuple[tuple[int, int], ...]) -> Expectation:
         """What replaying the gold of ``path`` on fresh services gives (shared with other runs of
         the world; read-only)."""
+        mine = self._expected.get((task_id, path))
+        if mine is not None:
+            return mine
         turns = tuple(self.turn(task_id, turn, epoch) for turn, epoch in path)
         key = (task_id, tuple(id(t) for t in turns))  # turns belong to the world, which owns the memo
         entry = self._shared.get(key) or self._shared.get(key + (self._seed,))
@@ -122,11 +127,19 @@ class GoldBook:
             if len(self._shared) >= _MEMO_LIMIT:
                 self._shared.clear()
             self._shared[key + ((self._seed,) if any(c.seeded for c in contexts) else ())] = (turns, cached)
+        # a path's turns never change in a run (an amendment is a new epoch): asked again, the same answer
+        self._expected[(task_id, path)] = cached
         return cached
 
     def edges(self, task_id: str, path: tuple[tuple[int, int], ...]) -> tuple[tuple[int, ...], ...]:
         """The dependency relation of the last turn of ``path`` (``simtool.dependencies``), its data
         flow read from the gold results replaying ``path`` gives."""
+        mine = self._relations.get((task_id, path))
+        if mine is None:
+            mine = self._relations[(task_id, path)] = self._edges_of(task_id, path)
+        return mine
+
+    def _edges_of(self, task_id: str, path: tuple[tuple[int, int], ...]) -> tuple[tuple[int, ...], ...]:
         spec = self._tasks[task_id]
         turn = self.turn(task_id, *path[-1])
         assert turn is not None, (task_id, path)

@@ -54,14 +54,9 @@ class Grader:
             uses = list(action.uses)
         path = tuple(task.history) + ((task.turn, task.epoch),)
         gold_state, gold_results = self._gold.expectation(task.task_id, path)
-        diff = []
-        services = task.services
-        for name in sorted(services):
-            gold = gold_state[name]
-            if services[name].state_equals(gold):  # every key's value equal: no difference to name
-                continue
-            actual = services[name].state()
-            diff.extend(f"{name}.{key}" for key in sorted(set(actual) | set(gold)) if actual.get(key) != gold.get(key))
+        actual = {name: s.state() for name, s in task.services.items()}
+        diff = [f"{name}.{key}" for name in sorted(actual) for key in sorted(set(actual[name]) | set(gold_state[name]))
+                if actual[name].get(key) != gold_state[name].get(key)]
         have = {_result_text(calls[c]) for c in uses if c in calls and calls[c].status in _RESULT_STATUSES}
         want = [canonical(r) for r in gold_results[-1]]
         pending = [c.call_id for c in task.calls if c.turn == task.turn and not c.executed and c.status == "in_flight"]

@@ -275,16 +275,22 @@ class LatencyDraws:
         self.model = model
         self._rngs = streams
         self._values: dict[tuple[str, str], list[tuple[int, int, int]]] = {}
-        self._streams: dict[tuple[str, str, str], CounterStream] = {}
         self._sources: dict[tuple[str, str], tuple[tuple[Distribution, CounterStream | None, int, float | None, float | None], ...]] = {}
         self._next: dict[tuple[str, str], int] = {}
 
+    @property
+    def _streams(self) -> dict[tuple[str, str, str], CounterStream]:
+        """The streams made so far by (task, tool, leg), in the order they were made."""
+        return {(task_id, tool, leg): source[1] for (task_id, tool), sources in self._sources.items()
+                for leg, source in zip(LEGS, sources) if source[1] is not None}
+
     def _legs_of(self, task_id: str, service: str, tool: str) -> tuple[tuple[Distribution, CounterStream | None, int, float | None, float | None], ...]:
         drawing, plan = self.model.plan(service, tool)
-        rngs = dict(zip(drawing, self._rngs.each(("latency", task_id, tool), drawing)))
-        for leg, rng in rngs.items():
-            self._streams[(task_id, tool, leg)] = rng
-        return tuple((dist, rngs.get(leg), constant, mu, sigma) for leg, (dist, constant, mu, sigma) in zip(LEGS, plan))
+        rngs = self._rngs.each(("latency", task_id, tool), drawing)
+        if len(rngs) == 3:  # every leg draws (most worlds): no constant among them
+            return tuple([(dist, rng, constant, mu, sigma) for (dist, constant, mu, sigma), rng in zip(plan, rngs)])
+        found = dict(zip(drawing, rngs))
+        return tuple([(dist, found.get(leg), constant, mu, sigma) for leg, (dist, constant, mu, sigma) in zip(LEGS, plan)])
 
     def nth(self, task_id: str, service: str, tool: str, k: int) -> tuple[int, int, int]:
         """The (request, service, response) ms of the task's ``k``-th call of ``tool`` (from 0)."""

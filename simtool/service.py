@@ -36,7 +36,6 @@ __all__ = [
     "load_tool_schemas",
     "check_args",
     "normalize",
-    "equals_normalized",
     "plain_copy",
     "json_type",
 ]
@@ -208,20 +207,6 @@ class Service:
         """Public (non-underscore) attributes, JSON-normalised: the state that gold checks compare."""
         return {k: normalize(v) for k, v in sorted(vars(self).items()) if not k.startswith("_")}
 
-    def state_equals(self, expected: Mapping[str, Any]) -> bool:
-        """Whether ``self.state() == expected``; with the default ``state``, worked out without
-        building the state (the grader asks it at every ``respond``)."""
-        if type(self).state is not Service.state or type(expected) is not dict:
-            return self.state() == expected
-        public = 0
-        for key, value in vars(self).items():
-            if key[:1] == "_":
-                continue
-            public += 1
-            if key not in expected or not equals_normalized(value, expected[key]):
-                return False
-        return public == len(expected)
-
     def invoke(self, tool: str, args: Mapping[str, Any]) -> ToolResult:
         """Run one tool atomically. Arguments are already checked against the schema."""
         method = getattr(self, tool)
@@ -286,37 +271,6 @@ def normalize(value: Any) -> Any:
     if hasattr(value, "__dict__"):
         return {k: normalize(v) for k, v in sorted(vars(value).items()) if not k.startswith("_")}
     return str(value)
-
-
-def equals_normalized(value: Any, expected: Any) -> bool:
-    """``normalize(value) == expected`` without building the normalised copy where the two are
-    plain JSON data (dicts with string keys, lists, strings, integers, booleans, None, finite
-    floats); anything else is normalised and compared."""
-    kind = type(value)
-    if kind is str or kind is int or kind is bool or value is None or (kind is float and _LOW < value < _HIGH):
-        return value == expected  # type: ignore[no-any-return]
-    if kind is dict and type(expected) is dict:
-        if len(value) == len(expected):
-            for k, v in value.items():
-                if type(k) is not str or k not in expected:
-                    break
-                t = type(v)
-                if not (v == expected[k] if t is str or t is int or t is bool or v is None else equals_normalized(v, expected[k])):
-                    break
-            else:
-                return True
-        # string keys stay as they are, so a key or value that differs means a differing copy;
-        # other keys become text (two may fall together): compared as ``normalize`` makes them
-        return False if all(type(k) is str for k in value) else normalize(value) == expected  # type: ignore[no-any-return]
-    if kind is list and type(expected) is list:
-        if len(value) != len(expected):
-            return False
-        for v, e in zip(value, expected):
-            t = type(v)
-            if not (v == e if t is str or t is int or t is bool or v is None else equals_normalized(v, e)):
-                return False
-        return True
-    return normalize(value) == expected  # type: ignore[no-any-return]
 
 
 def _param(name: str, spec: Any, where: Any, path: tuple[Any, ...]) -> Param:
