@@ -267,3 +267,29 @@ def test_gold_steps_kept_across_a_worlds_runs_are_those_a_run_works_out_alone(ma
     assert again.steps(task, turn, 0) is again.steps(task, turn, 0)  # worked out once in a run
     path = tuple((t, 0) for t in range(turn + 1))
     assert again.expectation(task, path) is again.expectation(task, path)
+
+
+@pytest.mark.parametrize("extra", [{}, {"description": "x" * 3}, {"max_decisions": 500}], ids=["plain", "text", "override"])
+def test_a_header_written_from_the_worlds_encoded_config_is_the_config_encoded_whole(extra):
+    from simtool.run import start_run
+    from simtool.trace import config_hash
+
+    config = {"world": {**world([ticket_task("a", ["create_ticket(title='x')"])]), **extra}, "policy": {"name": "interleave"}}
+    for seed in (4, 5):  # the second run reads the world's encoded config kept by the first
+        with start_run(config, seed) as live:
+            line = live.writer.lines[0]
+            header = json.loads(line)
+            assert header["config"] == live.config and header["config_hash"] == config_hash(live.config)
+            assert header["seed"] == seed and line == canonical(header)
+
+
+def test_a_header_with_numbers_orjson_refuses_is_written_as_before():
+    from simtool.run import _header_config
+    from simtool.trace import config_hash
+
+    class _World:
+        memo: dict = {}
+
+    resolved = {"world": {"name": "w", "big": 2**70}, "policy": {"name": "interleave"}}
+    config, digest = _header_config(_World(), resolved)
+    assert config is resolved and digest == config_hash(resolved)
