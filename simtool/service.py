@@ -211,7 +211,7 @@ class Service:
         """Run one tool atomically. Arguments are already checked against the schema."""
         method = getattr(self, tool)
         try:
-            value = method(**{k: plain_copy(v) for k, v in args.items()})
+            value = method(**{k: v if type(v) in _PLAIN else plain_copy(v) for k, v in args.items()})
         except Exception as exc:  # a tool's own failure is a result, as in the reference
             return ToolResult(f"Error during execution: {exc}", error=True)
         return ToolResult(value, error=isinstance(value, dict) and "error" in value)
@@ -223,10 +223,18 @@ _PLAIN = frozenset((str, int, float, bool, type(None)))
 def plain_copy(value: Any) -> Any:
     """A deep copy of JSON-like data (dicts, lists, scalars); other objects go through ``copy.deepcopy``."""
     kind = type(value)
-    if kind is dict:  # scalars copied as they are without a call each
-        return {k: v if type(v) in _PLAIN else plain_copy(v) for k, v in value.items()}
+    if kind is dict:  # copied whole (in C), then the containers in it copied in turn
+        out = value.copy()
+        for k, v in value.items():
+            if type(v) not in _PLAIN:
+                out[k] = plain_copy(v)
+        return out
     if kind is list:
-        return [v if type(v) in _PLAIN else plain_copy(v) for v in value]
+        out_list = value.copy()
+        for i, v in enumerate(value):
+            if type(v) not in _PLAIN:
+                out_list[i] = plain_copy(v)
+        return out_list
     if kind in _PLAIN:
         return value
     return copy.deepcopy(value)

@@ -102,6 +102,13 @@ def test_plain_copy_copies_every_container_and_keeps_scalars():
     copied["d"]["e"] = "y"
     assert original["a"][1]["b"] == 2.5 and original["d"]["e"] == "x"
     assert copied["g"] == (1, 2)
+    copied["a"].append(3)
+    assert original["a"] == [1, {"b": 2.5, "c": None}]
+    nested = [[1, [2]], {"k": [3]}, "s"]
+    again = plain_copy(nested)
+    again[0][1].append(9)
+    again[1]["k"].append(9)
+    assert nested == [[1, [2]], {"k": [3]}, "s"] and list(plain_copy({"z": 1, "a": [2]})) == ["z", "a"]
 
 
 def test_a_trading_scenario_loaded_over_the_default_is_a_fresh_load():
