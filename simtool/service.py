@@ -249,14 +249,15 @@ def normalize(value: Any) -> Any:
     kind = type(value)
     if kind is str or kind is int or kind is bool or value is None:
         return value
-    if kind is dict:  # the common case, kept flat: string keys, scalar values copied as they are
-        out = {}
+    if kind is dict:  # the common case, kept flat: string keys, scalar values as they are (copied whole, in C)
+        out = value.copy()
         for k, v in value.items():
             if type(k) is not str:
                 break
             t = type(v)
             # a finite float is kept as it is (NaN fails both comparisons)
-            out[k] = v if t is str or t is int or t is bool or v is None or (t is float and _LOW < v < _HIGH) else normalize(v)
+            if not (t is str or t is int or t is bool or v is None or (t is float and _LOW < v < _HIGH)):
+                out[k] = normalize(v)
         else:
             return out
     if kind is list:

@@ -94,6 +94,16 @@ def test_normalize_keeps_finite_floats_and_names_the_others():
     assert out == {"a": 1.5, "b": "nan", "c": "inf", "d": -0.0, "e": [2.0, "-inf"], "f": 0.25, "g": 1e308}
 
 
+def test_normalize_copies_dicts_and_names_keys_that_are_not_text():
+    value = {"a": {1: "x", "y": (2, 3)}, "b": [1.5, float("nan"), {"c": {4}}], "d": "e"}
+    out = normalize(value)
+    assert out == {"a": {"1": "x", "y": [2, 3]}, "b": [1.5, "nan", {"c": [4]}], "d": "e"} and list(out) == ["a", "b", "d"]
+    flat = {"z": 1, "a": None}
+    copied = normalize(flat)
+    copied["z"] = 2
+    assert flat == {"z": 1, "a": None} and copied is not flat
+
+
 def test_plain_copy_copies_every_container_and_keeps_scalars():
     original = {"a": [1, {"b": 2.5, "c": None}], "d": {"e": "x", "f": True}, "g": (1, 2)}
     copied = plain_copy(original)
