@@ -175,14 +175,16 @@ class GoldBook:
             for tool, count in issued.items():
                 self._drawn[(task_id, tool)] = count
         out = []
+        drawn, nth, tools = self._drawn, self._draws.nth, self._tasks[task_id].tools
         for j, g in enumerate(turn.gold):
-            k = self._drawn.get((task_id, g.tool), 0)
-            self._drawn[(task_id, g.tool)] = k + 1
-            req, svc, resp = self._draws.nth(task_id, g.service, g.tool, k)
-            step = {"tool": g.tool, "service": g.service, "args": g.args, "req_ms": req, "svc_ms": svc, "resp_ms": resp}
+            tool = g.tool
+            k = drawn.get((task_id, tool), 0)
+            drawn[(task_id, tool)] = k + 1
+            req, svc, resp = nth(task_id, g.service, tool, k)
+            step = {"tool": tool, "service": g.service, "args": g.args, "req_ms": req, "svc_ms": svc, "resp_ms": resp}
             if edges is not None:
                 step["after"] = list(edges[j])
-                schema = self._tasks[task_id].tools.get(g.tool)
+                schema = tools.get(tool)
                 if schema is not None:
                     step["scope"] = schema.scope
             out.append(step)

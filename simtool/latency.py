@@ -304,13 +304,15 @@ class LatencyDraws:
         else:
             sources = self._sources[key]
         scale = self.model.scale
+        (d0, r0, c0, m0, s0), (d1, r1, c1, m1, s1), (d2, r2, c2, m2, s2) = sources
         while k >= len(values):
             # each leg as ``dist.draw(rng, scale)`` gives it, a lognormal's without the calls of ``draw``
-            values.append(tuple([  # type: ignore[arg-type]
-                constant if rng is None else dist.draw(rng, scale) if mu is None
-                else ms if (ms := int(round(rng.lognormal(mu, sigma) * scale))) > 0 else 0
-                for dist, rng, constant, mu, sigma in sources
-            ]))
+            # (``round`` of a float is an int already)
+            values.append((
+                c0 if r0 is None else d0.draw(r0, scale) if m0 is None else a if (a := round(r0.lognormal(m0, s0) * scale)) > 0 else 0,
+                c1 if r1 is None else d1.draw(r1, scale) if m1 is None else b if (b := round(r1.lognormal(m1, s1) * scale)) > 0 else 0,
+                c2 if r2 is None else d2.draw(r2, scale) if m2 is None else c if (c := round(r2.lognormal(m2, s2) * scale)) > 0 else 0,
+            ))
         return values[k]
 
     def draw(self, task_id: str, service: str, tool: str) -> tuple[int, int, int]:
