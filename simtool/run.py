@@ -72,17 +72,17 @@ def _header_config(world: Any, resolved: dict[str, Any]) -> tuple[Mapping[str, A
     memo = world.memo.setdefault("header", {})
     try:
         policy = orjson.dumps(resolved["policy"], option=orjson.OPT_SORT_KEYS)
-        if "world" not in memo:
-            memo["world"] = _Fragment(orjson.dumps(resolved["world"], option=orjson.OPT_SORT_KEYS))
+        fragment = memo.get("world")
+        if fragment is None:
+            fragment = memo["world"] = _Fragment(orjson.dumps(resolved["world"], option=orjson.OPT_SORT_KEYS))
     except TypeError:  # what orjson refuses (orjson.JSONEncodeError is a TypeError): the long way
         return resolved, config_hash(resolved)
     digest = memo.get(policy)
     if digest is None:
         if len(memo) > 64:
             memo.clear()
-            memo["world"] = _Fragment(orjson.dumps(resolved["world"], option=orjson.OPT_SORT_KEYS))
         digest = memo[policy] = config_hash(resolved)
-    return {"world": memo["world"], "policy": resolved["policy"]}, digest
+    return {"world": fragment, "policy": resolved["policy"]}, digest
 
 
 def resolve(config: Mapping[str, Any], where: Located | None = None, policy: Policy | None = None) -> tuple[Any, Policy, dict[str, Any]]:

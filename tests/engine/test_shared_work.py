@@ -293,3 +293,19 @@ def test_a_header_with_numbers_orjson_refuses_is_written_as_before():
     resolved = {"world": {"name": "w", "big": 2**70}, "policy": {"name": "interleave"}}
     config, digest = _header_config(_World(), resolved)
     assert config is resolved and digest == config_hash(resolved)
+
+
+def test_header_hashes_kept_for_many_policies_are_each_the_hash_of_the_config():
+    from simtool.run import _header_config
+    from simtool.trace import config_hash
+
+    class _World:
+        def __init__(self) -> None:
+            self.memo: dict = {}
+
+    parsed = _World()
+    for round_ in range(2):  # the second round reads what the first kept (and what survived clearing)
+        for n in range(70):
+            resolved = {"world": {"name": "w"}, "policy": {"name": "interleave", "think_ms": n}}  # one parsed world
+            config, digest = _header_config(parsed, resolved)
+            assert digest == config_hash(resolved) and canonical(config) == canonical(resolved), (round_, n)
