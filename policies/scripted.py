@@ -112,6 +112,7 @@ class GoldFollower(Policy):
         self._position: dict[str, int] = {}  # task id -> its place in obs.tasks
         self._awake: dict[str, None] = {}  # candidates, an ordered set (never iterated into output unsorted)
         self._timed: dict[str, int] = {}  # task id -> the time from which a not-ready task may be ready again
+        self._ended: dict[str, str | None] = {}  # call id -> how it ended, for the ends seen by this decision
 
     # ------------------------------------------------------------ beliefs
     def steps(self, task_id: str, p: Progress) -> tuple[GoldStep, ...]:
@@ -131,11 +132,12 @@ class GoldFollower(Policy):
         step = p.in_flight.pop(holder, None)
         if step is None:
             return
-        view = obs.calls[delivered]
-        result = view.result
-        retryable = view.status == "timeout" or (
-            view.status == "error" and isinstance(result, dict) and "retry_after_ms" in result
-        )
+        # how the call ended, from its event when this decision saw one (no view built for an ok result)
+        status = self._ended.get(delivered)
+        if status is None:
+            status = obs.calls[delivered].status
+        result = obs.calls[delivered].result if status == "error" else None
+        retryable = status == "timeout" or (status == "error" and isinstance(result, dict) and "retry_after_ms" in result)
         if retryable and p.retries < self.options.max_retries:
             p.retries += 1
             p.retry.append(step)
@@ -176,8 +178,10 @@ class GoldFollower(Policy):
                     self._order.append(task.task_id)
                 elif task.turn != p.turn:
                     p.restart(task.turn, task.epoch)
+        self._ended.clear()
         for e in obs.events:
             if e.kind in ("delivered", "timed_out") and e.call_id is not None:
+                self._ended[e.call_id] = "timeout" if e.kind == "timed_out" else e.detail.get("outcome")  # type: ignore[assignment]
                 self.on_delivery(obs, e.call_id)
             elif e.kind == "cancelled" and e.task_id in self._progress:
                 # the world cancelled one of our calls: its step is still undone

@@ -11,6 +11,7 @@ before any other, and the caller's decision takes effect in ``submit`` at that s
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
+from functools import partial
 from types import MappingProxyType
 from typing import Any
 
@@ -149,7 +150,10 @@ class AgentLoop:
         if obs is None:
             raise SimtoolError("submit() called with no observation awaiting a decision: call advance() first")
         self._asked = None
-        checked = self._check(decision)
+        if type(decision) is Decision and type(decision.think_ms) is int and decision.think_ms >= 0:
+            checked: Decision | None = decision  # the common case, without a call to ``_check``
+        else:
+            checked = self._check(decision)
         self.decisions += 1
         if checked is None:
             checked = Decision()
@@ -167,7 +171,7 @@ class AgentLoop:
         if checked.think_ms:
             self.think_total += checked.think_ms
             self._thinking = checked
-            self._clock.after(checked.think_ms, lambda _e, d=checked: self._after_think(d))
+            self._clock.after(checked.think_ms, partial(self._after_think, checked))
         elif self._acted(checked):
             self._clock.pause()
 
@@ -196,7 +200,7 @@ class AgentLoop:
                     counts[action.tool] = counts.get(action.tool, 0) + 1
         return counts
 
-    def _after_think(self, decision: Decision) -> None:
+    def _after_think(self, decision: Decision, _event: Any = None) -> None:
         self._thinking = None
         if self._acted(decision):
             self._clock.pause()

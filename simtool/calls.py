@@ -12,6 +12,7 @@ A timeout is a cancellation by the deadline, with the same meaning, and the agen
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
+from functools import partial
 from typing import Any
 
 import simpy
@@ -26,6 +27,14 @@ from simtool.service import check_args, normalize
 __all__ = ["CallLife"]
 
 Reject = Callable[[str | None, str, str, Any], None]
+
+
+def _all_text(items: tuple[Any, ...]) -> bool:
+    """Whether every item is a ``str`` (then a list of them is already JSON-normal)."""
+    for item in items:
+        if type(item) is not str:
+            return False
+    return True
 
 
 class CallLife:
@@ -87,26 +96,29 @@ class CallLife:
         self.calls[call_id] = call
         task.add_call(call)
         self.in_flight[call_id] = None
+        uses = action.uses
+        status = task.status
         self._emit(
             "issue", call_id=call_id, task=task.task_id, turn=call.turn, epoch=call.epoch, tool=call.tool,
             service=call.service, scope=call.scope, args=normalize(args), deadline=call.deadline, perms=task.perms,
-            uses=normalize(list(action.uses)), req_ms=req, svc_ms=svc, resp_ms=resp, occurrence=occurrence,
-            task_status=task.status,
+            uses=list(uses) if _all_text(uses) else normalize(list(uses)), req_ms=req, svc_ms=svc, resp_ms=resp,
+            occurrence=occurrence, task_status=status,
         )
-        if task.status != "active":
-            self._answer(call, {"error": f"task {task.task_id} is {task.status}"}, refused="task_" + task.status)
+        if status != "active":
+            self._answer(call, {"error": f"task {task.task_id} is {status}"}, refused="task_" + status)
             self._deliver(call)
         elif self._enforcement == "issue" and call.scope not in task.permissions:
             self._answer(call, {"error": f"permission denied: {call.scope}"}, refused="permission")
             self._deliver(call)
         else:
-            self._clock.after(req, lambda _e: self._arrive(call))
+            after = self._clock.after
+            after(req, partial(self._arrive, call))
             if call.deadline is not None:
-                self._clock.after(timeout, lambda _e: self._expire(call))
+                after(timeout, partial(self._expire, call))
         return Issued(action.ref, call_id)  # type: ignore[arg-type]
 
     # ----------------------------------------------------------------- to the service and back
-    def _arrive(self, call: CallRun) -> None:
+    def _arrive(self, call: CallRun, _event: Any = None) -> None:
         if call.status != "in_flight":
             return
         now = self._clock.now
@@ -118,7 +130,7 @@ class CallLife:
         slots = self._gate.slots(call.service)
         if slots is None:
             if call.svc_ms:
-                self._clock.after(call.svc_ms, lambda _e: self._execute(call, now))
+                self._clock.after(call.svc_ms, partial(self._execute, call, now))
             else:
                 self._execute(call, now)
             return
@@ -138,7 +150,7 @@ class CallLife:
             slots.release(request)
             call.slot = None
 
-    def _execute(self, call: CallRun, arrived: int) -> None:
+    def _execute(self, call: CallRun, arrived: int, _event: Any = None) -> None:
         if call.status != "in_flight":
             return
         task = self._tasks[call.task_id]
@@ -162,11 +174,11 @@ class CallLife:
 
     def _respond_later(self, call: CallRun) -> None:
         if call.resp_ms:
-            self._clock.after(call.resp_ms, lambda _e: self._deliver(call))
+            self._clock.after(call.resp_ms, partial(self._deliver, call))
         else:
             self._deliver(call)
 
-    def _deliver(self, call: CallRun) -> None:
+    def _deliver(self, call: CallRun, _event: Any = None) -> None:
         if call.status != "in_flight":
             return
         task = self._tasks[call.task_id]
@@ -186,7 +198,7 @@ class CallLife:
         self._notify(Event("delivered", now, call.task_id, call.call_id, {"outcome": call.status}))
 
     # ----------------------------------------------------------------- ends before delivery
-    def _expire(self, call: CallRun) -> None:
+    def _expire(self, call: CallRun, _event: Any = None) -> None:
         if call.status != "in_flight":
             return
         self._end(call, "timeout")
