@@ -48,6 +48,9 @@ from simtool.policy import (
 __all__ = ["Sequential", "Interleave", "CriticalPath", "Parallel", "Eager", "Neglectful", "Confused", "Unbound", "Oblivious", "ScriptedOptions"]
 
 
+_WAIT_ANY = Wait()  # wait for anything, no timeout (immutable: one instance serves every decision)
+
+
 @frozen
 class ScriptedOptions:
     """``policy.<key>`` options of every scripted policy.
@@ -113,6 +116,7 @@ class GoldFollower(Policy):
         self._awake: dict[str, None] = {}  # candidates, an ordered set (never iterated into output unsorted)
         self._timed: dict[str, int] = {}  # task id -> the time from which a not-ready task may be ready again
         self._ended: dict[str, str | None] = {}  # call id -> how it ended, for the ends seen by this decision
+        self._latest_not_before = 0  # the latest ``not_before`` of any task: none lies after it
 
     # ------------------------------------------------------------ beliefs
     def steps(self, task_id: str, p: Progress) -> tuple[GoldStep, ...]:
@@ -143,6 +147,7 @@ class GoldFollower(Policy):
             p.retry.append(step)
             if isinstance(result, dict) and "retry_after_ms" in result:
                 p.not_before = max(p.not_before, obs.now + int(result["retry_after_ms"]))
+                self._latest_not_before = max(self._latest_not_before, p.not_before)
             return
         p.done += 1
         p.finished.add(step)
@@ -300,7 +305,8 @@ class GoldFollower(Policy):
                     self._awake[task_id] = None
                     del self._timed[task_id]
         ready = []
-        for task_id in sorted(self._awake, key=self._position.__getitem__):
+        awake = self._awake
+        for task_id in sorted(awake, key=self._position.__getitem__) if len(awake) > 1 else list(awake):
             task = self._views[task_id]
             if self.ready(obs, task):
                 ready.append(task)
@@ -312,7 +318,10 @@ class GoldFollower(Policy):
         return ready
 
     def _sleep(self, obs: Observation) -> Wait:
-        wake = [p.not_before - obs.now for p in self._progress.values() if p.not_before > obs.now]
+        now = obs.now
+        if self._latest_not_before <= now:  # no task waits for a time to retry
+            return _WAIT_ANY
+        wake = [p.not_before - now for p in self._progress.values() if p.not_before > now]
         return Wait((), min(wake) if wake else None)
 
 

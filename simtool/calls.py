@@ -23,18 +23,11 @@ from simtool.latency import LatencyDraws
 from simtool.policy import CallAction, Event, Issued
 from simtool.records import CallRun, TaskRun, stale_reason
 from simtool.service import check_args, normalize
+from simtool.stamp import listed
 
 __all__ = ["CallLife"]
 
 Reject = Callable[[str | None, str, str, Any], None]
-
-
-def _all_text(items: tuple[Any, ...]) -> bool:
-    """Whether every item is a ``str`` (then a list of them is already JSON-normal)."""
-    for item in items:
-        if type(item) is not str:
-            return False
-    return True
 
 
 class CallLife:
@@ -88,11 +81,10 @@ class CallLife:
         occurrence = task.occurrences.get(action.tool, 0)
         task.occurrences[action.tool] = occurrence + 1
         req, svc, resp = self._draws.nth(task.task_id, schema.service, action.tool, occurrence)
-        call = CallRun(
-            call_id=call_id, task_id=task.task_id, tool=action.tool, service=schema.service,
-            scope=schema.scope, args=args, turn=task.turn, epoch=task.epoch, issued_at=now,
-            deadline=now + timeout if timeout is not None else None, req_ms=req, svc_ms=svc, resp_ms=resp,
-        )
+        # positional, in CallRun's field order (call_id, task_id, tool, service, scope, args, turn, epoch,
+        # issued_at, deadline, req_ms, svc_ms, resp_ms): attrs' keyword path costs more
+        call = CallRun(call_id, task.task_id, action.tool, schema.service, schema.scope, args, task.turn, task.epoch, now,
+                       now + timeout if timeout is not None else None, req, svc, resp)
         self.calls[call_id] = call
         task.add_call(call)
         self.in_flight[call_id] = None
@@ -101,7 +93,7 @@ class CallLife:
         self._emit(
             "issue", call_id=call_id, task=task.task_id, turn=call.turn, epoch=call.epoch, tool=call.tool,
             service=call.service, scope=call.scope, args=normalize(args), deadline=call.deadline, perms=task.perms,
-            uses=list(uses) if _all_text(uses) else normalize(list(uses)), req_ms=req, svc_ms=svc, resp_ms=resp,
+            uses=listed(uses), req_ms=req, svc_ms=svc, resp_ms=resp,
             occurrence=occurrence, task_status=status,
         )
         if status != "active":

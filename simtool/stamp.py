@@ -6,8 +6,17 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from simtool.clock import Clock
+from simtool.service import normalize
 
-__all__ = ["TraceStamp"]
+__all__ = ["TraceStamp", "listed"]
+
+
+def listed(items: Any) -> list[Any]:
+    """A sequence as the trace records it: a JSON list (normalised, unless every item is text)."""
+    for item in items:
+        if type(item) is not str:
+            return normalize(list(items))  # type: ignore[no-any-return]
+    return list(items)
 
 
 class TraceStamp:
