@@ -102,6 +102,7 @@ class GoldFollower(Policy):
         super().reset(ctx)
         self._think: Distribution = self.think_distribution(self.options.think)
         self._rng = None if self._think.constant else ctx.rng("think")  # a constant draws nothing
+        self._constant_think = self._think.draw(None) if self._think.constant else None  # type: ignore[arg-type]
         self._progress: dict[str, Progress] = {}
         self._owner: dict[str, str] = {}  # call id -> task id
         self._cancels: list[str] = []
@@ -121,7 +122,7 @@ class GoldFollower(Policy):
     # ------------------------------------------------------------ beliefs
     def steps(self, task_id: str, p: Progress) -> tuple[GoldStep, ...]:
         key = (p.turn, p.epoch if self.follows_world else 0)
-        if p.steps_of != key:
+        if p.steps_of != key:  # a new sub-task (or amendment): look its gold steps up once
             assert self.ctx is not None
             p.steps, p.steps_of = self.ctx.oracle.steps(task_id, *key), key
         return p.steps
@@ -293,7 +294,10 @@ class GoldFollower(Policy):
         if not actions:
             return Decision((), 0, self._sleep(obs))
         # with nothing else ready, sleep right after acting instead of deciding once more to learn that
-        return Decision(tuple(actions), self._think.draw(self._rng), None if more else self._sleep(obs))  # type: ignore[arg-type]
+        think = self._constant_think
+        if think is None:
+            think = self._think.draw(self._rng)  # type: ignore[arg-type]
+        return Decision(tuple(actions), think, None if more else self._sleep(obs))
 
     def ready_tasks(self, obs: Observation) -> list[TaskView]:
         """The tasks that can act now, in the world's order: those of ``obs.tasks`` for which
