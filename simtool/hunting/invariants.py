@@ -62,6 +62,8 @@ def out_of_order_wrong_state(h: History) -> list[Offence]:
     turn says ``state_ok: false``.
     """
     wrong = {(r["task"], r["turn"]) for r in h.responds if r.get("state_ok") is False}
+    if not wrong:
+        return []  # every sub-task answered with the right state (or none answered)
     out = []
     for offence in violations.out_of_order_execution(h):
         call = h.calls.get(offence.call_ids[0]) if offence.call_ids else None
@@ -80,6 +82,9 @@ def leaked_result_relied_on(h: History) -> list[Offence]:
     leak the agent dropped is not its race: the delivery can land while a correct agent's
     cancel is still in its think time.
     """
+    leaks = violations.revoked_leak(h)
+    if not leaks:
+        return []  # nothing leaked: nothing to rely on
     relied: dict[str, int] = {}
     for d in h.decisions:
         for a in d.get("actions") or []:
@@ -91,7 +96,7 @@ def leaked_result_relied_on(h: History) -> list[Offence]:
             if isinstance(u, str) and h.task_of(u) == r.get("task"):
                 relied[u] = min(relied.get(u, int(r["seq"])), int(r["seq"]))
     out = []
-    for offence in violations.revoked_leak(h):
+    for offence in leaks:
         call_id = offence.call_ids[0] if offence.call_ids else None
         if call_id in relied and relied[call_id] > offence.seq:
             out.append(Offence("leaked_result_relied_on", offence.seq, offence.t, offence.task,

@@ -13,7 +13,7 @@ uses" declares none (``uses`` null or empty).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from attrs import frozen
@@ -73,12 +73,16 @@ def _offence(name: str, event: Mapping[str, Any], task: str | None, why: str, *,
     return Offence(name, int(event["seq"]), int(event["t"]), task, why, event, action, call_ids)
 
 
-def _actions(h: History) -> Iterator[tuple[Mapping[str, Any], int, Mapping[str, Any]]]:
-    """(decide event, index, action) for every call and respond action, in trace order."""
-    for d in h.decisions:
-        for i, a in enumerate(d.get("actions") or []):
-            if isinstance(a, Mapping) and a.get("op") in ("call", "respond") and isinstance(a.get("task"), str):
-                yield d, i, a
+def _actions(h: History) -> list[tuple[Mapping[str, Any], int, Mapping[str, Any]]]:
+    """(decide event, index, action) for every call and respond action, in trace order.
+
+    Listed once per history (several checks walk them)."""
+    found = h.derived.get("actions")
+    if found is None:
+        found = h.derived["actions"] = [
+            (d, i, a) for d in h.decisions for i, a in enumerate(d.get("actions") or [])
+            if isinstance(a, Mapping) and a.get("op") in ("call", "respond") and isinstance(a.get("task"), str)]
+    return found
 
 
 @defines_invariant("same_task_overlap", short="overlap", scored=False, hunted=False)
@@ -119,6 +123,16 @@ def _frozen(value: Any) -> Any:
     return value
 
 
+def _match_key(args: Any) -> Any:
+    """``_frozen(dict(args))``, without the recursion when every value is hashable (a flat JSON object)."""
+    if type(args) is not dict:
+        args = dict(args)
+    try:
+        return frozenset(args.items())
+    except TypeError:  # a list or an object among the values
+        return _frozen(args)
+
+
 def gold_steps(h: History) -> dict[str, int]:
     """Call id -> the index of the gold step it performs in its sub-task (turn, epoch).
 
@@ -136,8 +150,8 @@ def gold_steps(h: History) -> dict[str, int]:
         if steps is None:
             steps = unclaimed[key] = {}
             for j, g in reversed(list(enumerate(_gold_of(h, *key)))):
-                steps.setdefault((g.get("tool"), _frozen(dict(g.get("args") or {}))), []).append(j)
-        left = steps.get((call.tool, _frozen(dict(call.args))))
+                steps.setdefault((g.get("tool"), _match_key(g.get("args") or {})), []).append(j)
+        left = steps.get((call.tool, _match_key(call.args)))
         if left:
             out[call.call_id] = left.pop()
     h.derived["gold_steps"] = out
@@ -169,22 +183,33 @@ def dependency_violation(h: History) -> list[Offence]:
     ``deliver`` event) before the call's ``issue``. Each offending call counts once.
     """
     steps = gold_steps(h)
-    delivered: dict[tuple[str, int, str, str], int] = {}  # (task, turn, tool, args) -> first deliver seq
-    for call in h.calls.values():
-        if call.deliver is not None:
-            key = (call.task, call.turn, call.tool, _args_key(call.args))
-            delivered[key] = min(delivered.get(key, call.deliver["seq"]), call.deliver["seq"])
+    if not steps:
+        return []  # no call performs a gold step
+    delivered: dict[tuple[str, int, str, Any], int] | None = None  # (task, turn, tool, args) -> first deliver seq
     never = float("inf")
+    golds: dict[tuple[str, int, int], Sequence[Mapping[str, Any]]] = {}  # sub-task -> its gold calls
     delivered_at: dict[tuple[str, int, int], list[float]] = {}  # sub-task -> when each gold step was first delivered
 
+    def gold_of(task: str, turn: int, epoch: int) -> Sequence[Mapping[str, Any]]:
+        gold = golds.get((task, turn, epoch))
+        if gold is None:
+            gold = golds[(task, turn, epoch)] = _gold_of(h, task, turn, epoch)
+        return gold
+
     def missing(call: Any, epoch: int, j: int) -> list[int]:
-        gold = _gold_of(h, call.task, call.turn, epoch)
+        nonlocal delivered
+        gold = gold_of(call.task, call.turn, epoch)
+        after = gold[j].get("after", [])
+        if len(after) == 0:
+            return []
         when = delivered_at.get((call.task, call.turn, epoch))
         if when is None:
+            if delivered is None:
+                delivered = _first_delivered(h)
             when = delivered_at[(call.task, call.turn, epoch)] = [
                 delivered.get((call.task, call.turn, g.get("tool"), _args_key(g.get("args") or {})), never) for g in gold]
         issued = call.issue["seq"]
-        return [i for i in gold[j].get("after", []) if when[i] > issued]
+        return [i for i in after if when[i] > issued]
 
     out = []
     for call in h.calls.values():
@@ -194,11 +219,11 @@ def dependency_violation(h: History) -> list[Offence]:
         lacking = missing(call, call.epoch, j)
         if lacking and any(  # the same step of a gold path an amendment replaced, its inputs at hand: stale, not early
             g.get("tool") == call.tool and dict(g.get("args") or {}) == dict(call.args) and not missing(call, e, k)
-            for e in range(call.epoch) for k, g in enumerate(_gold_of(h, call.task, call.turn, e))
+            for e in range(call.epoch) for k, g in enumerate(gold_of(call.task, call.turn, e))
         ):
             lacking = []
         if lacking:
-            gold = _gold_of(h, call.task, call.turn, call.epoch)
+            gold = gold_of(call.task, call.turn, call.epoch)
             names = ", ".join(f"step {i} ({gold[i]['tool']})" for i in lacking)
             out.append(_offence("dependency_violation", call.issue, call.task,
                                 f"{call.call_id} ({call.tool}, step {j}) issued before {names} was delivered",
@@ -206,8 +231,30 @@ def dependency_violation(h: History) -> list[Offence]:
     return out
 
 
-def _args_key(args: Mapping[str, Any]) -> str:
-    return repr(sorted(dict(args).items()))
+def _first_delivered(h: History) -> dict[tuple[str, int, str, Any], int]:
+    """(task, turn, tool, arguments) -> the first ``deliver`` seq of a call of that turn with that tool and arguments."""
+    delivered: dict[tuple[str, int, str, Any], int] = {}
+    for call in h.calls.values():
+        if call.deliver is not None:
+            key = (call.task, call.turn, call.tool, _args_key(call.args))
+            seq = call.deliver["seq"]
+            if key not in delivered or seq < delivered[key]:
+                delivered[key] = seq
+    return delivered
+
+
+_PLAIN = frozenset({str, int, type(None)})  # values whose equality is their repr's (unlike True == 1 == 1.0)
+
+
+def _args_key(args: Mapping[str, Any]) -> Any:
+    """A key equal exactly when the arguments' reprs (sorted by name) are: the arguments themselves
+    when every value is a string, an int or null (equal then exactly when their reprs are), else
+    that repr (so ``1``, ``1.0`` and ``true`` stay three different arguments)."""
+    args = args if type(args) is dict else dict(args)
+    for value in args.values():
+        if type(value) not in _PLAIN:
+            return repr(sorted(args.items()))
+    return frozenset(args.items())
 
 
 @defines_invariant("out_of_order_execution", short="out-of-order", hunted=False)
@@ -250,6 +297,8 @@ def stale_result_used(h: History) -> list[Offence]:
     ``uses``; for an action without uses, in its decision's ``seen`` (results that reached the
     agent since its previous decision).
     """
+    if not any(c.stale_delivery for c in h.calls.values()):
+        return []  # no stale result reached the agent: nothing to rely on
     out = []
     for d, i, a in _actions(h):
         task = a["task"]
@@ -284,6 +333,8 @@ def call_on_cancelled_task(h: History) -> list[Offence]:
     the agent's observation already said so. An action decided before the cancellation that
     takes effect after it (the cancellation fell in the agent's think time) is not counted.
     """
+    if not h.cancelled:
+        return []  # the world cancelled no task
     return [
         _offence("call_on_cancelled_task", d, a["task"], f"{a['op']} on {a['task']}, cancelled at t={h.cancelled[a['task']]['t']}",
                  action=i)
