@@ -123,14 +123,32 @@ def _frozen(value: Any) -> Any:
     return value
 
 
-def _match_key(args: Any) -> Any:
-    """``_frozen(dict(args))``, without the recursion when every value is hashable (a flat JSON object)."""
+_PLAIN = frozenset({str, int, type(None)})  # values equal exactly when their reprs are (unlike True == 1 == 1.0)
+
+
+def _keys(args: Any) -> tuple[Any, Any]:
+    """Two hashable keys of a call's (or gold step's) arguments, equal exactly when the arguments
+    are (``_frozen``: ``==``, so ``1`` matches ``1.0``), and exactly when their reprs sorted by
+    name are (``_args_key``: ``1``, ``1.0`` and ``true`` differ).
+
+    When every value is a string, an int or null, both are the arguments' items (such values are
+    equal exactly when their reprs are), found in one pass without recursion."""
     if type(args) is not dict:
         args = dict(args)
-    try:
-        return frozenset(args.items())
-    except TypeError:  # a list or an object among the values
-        return _frozen(args)
+    for value in args.values():
+        if type(value) not in _PLAIN:
+            try:
+                match = frozenset(args.items())
+            except TypeError:  # a list or an object among the values
+                match = _frozen(args)
+            return match, repr(sorted(args.items()))
+    key = frozenset(args.items())
+    return key, key
+
+
+def _args_key(args: Mapping[str, Any]) -> Any:
+    """The second of ``_keys``: equal exactly when the arguments' reprs, sorted by name, are."""
+    return _keys(args)[1]
 
 
 def gold_steps(h: History) -> dict[str, int]:
@@ -138,24 +156,40 @@ def gold_steps(h: History) -> dict[str, int]:
 
     A call performs the first gold step of its sub-task with the same tool and arguments not
     yet claimed by an earlier-issued call; a call matching none (an extra call, a retry of a
-    claimed step) performs no step. Computed once per history (several checks use it).
+    claimed step) performs no step. Computed once per history (several checks use it), with
+    the delivery keys (``_args_key``) of every call and of the gold steps of their sub-tasks.
     """
     if "gold_steps" in h.derived:
         return h.derived["gold_steps"]
     unclaimed: dict[tuple[str, int, int], dict[tuple[Any, Any], list[int]]] = {}  # sub-task -> (tool, args) -> steps, reversed
+    call_keys: dict[str, Any] = {}  # call id -> the delivery key of its arguments
+    gold_keys: dict[tuple[str, int, int], list[Any]] = {}  # sub-task -> the delivery key of each gold step's arguments
     out: dict[str, int] = {}
     for call in h.calls.values():
         key = (call.task, call.turn, call.epoch)
         steps = unclaimed.get(key)
         if steps is None:
             steps = unclaimed[key] = {}
-            for j, g in reversed(list(enumerate(_gold_of(h, *key)))):
-                steps.setdefault((g.get("tool"), _match_key(g.get("args") or {})), []).append(j)
-        left = steps.get((call.tool, _match_key(call.args)))
+            gold = list(_gold_of(h, *key))
+            both = [_keys(g.get("args") or {}) for g in gold]
+            gold_keys[key] = [delivery for _, delivery in both]
+            for j in range(len(gold) - 1, -1, -1):
+                steps.setdefault((gold[j].get("tool"), both[j][0]), []).append(j)
+        match, call_keys[call.call_id] = _keys(call.args)
+        left = steps.get((call.tool, match))
         if left:
             out[call.call_id] = left.pop()
     h.derived["gold_steps"] = out
+    h.derived["delivery_keys"] = (call_keys, gold_keys)
     return out
+
+
+def _delivery_keys(h: History) -> tuple[dict[str, Any], dict[tuple[str, int, int], list[Any]]]:
+    """The delivery keys ``gold_steps`` found: of each call's arguments, of each of its sub-tasks' gold steps'."""
+    if "delivery_keys" not in h.derived:
+        h.derived.pop("gold_steps", None)
+        gold_steps(h)
+    return h.derived["delivery_keys"]  # type: ignore[no-any-return]
 
 
 def conflicting(h: History, steps: Mapping[str, int], a: str, b: str) -> bool:
@@ -185,6 +219,7 @@ def dependency_violation(h: History) -> list[Offence]:
     steps = gold_steps(h)
     if not steps:
         return []  # no call performs a gold step
+    call_keys, gold_keys = _delivery_keys(h)
     delivered: dict[tuple[str, int, str, Any], int] | None = None  # (task, turn, tool, args) -> first deliver seq
     never = float("inf")
     golds: dict[tuple[str, int, int], Sequence[Mapping[str, Any]]] = {}  # sub-task -> its gold calls
@@ -202,12 +237,14 @@ def dependency_violation(h: History) -> list[Offence]:
         after = gold[j].get("after", [])
         if len(after) == 0:
             return []
-        when = delivered_at.get((call.task, call.turn, epoch))
+        sub = (call.task, call.turn, epoch)
+        when = delivered_at.get(sub)
         if when is None:
             if delivered is None:
-                delivered = _first_delivered(h)
-            when = delivered_at[(call.task, call.turn, epoch)] = [
-                delivered.get((call.task, call.turn, g.get("tool"), _args_key(g.get("args") or {})), never) for g in gold]
+                delivered = _first_delivered(h, call_keys)
+            keys = gold_keys.get(sub) or [_args_key(g.get("args") or {}) for g in gold]
+            when = delivered_at[sub] = [
+                delivered.get((call.task, call.turn, g.get("tool"), k), never) for g, k in zip(gold, keys)]
         issued = call.issue["seq"]
         return [i for i in after if when[i] > issued]
 
@@ -231,30 +268,17 @@ def dependency_violation(h: History) -> list[Offence]:
     return out
 
 
-def _first_delivered(h: History) -> dict[tuple[str, int, str, Any], int]:
-    """(task, turn, tool, arguments) -> the first ``deliver`` seq of a call of that turn with that tool and arguments."""
+def _first_delivered(h: History, call_keys: Mapping[str, Any]) -> dict[tuple[str, int, str, Any], int]:
+    """(task, turn, tool, arguments) -> the first ``deliver`` seq of a call of that turn with that tool and
+    arguments (``call_keys``: each call's delivery key)."""
     delivered: dict[tuple[str, int, str, Any], int] = {}
     for call in h.calls.values():
         if call.deliver is not None:
-            key = (call.task, call.turn, call.tool, _args_key(call.args))
+            key = (call.task, call.turn, call.tool, call_keys[call.call_id])
             seq = call.deliver["seq"]
             if key not in delivered or seq < delivered[key]:
                 delivered[key] = seq
     return delivered
-
-
-_PLAIN = frozenset({str, int, type(None)})  # values whose equality is their repr's (unlike True == 1 == 1.0)
-
-
-def _args_key(args: Mapping[str, Any]) -> Any:
-    """A key equal exactly when the arguments' reprs (sorted by name) are: the arguments themselves
-    when every value is a string, an int or null (equal then exactly when their reprs are), else
-    that repr (so ``1``, ``1.0`` and ``true`` stay three different arguments)."""
-    args = args if type(args) is dict else dict(args)
-    for value in args.values():
-        if type(value) not in _PLAIN:
-            return repr(sorted(args.items()))
-    return frozenset(args.items())
 
 
 @defines_invariant("out_of_order_execution", short="out-of-order", hunted=False)
@@ -338,8 +362,8 @@ def call_on_cancelled_task(h: History) -> list[Offence]:
     return [
         _offence("call_on_cancelled_task", d, a["task"], f"{a['op']} on {a['task']}, cancelled at t={h.cancelled[a['task']]['t']}",
                  action=i)
-        for d, i, a in _actions(h) if h.cancelled_before(a["task"], d["seq"])
-    ]
+        for d, i, a in _actions(h) if (fault := h.cancelled.get(a["task"])) is not None and fault["seq"] < d["seq"]
+    ]  # h.cancelled_before(a["task"], d["seq"]), inline
 
 
 @defines_invariant("wrong_task_tool", short="wrong-tool", hunted=False)
@@ -353,8 +377,13 @@ def wrong_task_tool(h: History) -> list[Offence]:
 def wrong_binding(h: History) -> list[Offence]:
     """An action whose ``uses`` names a call of another task: a result bound to the wrong task."""
     out = []
+    calls = h.calls
     for d, i, a in _actions(h):
-        foreign = tuple(u for u in a.get("uses") or [] if h.task_of(u) not in (None, a["task"]))
+        uses = a.get("uses")
+        if not uses:
+            continue
+        task = a["task"]  # h.task_of(u) not in (None, task), inline:
+        foreign = tuple(u for u in uses if isinstance(u, str) and u in calls and calls[u].task not in (None, task))
         if foreign:
             owners = ", ".join(f"{u} of {h.task_of(u)}" for u in foreign)
             out.append(_offence("wrong_binding", d, a["task"], f"{a['op']} on {a['task']} uses {owners}", action=i, call_ids=foreign))
