@@ -35,6 +35,7 @@ from simtool.trace import Trace
 
 __all__ = [
     "HUNT_INVARIANTS",
+    "BUILT_IN_CHECKS",
     "ENTRY_POINT_GROUP",
     "Offence",
     "Check",
@@ -126,6 +127,14 @@ def stale_result_relied_on(h: History) -> list[Offence]:
                                offence.action, kept))
     return out
 
+
+# every check defined here and in simtool.scoring.violations: they read the events a history
+# indexes, never its header, and change nothing (a user's own check may do either)
+BUILT_IN_CHECKS: frozenset[Check] = frozenset({
+    out_of_order_wrong_state, leaked_result_relied_on, stale_result_relied_on, violations.same_task_overlap,
+    violations.dependency_violation, violations.out_of_order_execution, violations.stale_result_used,
+    violations.revoked_leak, violations.call_on_cancelled_task, violations.wrong_task_tool, violations.wrong_binding,
+    violations.premature_respond, violations.agent_errors})
 
 # what a hunt checks by default, in table order: the hunted entries (this module's three and
 # the score's call_on_cancelled_task, wrong_binding, premature_respond), as registered now

@@ -81,7 +81,8 @@ def _actions(h: History) -> list[tuple[Mapping[str, Any], int, Mapping[str, Any]
     if found is None:
         found = h.derived["actions"] = [
             (d, i, a) for d in h.decisions for i, a in enumerate(d.get("actions") or [])
-            if isinstance(a, Mapping) and a.get("op") in ("call", "respond") and isinstance(a.get("task"), str)]
+            if (type(a) is dict or isinstance(a, Mapping)) and a.get("op") in ("call", "respond")
+            and isinstance(a.get("task"), str)]
     return found
 
 
@@ -110,8 +111,18 @@ def same_task_overlap(h: History) -> list[Offence]:
 
 
 def _gold_of(h: History, task: str, turn: int, epoch: int) -> Sequence[Mapping[str, Any]]:
-    starts = h.starts.get((task, turn)) or []
-    return next((e["gold"] for e in reversed(starts) if e.get("epoch") == epoch), [])
+    """The gold calls of a sub-task (its last ``subtask_start`` of that epoch; none without one)."""
+    start = _last_starts(h).get((task, turn, epoch))
+    return start["gold"] if start is not None else []
+
+
+def _last_starts(h: History) -> dict[tuple[Any, Any, Any], Mapping[str, Any]]:
+    """(task, turn, epoch) -> the last ``subtask_start`` event of that sub-task, indexed once per history."""
+    index = h.derived.get("last_starts")
+    if index is None:
+        index = h.derived["last_starts"] = {(task, turn, e.get("epoch")): e for (task, turn), events in h.starts.items()
+                                            for e in events}
+    return index  # type: ignore[no-any-return]
 
 
 def _frozen(value: Any) -> Any:
@@ -253,6 +264,8 @@ def dependency_violation(h: History) -> list[Offence]:
         j = steps.get(call.call_id)
         if j is None:
             continue
+        if len(gold_of(call.task, call.turn, call.epoch)[j].get("after", [])) == 0:
+            continue  # a step that waits for none
         lacking = missing(call, call.epoch, j)
         if lacking and any(  # the same step of a gold path an amendment replaced, its inputs at hand: stale, not early
             g.get("tool") == call.tool and dict(g.get("args") or {}) == dict(call.args) and not missing(call, e, k)
