@@ -75,7 +75,7 @@ def _calls(draw: Any, gold: list[list[dict[str, Any]]]) -> list[dict[str, Any]]:
     return calls
 
 
-@settings(max_examples=400, deadline=None)
+@settings(max_examples=200, deadline=None)
 @given(st.data())
 def test_gold_steps_and_dependency_violations_on_tricky_arguments_are_the_plain_scorers(data):
     gold = data.draw(GOLD)
