@@ -1,16 +1,18 @@
 """How a hunt reads each run's trace (issue 17, the hunt part): the header's config read once per
 process and shared only between seeds whose checks are all built-in, with the values a whole
-read gives; a user's check never sees another seed's config."""
+read gives; a user's check never sees another seed's config; the garbage collector paused
+while a seed is checked, and left as it was found."""
 
 from __future__ import annotations
 
+import gc
 import json
 from typing import Any
 
 import pytest
 
 from simtool.config import run_config
-from simtool.hunting.hunt import SeedJob, _header, _own_trace, run_seed
+from simtool.hunting.hunt import SeedJob, _checked, _header, _own_trace, run_seed
 from simtool.hunting.invariants import BUILT_IN_CHECKS, default_invariants, invariant
 from simtool.jsonl import loads
 from simtool.run import run
@@ -76,3 +78,45 @@ def test_a_users_check_that_changes_the_config_does_not_change_the_next_seeds():
     for seed in (0, 1):
         run_seed(SeedJob(config, seed, (), names, checks))
     assert seen == [config["world"]["name"]] * 2
+
+
+def _job(seed: int, extra: dict[str, Any] | None = None) -> SeedJob:
+    config, _ = run_config(None, "interleave", ())
+    checks = {**{n: invariant(n) for n in default_invariants()}, **(extra or {})}
+    return SeedJob(config, seed, (), tuple(checks), checks)
+
+
+def test_a_seed_leaves_the_garbage_collector_as_it_found_it_even_when_a_check_raises():
+    def broken(h: Any) -> list[Any]:
+        raise RuntimeError("a check that fails")
+
+    assert gc.isenabled()
+    run_seed(_job(0))
+    assert gc.isenabled()
+    with pytest.raises(RuntimeError):
+        run_seed(_job(0, {"broken": broken}))
+    assert gc.isenabled()
+    gc.disable()
+    try:
+        run_seed(_job(1))
+        assert not gc.isenabled()  # a caller that turned it off keeps it off
+    finally:
+        gc.enable()
+
+
+def test_a_seed_checked_with_the_collector_paused_finds_what_it_finds_with_it_running():
+    paused = [run_seed(_job(seed)) for seed in range(3)]
+    gc.disable()
+    try:
+        running = [_checked_with_collector(seed) for seed in range(3)]
+    finally:
+        gc.enable()
+    assert paused == running
+
+
+def _checked_with_collector(seed: int) -> Any:
+    gc.enable()
+    try:
+        return _checked(_job(seed), run(_job(seed).config, seed))
+    finally:
+        gc.disable()
