@@ -48,6 +48,9 @@ from simtool.policy import (
 __all__ = ["Sequential", "Interleave", "CriticalPath", "Parallel", "Eager", "Neglectful", "Confused", "Unbound", "Oblivious", "ScriptedOptions"]
 
 
+_WAIT_ANY = Wait()  # wait for anything, no timeout (immutable: one instance serves every decision)
+
+
 @frozen
 class ScriptedOptions:
     """``policy.<key>`` options of every scripted policy.
@@ -99,6 +102,7 @@ class GoldFollower(Policy):
         super().reset(ctx)
         self._think: Distribution = self.think_distribution(self.options.think)
         self._rng = None if self._think.constant else ctx.rng("think")  # a constant draws nothing
+        self._constant_think = self._think.draw(None) if self._think.constant else None  # type: ignore[arg-type]
         self._progress: dict[str, Progress] = {}
         self._owner: dict[str, str] = {}  # call id -> task id
         self._cancels: list[str] = []
@@ -112,11 +116,13 @@ class GoldFollower(Policy):
         self._position: dict[str, int] = {}  # task id -> its place in obs.tasks
         self._awake: dict[str, None] = {}  # candidates, an ordered set (never iterated into output unsorted)
         self._timed: dict[str, int] = {}  # task id -> the time from which a not-ready task may be ready again
+        self._ended: dict[str, str | None] = {}  # call id -> how it ended, for the ends seen by this decision
+        self._latest_not_before = 0  # the latest ``not_before`` of any task: none lies after it
 
     # ------------------------------------------------------------ beliefs
     def steps(self, task_id: str, p: Progress) -> tuple[GoldStep, ...]:
         key = (p.turn, p.epoch if self.follows_world else 0)
-        if p.steps_of != key:
+        if p.steps_of != key:  # a new sub-task (or amendment): look its gold steps up once
             assert self.ctx is not None
             p.steps, p.steps_of = self.ctx.oracle.steps(task_id, *key), key
         return p.steps
@@ -131,16 +137,18 @@ class GoldFollower(Policy):
         step = p.in_flight.pop(holder, None)
         if step is None:
             return
-        view = obs.calls[delivered]
-        result = view.result
-        retryable = view.status == "timeout" or (
-            view.status == "error" and isinstance(result, dict) and "retry_after_ms" in result
-        )
+        # how the call ended, from its event when this decision saw one (no view built for an ok result)
+        status = self._ended.get(delivered)
+        if status is None:
+            status = obs.calls[delivered].status
+        result = obs.calls[delivered].result if status == "error" else None
+        retryable = status == "timeout" or (status == "error" and isinstance(result, dict) and "retry_after_ms" in result)
         if retryable and p.retries < self.options.max_retries:
             p.retries += 1
             p.retry.append(step)
             if isinstance(result, dict) and "retry_after_ms" in result:
                 p.not_before = max(p.not_before, obs.now + int(result["retry_after_ms"]))
+                self._latest_not_before = max(self._latest_not_before, p.not_before)
             return
         p.done += 1
         p.finished.add(step)
@@ -176,8 +184,10 @@ class GoldFollower(Policy):
                     self._order.append(task.task_id)
                 elif task.turn != p.turn:
                     p.restart(task.turn, task.epoch)
+        self._ended.clear()
         for e in obs.events:
             if e.kind in ("delivered", "timed_out") and e.call_id is not None:
+                self._ended[e.call_id] = "timeout" if e.kind == "timed_out" else e.detail.get("outcome")  # type: ignore[assignment]
                 self.on_delivery(obs, e.call_id)
             elif e.kind == "cancelled" and e.task_id in self._progress:
                 # the world cancelled one of our calls: its step is still undone
@@ -284,7 +294,10 @@ class GoldFollower(Policy):
         if not actions:
             return Decision((), 0, self._sleep(obs))
         # with nothing else ready, sleep right after acting instead of deciding once more to learn that
-        return Decision(tuple(actions), self._think.draw(self._rng), None if more else self._sleep(obs))  # type: ignore[arg-type]
+        think = self._constant_think
+        if think is None:
+            think = self._think.draw(self._rng)  # type: ignore[arg-type]
+        return Decision(tuple(actions), think, None if more else self._sleep(obs))
 
     def ready_tasks(self, obs: Observation) -> list[TaskView]:
         """The tasks that can act now, in the world's order: those of ``obs.tasks`` for which
@@ -296,7 +309,8 @@ class GoldFollower(Policy):
                     self._awake[task_id] = None
                     del self._timed[task_id]
         ready = []
-        for task_id in sorted(self._awake, key=self._position.__getitem__):
+        awake = self._awake
+        for task_id in sorted(awake, key=self._position.__getitem__) if len(awake) > 1 else list(awake):
             task = self._views[task_id]
             if self.ready(obs, task):
                 ready.append(task)
@@ -308,7 +322,10 @@ class GoldFollower(Policy):
         return ready
 
     def _sleep(self, obs: Observation) -> Wait:
-        wake = [p.not_before - obs.now for p in self._progress.values() if p.not_before > obs.now]
+        now = obs.now
+        if self._latest_not_before <= now:  # no task waits for a time to retry
+            return _WAIT_ANY
+        wake = [p.not_before - now for p in self._progress.values() if p.not_before > now]
         return Wait((), min(wake) if wake else None)
 
 

@@ -11,6 +11,7 @@ before any other, and the caller's decision takes effect in ``submit`` at that s
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
+from functools import partial
 from types import MappingProxyType
 from typing import Any
 
@@ -20,6 +21,7 @@ from simtool.clock import Clock, Either, Wake
 from simtool.errors import SimtoolError
 from simtool.policy import CallAction, Cancel, Decision, Event, Issued, Observation, Respond, Wait
 from simtool.service import ToolSchema, normalize
+from simtool.stamp import listed
 from simtool.tasks import TaskBoard
 from simtool.views import CallViews, TaskViews
 
@@ -43,13 +45,20 @@ def _action_record(action: Any) -> dict[str, Any]:
         return {"op": "call", "task": task if type(task) is str else normalize(task),
                 "tool": tool if type(tool) is str else normalize(tool), "args": normalize(action.args),
                 "timeout_ms": timeout if timeout is None or type(timeout) is int else normalize(timeout),
-                "uses": normalize(list(action.uses))}
+                "uses": listed(action.uses)}
     if isinstance(action, Cancel):
         return {"op": "cancel", "call_id": normalize(action.call_id)}
     if isinstance(action, Respond):
         return {"op": "respond", "task": normalize(action.task_id), "text": normalize(action.text),
                 "uses": None if action.uses is None else normalize(list(action.uses))}
     return {"op": "invalid", "raw": repr(action)[:500]}
+
+
+def _wait_record(wait: Wait) -> dict[str, Any]:
+    ids, timeout = wait.call_ids, wait.timeout_ms
+    if not ids and (timeout is None or type(timeout) is int) and type(ids) is tuple:  # a plain wait: nothing to normalise
+        return {"call_ids": [], "timeout_ms": timeout}
+    return normalize({"call_ids": list(ids), "timeout_ms": timeout})  # type: ignore[no-any-return]
 
 
 class Inbox:
@@ -108,16 +117,9 @@ class AgentLoop:
         issued: Mapping[str, Issued] = _NONE_ISSUED
         if self._issued:
             issued, self._issued = self._issued, {}
-        return Observation(
-            now=self._clock.now,
-            decision=self.decisions,
-            tasks=self._tasks.all(),
-            calls=self._calls,
-            in_flight=tuple(self._in_flight),
-            events=events,
-            schemas=self._schemas,
-            issued=issued,
-        )
+        # positional (now, decision, tasks, calls, in_flight, events, schemas, issued): attrs' keyword path costs more
+        return Observation(self._clock.now, self.decisions, self._tasks.all(), self._calls, tuple(self._in_flight), events,
+                           self._schemas, issued)
 
     # ----------------------------------------------------------------- decision points
     def start(self, act: Callable[[Any], Issued | None]) -> None:
@@ -149,7 +151,10 @@ class AgentLoop:
         if obs is None:
             raise SimtoolError("submit() called with no observation awaiting a decision: call advance() first")
         self._asked = None
-        checked = self._check(decision)
+        if type(decision) is Decision and type(decision.think_ms) is int and decision.think_ms >= 0:
+            checked: Decision | None = decision  # the common case, without a call to ``_check``
+        else:
+            checked = self._check(decision)
         self.decisions += 1
         if checked is None:
             checked = Decision()
@@ -161,13 +166,13 @@ class AgentLoop:
         self._emit(
             "decide", decision=obs.decision, think_ms=checked.think_ms,
             actions=[_action_record(a) for a in checked.actions],
-            wait=None if wait is None else normalize({"call_ids": list(wait.call_ids), "timeout_ms": wait.timeout_ms}),
+            wait=None if wait is None else _wait_record(wait),
             seen=seen, note=normalize(dict(note)) if (note := checked.note) else {},
         )
         if checked.think_ms:
             self.think_total += checked.think_ms
             self._thinking = checked
-            self._clock.after(checked.think_ms, lambda _e, d=checked: self._after_think(d))
+            self._clock.after(checked.think_ms, partial(self._after_think, checked))
         elif self._acted(checked):
             self._clock.pause()
 
@@ -196,7 +201,7 @@ class AgentLoop:
                     counts[action.tool] = counts.get(action.tool, 0) + 1
         return counts
 
-    def _after_think(self, decision: Decision) -> None:
+    def _after_think(self, decision: Decision, _event: Any = None) -> None:
         self._thinking = None
         if self._acted(decision):
             self._clock.pause()

@@ -12,6 +12,7 @@ A timeout is a cancellation by the deadline, with the same meaning, and the agen
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
+from functools import partial
 from typing import Any
 
 import simpy
@@ -22,6 +23,7 @@ from simtool.latency import LatencyDraws
 from simtool.policy import CallAction, Event, Issued
 from simtool.records import CallRun, TaskRun, stale_reason
 from simtool.service import check_args, normalize
+from simtool.stamp import listed
 
 __all__ = ["CallLife"]
 
@@ -79,34 +81,36 @@ class CallLife:
         occurrence = task.occurrences.get(action.tool, 0)
         task.occurrences[action.tool] = occurrence + 1
         req, svc, resp = self._draws.nth(task.task_id, schema.service, action.tool, occurrence)
-        call = CallRun(
-            call_id=call_id, task_id=task.task_id, tool=action.tool, service=schema.service,
-            scope=schema.scope, args=args, turn=task.turn, epoch=task.epoch, issued_at=now,
-            deadline=now + timeout if timeout is not None else None, req_ms=req, svc_ms=svc, resp_ms=resp,
-        )
+        # positional, in CallRun's field order (call_id, task_id, tool, service, scope, args, turn, epoch,
+        # issued_at, deadline, req_ms, svc_ms, resp_ms): attrs' keyword path costs more
+        call = CallRun(call_id, task.task_id, action.tool, schema.service, schema.scope, args, task.turn, task.epoch, now,
+                       now + timeout if timeout is not None else None, req, svc, resp)
         self.calls[call_id] = call
         task.add_call(call)
         self.in_flight[call_id] = None
+        uses = action.uses
+        status = task.status
         self._emit(
             "issue", call_id=call_id, task=task.task_id, turn=call.turn, epoch=call.epoch, tool=call.tool,
             service=call.service, scope=call.scope, args=normalize(args), deadline=call.deadline, perms=task.perms,
-            uses=normalize(list(action.uses)), req_ms=req, svc_ms=svc, resp_ms=resp, occurrence=occurrence,
-            task_status=task.status,
+            uses=listed(uses), req_ms=req, svc_ms=svc, resp_ms=resp,
+            occurrence=occurrence, task_status=status,
         )
-        if task.status != "active":
-            self._answer(call, {"error": f"task {task.task_id} is {task.status}"}, refused="task_" + task.status)
+        if status != "active":
+            self._answer(call, {"error": f"task {task.task_id} is {status}"}, refused="task_" + status)
             self._deliver(call)
         elif self._enforcement == "issue" and call.scope not in task.permissions:
             self._answer(call, {"error": f"permission denied: {call.scope}"}, refused="permission")
             self._deliver(call)
         else:
-            self._clock.after(req, lambda _e: self._arrive(call))
+            after = self._clock.after
+            after(req, partial(self._arrive, call))
             if call.deadline is not None:
-                self._clock.after(timeout, lambda _e: self._expire(call))
+                after(timeout, partial(self._expire, call))
         return Issued(action.ref, call_id)  # type: ignore[arg-type]
 
     # ----------------------------------------------------------------- to the service and back
-    def _arrive(self, call: CallRun) -> None:
+    def _arrive(self, call: CallRun, _event: Any = None) -> None:
         if call.status != "in_flight":
             return
         now = self._clock.now
@@ -118,7 +122,7 @@ class CallLife:
         slots = self._gate.slots(call.service)
         if slots is None:
             if call.svc_ms:
-                self._clock.after(call.svc_ms, lambda _e: self._execute(call, now))
+                self._clock.after(call.svc_ms, partial(self._execute, call, now))
             else:
                 self._execute(call, now)
             return
@@ -138,7 +142,7 @@ class CallLife:
             slots.release(request)
             call.slot = None
 
-    def _execute(self, call: CallRun, arrived: int) -> None:
+    def _execute(self, call: CallRun, arrived: int, _event: Any = None) -> None:
         if call.status != "in_flight":
             return
         task = self._tasks[call.task_id]
@@ -162,11 +166,11 @@ class CallLife:
 
     def _respond_later(self, call: CallRun) -> None:
         if call.resp_ms:
-            self._clock.after(call.resp_ms, lambda _e: self._deliver(call))
+            self._clock.after(call.resp_ms, partial(self._deliver, call))
         else:
             self._deliver(call)
 
-    def _deliver(self, call: CallRun) -> None:
+    def _deliver(self, call: CallRun, _event: Any = None) -> None:
         if call.status != "in_flight":
             return
         task = self._tasks[call.task_id]
@@ -186,7 +190,7 @@ class CallLife:
         self._notify(Event("delivered", now, call.task_id, call.call_id, {"outcome": call.status}))
 
     # ----------------------------------------------------------------- ends before delivery
-    def _expire(self, call: CallRun) -> None:
+    def _expire(self, call: CallRun, _event: Any = None) -> None:
         if call.status != "in_flight":
             return
         self._end(call, "timeout")

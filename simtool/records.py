@@ -73,13 +73,11 @@ class TaskRun:
     executed_count: int = 0
     perms: tuple[str, ...] = ()  # the permissions, sorted: kept in step by ``set_permissions``
     view: Any = None  # the agent's view (simtool.views), None until looked at or after a change
+    task_id: str = field(init=False, default="")  # the spec's, kept here: read at every step of every call
 
     def __attrs_post_init__(self) -> None:
         self.perms = tuple(sorted(self.permissions))
-
-    @property
-    def task_id(self) -> str:
-        return self.spec.task_id
+        self.task_id = self.spec.task_id
 
     @property
     def epoch(self) -> int:

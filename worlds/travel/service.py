@@ -14,6 +14,7 @@ the budget limit is compared with the card's balance, not the fare.
 from __future__ import annotations
 
 import copy
+import functools
 import random
 from collections.abc import Mapping
 from datetime import date, datetime
@@ -55,6 +56,25 @@ _FIELDS: dict[str, Any] = {
 def _age_on(day: date, born: datetime) -> int:
     return day.year - born.year - ((day.month, day.day) < (born.month, born.day))
 
+
+
+@functools.lru_cache(maxsize=4096)
+def _parsed_day(text: str) -> datetime | None:
+    try:
+        return datetime.strptime(text, "%Y-%m-%d")
+    except ValueError:
+        return None
+
+
+def _day(text: Any) -> datetime:
+    """``datetime.strptime(text, "%Y-%m-%d")``, the same value or error, parsed once per text
+    (``strptime`` is slow and a run checks the same few dates over and over)."""
+    if type(text) is not str:
+        return datetime.strptime(text, "%Y-%m-%d")  # its own TypeError, as the reference's
+    day = _parsed_day(text)
+    if day is None:
+        return datetime.strptime(text, "%Y-%m-%d")  # raises the ValueError again, with its message
+    return day
 
 class TravelAPI(Service):
     """Cards by id (``credit_card_list``), bookings by id (``booking_record``), the token and the budget."""
@@ -231,7 +251,7 @@ class TravelAPI(Service):
         if travel_to not in AIRPORTS:
             return f"Invalid destination airport code: {travel_to}"
         try:
-            datetime.strptime(travel_date, "%Y-%m-%d")
+            _day(travel_date)
         except ValueError:
             return "Invalid date format. Use YYYY-MM-DD."
         if travel_class not in CLASS_FACTORS:
@@ -308,7 +328,7 @@ class TravelAPI(Service):
                 f"Expected {self.user_first_name} {self.user_last_name}, got {first_name} {last_name}",
             }
         try:
-            born = datetime.strptime(date_of_birth, "%Y-%m-%d")
+            born = _day(date_of_birth)
         except ValueError:
             return {"verification_status": False, "verification_failure": "Invalid date of birth format. Please use YYYY-MM-DD."}
         if _age_on(AGE_REFERENCE_DATE, born) < MINIMUM_AGE:
