@@ -16,6 +16,7 @@ shrink``. Interrupted (Ctrl-C), a hunt stops its workers and reports the seeds t
 
 from __future__ import annotations
 
+import functools
 import gc
 import itertools
 from collections.abc import Iterator, Mapping, Sequence
@@ -130,7 +131,7 @@ def _own_trace(result: RunResult, *, share_config: bool = False) -> Trace:
     (``_header``): only for a hunt whose every check is a built-in one, which reads no config
     (and changes nothing), so that no seed's check can see another's."""
     lines = result.lines
-    header = _header(lines[0]) if share_config and lines else None
+    header = _header(lines[0]) if share_config and len(lines) > 1 else None
     if header is None:
         records = loads_lines(lines)
         return Trace("<memory>", records[0], tuple(records[1:-1]), records[-1], lines)
@@ -140,8 +141,13 @@ def _own_trace(result: RunResult, *, share_config: bool = False) -> Trace:
 
 _CONFIG_KEY = '{"config":'  # a canonical header's first key (keys sorted), then ...
 _AFTER_CONFIG = ',"config_hash":"'  # ... the key that follows it (the last occurrence in the line)
-_CONFIGS: dict[str, Any] = {}  # the text of a header's config -> the value it reads as (a few, newest last)
 MAX_CONFIGS = 8  # configs read once per process (a swarm hunt has one per subset of fault kinds)
+
+
+@functools.lru_cache(maxsize=MAX_CONFIGS)
+def _config(text: str) -> Any:
+    """The value of a header's config text, read once per process per distinct text (the text is the key)."""
+    return loads(text)
 
 
 def _header(line: str) -> dict[str, Any] | None:
@@ -158,12 +164,7 @@ def _header(line: str) -> dict[str, Any] | None:
     text = line[len(_CONFIG_KEY):cut]
     try:
         rest = loads("{" + line[cut + 1:])
-        config = _CONFIGS.get(text)
-        if config is None:
-            config = loads(text)
-            if len(_CONFIGS) >= MAX_CONFIGS:
-                del _CONFIGS[next(iter(_CONFIGS))]
-            _CONFIGS[text] = config
+        config = _config(text)
     except ValueError:  # not two JSON values there (json.JSONDecodeError is a ValueError): read it whole
         return None
     return {"config": config, **rest}
