@@ -35,6 +35,7 @@ from simtool.trace import Trace
 
 __all__ = [
     "HUNT_INVARIANTS",
+    "BUILT_IN_CHECKS",
     "ENTRY_POINT_GROUP",
     "Offence",
     "Check",
@@ -62,6 +63,8 @@ def out_of_order_wrong_state(h: History) -> list[Offence]:
     turn says ``state_ok: false``.
     """
     wrong = {(r["task"], r["turn"]) for r in h.responds if r.get("state_ok") is False}
+    if not wrong:
+        return []  # every sub-task answered with the right state (or none answered)
     out = []
     for offence in violations.out_of_order_execution(h):
         call = h.calls.get(offence.call_ids[0]) if offence.call_ids else None
@@ -80,6 +83,9 @@ def leaked_result_relied_on(h: History) -> list[Offence]:
     leak the agent dropped is not its race: the delivery can land while a correct agent's
     cancel is still in its think time.
     """
+    leaks = violations.revoked_leak(h)
+    if not leaks:
+        return []  # nothing leaked: nothing to rely on
     relied: dict[str, int] = {}
     for d in h.decisions:
         for a in d.get("actions") or []:
@@ -91,7 +97,7 @@ def leaked_result_relied_on(h: History) -> list[Offence]:
             if isinstance(u, str) and h.task_of(u) == r.get("task"):
                 relied[u] = min(relied.get(u, int(r["seq"])), int(r["seq"]))
     out = []
-    for offence in violations.revoked_leak(h):
+    for offence in leaks:
         call_id = offence.call_ids[0] if offence.call_ids else None
         if call_id in relied and relied[call_id] > offence.seq:
             out.append(Offence("leaked_result_relied_on", offence.seq, offence.t, offence.task,
@@ -121,6 +127,14 @@ def stale_result_relied_on(h: History) -> list[Offence]:
                                offence.action, kept))
     return out
 
+
+# every check defined here and in simtool.scoring.violations: they read the events a history
+# indexes, never its header, and change nothing (a user's own check may do either)
+BUILT_IN_CHECKS: frozenset[Check] = frozenset({
+    out_of_order_wrong_state, leaked_result_relied_on, stale_result_relied_on, violations.same_task_overlap,
+    violations.dependency_violation, violations.out_of_order_execution, violations.stale_result_used,
+    violations.revoked_leak, violations.call_on_cancelled_task, violations.wrong_task_tool, violations.wrong_binding,
+    violations.premature_respond, violations.agent_errors})
 
 # what a hunt checks by default, in table order: the hunted entries (this module's three and
 # the score's call_on_cancelled_task, wrong_binding, premature_respond), as registered now

@@ -223,43 +223,67 @@ class _Indexer:
         self.activity: Activity | None = None if keep_events else Activity(self.turns)  # a whole history measures it when asked
         self._slim = _Slimmer()
 
-    def add(self, e: Event) -> None:  # dispatch on simtool.events.EventKind
+    def add(self, e: Event) -> None:
         """Index one event (the next in trace order)."""
-        kept = e if self.keep_events else self._slim.event(e)
-        if self.activity is not None:
-            self.activity.add(e)
-        t = int(e["t"])
-        if t > self.last_t:
-            self.last_t = t
-        kind = e.get("kind")
-        if kind == "issue":
-            name = self._slim.name if not self.keep_events else _same
-            call_id = name(e["call_id"])
-            self.calls[call_id] = CallRecord(call_id, name(e["task"]), e["turn"], e["epoch"], name(e["tool"]), e.get("args") or {}, kept)
-        elif kind in ("execute", "deliver", "refuse", "timeout"):
-            call = self.calls.get(e.get("call_id"))
-            if call is not None and getattr(call, kind) is None:
-                setattr(call, kind, kept)
-        elif kind == "cancel":
-            call = self.calls.get(e.get("call_id"))
-            if call is not None and call.cancel is None and e.get("phase") in ENDING_CANCEL_PHASES:
-                call.cancel = kept
-        elif kind == "decide":
-            self.decisions.append(kept)
-        elif kind == "subtask_start":
-            self.starts.setdefault((e["task"], e["turn"]), []).append(kept)
-            if e["task"] not in self.turns and e["task"] not in self.extra:
-                self.extra.append(e["task"])
-        elif kind == "respond":
-            self.responds.append(kept)
-        elif kind == "fault":
-            self.faults.append(e)
-            if e.get("fault") == "cancel_task" and e.get("effective") and e.get("task") not in self.cancelled:
-                self.cancelled[e["task"]] = e
-        elif kind == "agent_error":
-            self.agent_errors.append(e)
-        elif kind == "end":
-            self.end = e
+        self.add_all((e,))
+
+    def add_all(self, events: Iterable[Event]) -> None:  # dispatch on simtool.events.EventKind
+        """Index events in trace order (an iterator is consumed once), the commonest kinds tested first."""
+        calls, decisions, starts, responds = self.calls, self.decisions, self.starts, self.responds
+        slim = None if self.keep_events else self._slim
+        name = _same if slim is None else slim.name
+        activity = self.activity
+        last_t = self.last_t
+        try:
+            for e in events:
+                kept = e if slim is None else slim.event(e)
+                if activity is not None:
+                    activity.add(e)
+                t = e["t"]
+                if type(t) is not int:
+                    t = int(t)
+                if t > last_t:
+                    last_t = t
+                kind = e.get("kind")
+                if kind == "decide":
+                    decisions.append(kept)
+                elif kind == "issue":
+                    call_id = name(e["call_id"])
+                    calls[call_id] = CallRecord(call_id, name(e["task"]), e["turn"], e["epoch"], name(e["tool"]),
+                                                e.get("args") or {}, kept)
+                elif kind == "execute":
+                    call = calls.get(e.get("call_id"))
+                    if call is not None and call.execute is None:
+                        call.execute = kept
+                elif kind == "deliver":
+                    call = calls.get(e.get("call_id"))
+                    if call is not None and call.deliver is None:
+                        call.deliver = kept
+                elif kind == "subtask_start":
+                    task = e["task"]
+                    starts.setdefault((task, e["turn"]), []).append(kept)
+                    if task not in self.turns and task not in self.extra:
+                        self.extra.append(task)
+                elif kind == "respond":
+                    responds.append(kept)
+                elif kind == "cancel":
+                    call = calls.get(e.get("call_id"))
+                    if call is not None and call.cancel is None and e.get("phase") in ENDING_CANCEL_PHASES:
+                        call.cancel = kept
+                elif kind == "refuse" or kind == "timeout":
+                    call = calls.get(e.get("call_id"))
+                    if call is not None and getattr(call, kind) is None:
+                        setattr(call, kind, kept)
+                elif kind == "fault":
+                    self.faults.append(e)
+                    if e.get("fault") == "cancel_task" and e.get("effective") and e.get("task") not in self.cancelled:
+                        self.cancelled[e["task"]] = e
+                elif kind == "agent_error":
+                    self.agent_errors.append(e)
+                elif kind == "end":
+                    self.end = e
+        finally:
+            self.last_t = last_t
 
     def history(self, *, complete: bool, path: str | None, events: tuple[Event, ...] = ()) -> History:
         h = History(header=self.header, events=events, complete=complete,
@@ -281,8 +305,7 @@ def history_of(source: Trace | History | str | Path) -> History:
         return source
     trace = source if isinstance(source, Trace) else read_trace(source, keep_lines=False)
     index = _Indexer(trace.header, keep_events=True)
-    for e in trace.events:
-        index.add(e)
+    index.add_all(trace.events)
     return index.history(complete=trace.complete, path=trace.path, events=tuple(trace.events))
 
 
@@ -298,8 +321,7 @@ def slim_history(header: Mapping[str, Any], events: Iterable[Event], *, complete
     list every task (it is None here).
     """
     index = _Indexer(header, keep_events=False)
-    for e in events:
-        index.add(e)
+    index.add_all(events)
     return index.history(complete=complete(), path=path)
 
 

@@ -13,7 +13,7 @@ uses" declares none (``uses`` null or empty).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from attrs import frozen
@@ -73,12 +73,17 @@ def _offence(name: str, event: Mapping[str, Any], task: str | None, why: str, *,
     return Offence(name, int(event["seq"]), int(event["t"]), task, why, event, action, call_ids)
 
 
-def _actions(h: History) -> Iterator[tuple[Mapping[str, Any], int, Mapping[str, Any]]]:
-    """(decide event, index, action) for every call and respond action, in trace order."""
-    for d in h.decisions:
-        for i, a in enumerate(d.get("actions") or []):
-            if isinstance(a, Mapping) and a.get("op") in ("call", "respond") and isinstance(a.get("task"), str):
-                yield d, i, a
+def _actions(h: History) -> list[tuple[Mapping[str, Any], int, Mapping[str, Any]]]:
+    """(decide event, index, action) for every call and respond action, in trace order.
+
+    Listed once per history (several checks walk them)."""
+    found = h.derived.get("actions")
+    if found is None:
+        found = h.derived["actions"] = [
+            (d, i, a) for d in h.decisions for i, a in enumerate(d.get("actions") or [])
+            if (type(a) is dict or isinstance(a, Mapping)) and a.get("op") in ("call", "respond")
+            and isinstance(a.get("task"), str)]
+    return found
 
 
 @defines_invariant("same_task_overlap", short="overlap", scored=False, hunted=False)
@@ -106,8 +111,18 @@ def same_task_overlap(h: History) -> list[Offence]:
 
 
 def _gold_of(h: History, task: str, turn: int, epoch: int) -> Sequence[Mapping[str, Any]]:
-    starts = h.starts.get((task, turn)) or []
-    return next((e["gold"] for e in reversed(starts) if e.get("epoch") == epoch), [])
+    """The gold calls of a sub-task (its last ``subtask_start`` of that epoch; none without one)."""
+    start = _last_starts(h).get((task, turn, epoch))
+    return start["gold"] if start is not None else []
+
+
+def _last_starts(h: History) -> dict[tuple[Any, Any, Any], Mapping[str, Any]]:
+    """(task, turn, epoch) -> the last ``subtask_start`` event of that sub-task, indexed once per history."""
+    index = h.derived.get("last_starts")
+    if index is None:
+        index = h.derived["last_starts"] = {(task, turn, e.get("epoch")): e for (task, turn), events in h.starts.items()
+                                            for e in events}
+    return index  # type: ignore[no-any-return]
 
 
 def _frozen(value: Any) -> Any:
@@ -119,29 +134,73 @@ def _frozen(value: Any) -> Any:
     return value
 
 
+_PLAIN = frozenset({str, int, type(None)})  # values equal exactly when their reprs are (unlike True == 1 == 1.0)
+
+
+def _keys(args: Any) -> tuple[Any, Any]:
+    """Two hashable keys of a call's (or gold step's) arguments, equal exactly when the arguments
+    are (``_frozen``: ``==``, so ``1`` matches ``1.0``), and exactly when their reprs sorted by
+    name are (``_args_key``: ``1``, ``1.0`` and ``true`` differ).
+
+    When every value is a string, an int or null, both are the arguments' items (such values are
+    equal exactly when their reprs are), found in one pass without recursion."""
+    if type(args) is not dict:
+        args = dict(args)
+    for value in args.values():
+        if type(value) not in _PLAIN:
+            try:
+                match = frozenset(args.items())
+            except TypeError:  # a list or an object among the values
+                match = _frozen(args)
+            return match, repr(sorted(args.items()))
+    key = frozenset(args.items())
+    return key, key
+
+
+def _args_key(args: Mapping[str, Any]) -> Any:
+    """The second of ``_keys``: equal exactly when the arguments' reprs, sorted by name, are."""
+    return _keys(args)[1]
+
+
 def gold_steps(h: History) -> dict[str, int]:
     """Call id -> the index of the gold step it performs in its sub-task (turn, epoch).
 
     A call performs the first gold step of its sub-task with the same tool and arguments not
     yet claimed by an earlier-issued call; a call matching none (an extra call, a retry of a
-    claimed step) performs no step. Computed once per history (several checks use it).
+    claimed step) performs no step. Computed once per history (several checks use it), with
+    the delivery keys (``_args_key``) of every call and of the gold steps of their sub-tasks.
     """
     if "gold_steps" in h.derived:
         return h.derived["gold_steps"]
     unclaimed: dict[tuple[str, int, int], dict[tuple[Any, Any], list[int]]] = {}  # sub-task -> (tool, args) -> steps, reversed
+    call_keys: dict[str, Any] = {}  # call id -> the delivery key of its arguments
+    gold_keys: dict[tuple[str, int, int], list[Any]] = {}  # sub-task -> the delivery key of each gold step's arguments
     out: dict[str, int] = {}
     for call in h.calls.values():
         key = (call.task, call.turn, call.epoch)
         steps = unclaimed.get(key)
         if steps is None:
             steps = unclaimed[key] = {}
-            for j, g in reversed(list(enumerate(_gold_of(h, *key)))):
-                steps.setdefault((g.get("tool"), _frozen(dict(g.get("args") or {}))), []).append(j)
-        left = steps.get((call.tool, _frozen(dict(call.args))))
+            gold = list(_gold_of(h, *key))
+            both = [_keys(g.get("args") or {}) for g in gold]
+            gold_keys[key] = [delivery for _, delivery in both]
+            for j in range(len(gold) - 1, -1, -1):
+                steps.setdefault((gold[j].get("tool"), both[j][0]), []).append(j)
+        match, call_keys[call.call_id] = _keys(call.args)
+        left = steps.get((call.tool, match))
         if left:
             out[call.call_id] = left.pop()
     h.derived["gold_steps"] = out
+    h.derived["delivery_keys"] = (call_keys, gold_keys)
     return out
+
+
+def _delivery_keys(h: History) -> tuple[dict[str, Any], dict[tuple[str, int, int], list[Any]]]:
+    """The delivery keys ``gold_steps`` found: of each call's arguments, of each of its sub-tasks' gold steps'."""
+    if "delivery_keys" not in h.derived:
+        h.derived.pop("gold_steps", None)
+        gold_steps(h)
+    return h.derived["delivery_keys"]  # type: ignore[no-any-return]
 
 
 def conflicting(h: History, steps: Mapping[str, int], a: str, b: str) -> bool:
@@ -169,36 +228,52 @@ def dependency_violation(h: History) -> list[Offence]:
     ``deliver`` event) before the call's ``issue``. Each offending call counts once.
     """
     steps = gold_steps(h)
-    delivered: dict[tuple[str, int, str, str], int] = {}  # (task, turn, tool, args) -> first deliver seq
-    for call in h.calls.values():
-        if call.deliver is not None:
-            key = (call.task, call.turn, call.tool, _args_key(call.args))
-            delivered[key] = min(delivered.get(key, call.deliver["seq"]), call.deliver["seq"])
+    if not steps:
+        return []  # no call performs a gold step
+    call_keys, gold_keys = _delivery_keys(h)
+    delivered: dict[tuple[str, int, str, Any], int] | None = None  # (task, turn, tool, args) -> first deliver seq
     never = float("inf")
+    golds: dict[tuple[str, int, int], Sequence[Mapping[str, Any]]] = {}  # sub-task -> its gold calls
     delivered_at: dict[tuple[str, int, int], list[float]] = {}  # sub-task -> when each gold step was first delivered
 
+    def gold_of(task: str, turn: int, epoch: int) -> Sequence[Mapping[str, Any]]:
+        gold = golds.get((task, turn, epoch))
+        if gold is None:
+            gold = golds[(task, turn, epoch)] = _gold_of(h, task, turn, epoch)
+        return gold
+
     def missing(call: Any, epoch: int, j: int) -> list[int]:
-        gold = _gold_of(h, call.task, call.turn, epoch)
-        when = delivered_at.get((call.task, call.turn, epoch))
+        nonlocal delivered
+        gold = gold_of(call.task, call.turn, epoch)
+        after = gold[j].get("after", [])
+        if len(after) == 0:
+            return []
+        sub = (call.task, call.turn, epoch)
+        when = delivered_at.get(sub)
         if when is None:
-            when = delivered_at[(call.task, call.turn, epoch)] = [
-                delivered.get((call.task, call.turn, g.get("tool"), _args_key(g.get("args") or {})), never) for g in gold]
+            if delivered is None:
+                delivered = _first_delivered(h, call_keys)
+            keys = gold_keys.get(sub) or [_args_key(g.get("args") or {}) for g in gold]
+            when = delivered_at[sub] = [
+                delivered.get((call.task, call.turn, g.get("tool"), k), never) for g, k in zip(gold, keys)]
         issued = call.issue["seq"]
-        return [i for i in gold[j].get("after", []) if when[i] > issued]
+        return [i for i in after if when[i] > issued]
 
     out = []
     for call in h.calls.values():
         j = steps.get(call.call_id)
         if j is None:
             continue
+        if len(gold_of(call.task, call.turn, call.epoch)[j].get("after", [])) == 0:
+            continue  # a step that waits for none
         lacking = missing(call, call.epoch, j)
         if lacking and any(  # the same step of a gold path an amendment replaced, its inputs at hand: stale, not early
             g.get("tool") == call.tool and dict(g.get("args") or {}) == dict(call.args) and not missing(call, e, k)
-            for e in range(call.epoch) for k, g in enumerate(_gold_of(h, call.task, call.turn, e))
+            for e in range(call.epoch) for k, g in enumerate(gold_of(call.task, call.turn, e))
         ):
             lacking = []
         if lacking:
-            gold = _gold_of(h, call.task, call.turn, call.epoch)
+            gold = gold_of(call.task, call.turn, call.epoch)
             names = ", ".join(f"step {i} ({gold[i]['tool']})" for i in lacking)
             out.append(_offence("dependency_violation", call.issue, call.task,
                                 f"{call.call_id} ({call.tool}, step {j}) issued before {names} was delivered",
@@ -206,8 +281,17 @@ def dependency_violation(h: History) -> list[Offence]:
     return out
 
 
-def _args_key(args: Mapping[str, Any]) -> str:
-    return repr(sorted(dict(args).items()))
+def _first_delivered(h: History, call_keys: Mapping[str, Any]) -> dict[tuple[str, int, str, Any], int]:
+    """(task, turn, tool, arguments) -> the first ``deliver`` seq of a call of that turn with that tool and
+    arguments (``call_keys``: each call's delivery key)."""
+    delivered: dict[tuple[str, int, str, Any], int] = {}
+    for call in h.calls.values():
+        if call.deliver is not None:
+            key = (call.task, call.turn, call.tool, call_keys[call.call_id])
+            seq = call.deliver["seq"]
+            if key not in delivered or seq < delivered[key]:
+                delivered[key] = seq
+    return delivered
 
 
 @defines_invariant("out_of_order_execution", short="out-of-order", hunted=False)
@@ -250,6 +334,8 @@ def stale_result_used(h: History) -> list[Offence]:
     ``uses``; for an action without uses, in its decision's ``seen`` (results that reached the
     agent since its previous decision).
     """
+    if not any(c.stale_delivery for c in h.calls.values()):
+        return []  # no stale result reached the agent: nothing to rely on
     out = []
     for d, i, a in _actions(h):
         task = a["task"]
@@ -284,11 +370,13 @@ def call_on_cancelled_task(h: History) -> list[Offence]:
     the agent's observation already said so. An action decided before the cancellation that
     takes effect after it (the cancellation fell in the agent's think time) is not counted.
     """
+    if not h.cancelled:
+        return []  # the world cancelled no task
     return [
         _offence("call_on_cancelled_task", d, a["task"], f"{a['op']} on {a['task']}, cancelled at t={h.cancelled[a['task']]['t']}",
                  action=i)
-        for d, i, a in _actions(h) if h.cancelled_before(a["task"], d["seq"])
-    ]
+        for d, i, a in _actions(h) if (fault := h.cancelled.get(a["task"])) is not None and fault["seq"] < d["seq"]
+    ]  # h.cancelled_before(a["task"], d["seq"]), inline
 
 
 @defines_invariant("wrong_task_tool", short="wrong-tool", hunted=False)
@@ -302,8 +390,13 @@ def wrong_task_tool(h: History) -> list[Offence]:
 def wrong_binding(h: History) -> list[Offence]:
     """An action whose ``uses`` names a call of another task: a result bound to the wrong task."""
     out = []
+    calls = h.calls
     for d, i, a in _actions(h):
-        foreign = tuple(u for u in a.get("uses") or [] if h.task_of(u) not in (None, a["task"]))
+        uses = a.get("uses")
+        if not uses:
+            continue
+        task = a["task"]  # h.task_of(u) not in (None, task), inline:
+        foreign = tuple(u for u in uses if isinstance(u, str) and u in calls and calls[u].task not in (None, task))
         if foreign:
             owners = ", ".join(f"{u} of {h.task_of(u)}" for u in foreign)
             out.append(_offence("wrong_binding", d, a["task"], f"{a['op']} on {a['task']} uses {owners}", action=i, call_ids=foreign))
