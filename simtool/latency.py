@@ -49,6 +49,7 @@ class Distribution:
     sample: Sampler
     mean: float
     sample_many: Batch | None = None
+    lognormal: tuple[float, float] | None = None  # (mu, sigma) of a lognormal: its draws skip ``sample``
 
     @property
     def constant(self) -> bool:
@@ -56,7 +57,12 @@ class Distribution:
         return self.kind == "constant"
 
     def draw(self, rng: CounterStream, scale: float = 1.0) -> int:
-        return max(0, int(round(self.sample(rng) * scale)))
+        """One value in whole ms (rounded after scaling, never below 0)."""
+        if self.lognormal is not None:  # the common kind, without the call of ``sample``
+            ms = int(round(rng.lognormal(*self.lognormal) * scale))
+        else:
+            ms = int(round(self.sample(rng) * scale))
+        return ms if ms > 0 else 0
 
     def draw_many(self, rng: CounterStream | None, n: int, scale: float = 1.0) -> list[int]:
         """n successive draws (``rng`` may be None for a constant, which draws nothing)."""
@@ -120,7 +126,8 @@ def parse_distribution(spec: Any, where: Located | None = None, path: tuple[Any,
         median = _number(spec, "median", where, path, positive=True)
         sigma = _number(spec, "sigma", where, path)
         mu = math.log(median)
-        return Distribution(kind, lambda rng: rng.lognormal(mu, sigma), median * math.exp(sigma * sigma / 2), lambda rng, n: rng.lognormal(mu, sigma, n))
+        return Distribution(kind, lambda rng: rng.lognormal(mu, sigma), median * math.exp(sigma * sigma / 2), lambda rng, n: rng.lognormal(mu, sigma, n),
+                            (mu, sigma))
     if kind == "gamma":
         shape = _number(spec, "shape", where, path, positive=True)
         scale = _number(spec, "scale", where, path)
@@ -161,6 +168,9 @@ def parse_distribution(spec: Any, where: Located | None = None, path: tuple[Any,
 
 
 ZERO = Distribution("constant", lambda rng: 0.0, 0.0)
+
+# how a leg is drawn: its distribution, its value if constant (in ms, scaled), its (mu, sigma) if lognormal
+Source = tuple[Distribution, int, "float | None", "float | None"]
 
 
 @frozen
@@ -210,6 +220,7 @@ class LatencyModel:
         self.default = _legs(spec.get("default") or {}, where, path + ("default",), Legs(ZERO, ZERO, ZERO), set())
         self._services: dict[str, Legs] = {}
         self._tools: dict[tuple[str, str], Legs] = {}
+        self._plans: dict[tuple[str, str], tuple[tuple[str, ...], tuple[Source, ...]]] = {}
         for service, sspec in (spec.get("services") or {}).items():
             spath = path + ("services", service)
             if not isinstance(sspec, Mapping):
@@ -220,6 +231,21 @@ class LatencyModel:
                 if not isinstance(tspec, Mapping):
                     raise where.error(spath + ("tools", tool), "must be a mapping", expected="{request, service, response}", found=tspec)
                 self._tools[(service, tool)] = _legs(tspec, where, spath + ("tools", tool), legs, set())
+
+    def plan(self, service: str, tool: str) -> tuple[tuple[str, ...], tuple[Source, ...]]:
+        """How ``LatencyDraws`` draws a call of ``tool``: the legs that draw (that need a stream),
+        and for each leg (request, service, response) its ``Source``; worked out once per tool."""
+        key = (service, tool)
+        found = self._plans.get(key)
+        if found is None:
+            legs = self.legs(service, tool)
+            dists = [getattr(legs, leg) for leg in LEGS]
+            found = self._plans[key] = (
+                tuple(leg for leg, dist in zip(LEGS, dists) if not dist.constant),
+                tuple((dist, dist.draw(None, self.scale) if dist.constant else 0, *(dist.lognormal or (None, None)))  # type: ignore[arg-type]
+                      for dist in dists),
+            )
+        return found
 
     def tool_overrides(self) -> list[tuple[str, str]]:
         """(service, tool) pairs with their own legs, for validating tool names."""
@@ -249,20 +275,22 @@ class LatencyDraws:
         self.model = model
         self._rngs = streams
         self._values: dict[tuple[str, str], list[tuple[int, int, int]]] = {}
-        self._streams: dict[tuple[str, str, str], CounterStream] = {}
-        self._sources: dict[tuple[str, str], tuple[tuple[Distribution, CounterStream | None], ...]] = {}
+        self._sources: dict[tuple[str, str], tuple[tuple[Distribution, CounterStream | None, int, float | None, float | None], ...]] = {}
         self._next: dict[tuple[str, str], int] = {}
 
-    def _legs_of(self, task_id: str, service: str, tool: str) -> tuple[tuple[Distribution, CounterStream | None], ...]:
-        legs = self.model.legs(service, tool)
-        sources = []
-        for leg in LEGS:
-            dist = getattr(legs, leg)
-            rng = None
-            if not dist.constant:
-                rng = self._streams[(task_id, tool, leg)] = self._rngs("latency", task_id, tool, leg)
-            sources.append((dist, rng))
-        return tuple(sources)
+    @property
+    def _streams(self) -> dict[tuple[str, str, str], CounterStream]:
+        """The streams made so far by (task, tool, leg), in the order they were made."""
+        return {(task_id, tool, leg): source[1] for (task_id, tool), sources in self._sources.items()
+                for leg, source in zip(LEGS, sources) if source[1] is not None}
+
+    def _legs_of(self, task_id: str, service: str, tool: str) -> tuple[tuple[Distribution, CounterStream | None, int, float | None, float | None], ...]:
+        drawing, plan = self.model.plan(service, tool)
+        rngs = self._rngs.each(("latency", task_id, tool), drawing)
+        if len(rngs) == 3:  # every leg draws (most worlds): no constant among them
+            return tuple([(dist, rng, constant, mu, sigma) for (dist, constant, mu, sigma), rng in zip(plan, rngs)])
+        found = dict(zip(drawing, rngs))
+        return tuple([(dist, found.get(leg), constant, mu, sigma) for leg, (dist, constant, mu, sigma) in zip(LEGS, plan)])
 
     def nth(self, task_id: str, service: str, tool: str, k: int) -> tuple[int, int, int]:
         """The (request, service, response) ms of the task's ``k``-th call of ``tool`` (from 0)."""
@@ -276,9 +304,15 @@ class LatencyDraws:
         else:
             sources = self._sources[key]
         scale = self.model.scale
-        (request, rq), (serve, sv), (response, rs) = sources
+        (d0, r0, c0, m0, s0), (d1, r1, c1, m1, s1), (d2, r2, c2, m2, s2) = sources
         while k >= len(values):
-            values.append((request.draw(rq, scale), serve.draw(sv, scale), response.draw(rs, scale)))  # type: ignore[arg-type]
+            # each leg as ``dist.draw(rng, scale)`` gives it, a lognormal's without the calls of ``draw``
+            # (``round`` of a float is an int already)
+            values.append((
+                c0 if r0 is None else d0.draw(r0, scale) if m0 is None else a if (a := round(r0.lognormal(m0, s0) * scale)) > 0 else 0,
+                c1 if r1 is None else d1.draw(r1, scale) if m1 is None else b if (b := round(r1.lognormal(m1, s1) * scale)) > 0 else 0,
+                c2 if r2 is None else d2.draw(r2, scale) if m2 is None else c if (c := round(r2.lognormal(m2, s2) * scale)) > 0 else 0,
+            ))
         return values[k]
 
     def draw(self, task_id: str, service: str, tool: str) -> tuple[int, int, int]:

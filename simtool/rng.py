@@ -255,14 +255,30 @@ class Streams:
     service, name)``, ``("faults", index, kind)`` and ``("policy", name)``.
     """
 
-    __slots__ = ("seed", "_key")
+    __slots__ = ("seed", "_keyed")
 
     def __init__(self, seed: int) -> None:
         if not isinstance(seed, int) or isinstance(seed, bool) or seed < 0:
             raise ValueError(f"seed must be a non-negative integer, found {seed!r}")
         self.seed = seed
-        self._key = str(seed).encode("ascii")
+        # the hasher with the seed's key block absorbed, copied for each name: a copy updated with
+        # the name gives the digest ``stream_key`` computes from scratch (BLAKE2b hashes a message
+        # fed in pieces as the whole), without hashing the key block again
+        self._keyed = hashlib.blake2b(digest_size=8, key=str(seed).encode("ascii"))
 
     def __call__(self, *names: str) -> CounterStream:
-        digest = hashlib.blake2b(_SEP.join(names).encode("utf-8"), digest_size=8, key=self._key)  # as ``stream_key``
-        return CounterStream(int.from_bytes(digest.digest(), "little"))
+        hasher = self._keyed.copy()  # as ``stream_key``
+        hasher.update(_SEP.join(names).encode("utf-8"))
+        return CounterStream(int.from_bytes(hasher.digest(), "little"))
+
+    def each(self, names: tuple[str, ...], lasts: Sequence[str]) -> list[CounterStream]:
+        """The streams ``(*names, last)`` for each of ``lasts`` (``self(*names, last)`` each): the
+        common part of their names is hashed once."""
+        common = self._keyed.copy()
+        common.update((_SEP.join(names) + _SEP).encode("utf-8") if names else b"")
+        out = []
+        for last in lasts:
+            hasher = common.copy()
+            hasher.update(last.encode("utf-8"))
+            out.append(CounterStream(int.from_bytes(hasher.digest(), "little")))
+        return out

@@ -56,6 +56,35 @@ def _parse_cached(world: Mapping[str, Any], where: Located | None) -> Any:
     return parsed
 
 
+_Fragment = getattr(orjson, "Fragment", None)  # JSON bytes orjson writes as they are (orjson >= 3.9.8)
+
+
+def _header_config(world: Any, resolved: dict[str, Any]) -> tuple[Mapping[str, Any], str]:
+    """The header's config and its hash, the world's part encoded once per parsed world.
+
+    The header's config is ``resolved`` with its world (the same for every run of the parsed
+    world) as the canonical JSON it encodes to, which the trace writer copies as it is: the line
+    and the hash are those of ``resolved`` itself. A world orjson cannot encode (integers beyond
+    64 bits) is encoded with the rest at every run, as before.
+    """
+    if _Fragment is None or set(resolved) != {"world", "policy"}:
+        return resolved, config_hash(resolved)
+    memo = world.memo.setdefault("header", {})
+    try:
+        policy = orjson.dumps(resolved["policy"], option=orjson.OPT_SORT_KEYS)
+        fragment = memo.get("world")
+        if fragment is None:
+            fragment = memo["world"] = _Fragment(orjson.dumps(resolved["world"], option=orjson.OPT_SORT_KEYS))
+    except TypeError:  # what orjson refuses (orjson.JSONEncodeError is a TypeError): the long way
+        return resolved, config_hash(resolved)
+    digest = memo.get(policy)
+    if digest is None:
+        if len(memo) > 64:
+            memo.clear()
+        digest = memo[policy] = config_hash(resolved)
+    return {"world": fragment, "policy": resolved["policy"]}, digest
+
+
 def resolve(config: Mapping[str, Any], where: Located | None = None, policy: Policy | None = None) -> tuple[Any, Policy, dict[str, Any]]:
     """Parse the world, build the policy (unless given); return them with the fully resolved config."""
     world = _parse_cached(config["world"], where)
@@ -141,10 +170,8 @@ def start_run(config: Mapping[str, Any], seed: int, trace_path: str | Path | Non
     else:
         world, policy, resolved = resolve(config, where, policy)
     writer = TraceWriter(trace_path, keep_lines=keep_lines, durable=durable)
-    writer.write({
-        "kind": "header", "format": FORMAT, "simtool": __version__, "seed": seed,
-        "config": resolved, "config_hash": config_hash(resolved),
-    })
+    config, digest = _header_config(world, resolved)
+    writer.write({"kind": "header", "format": FORMAT, "simtool": __version__, "seed": seed, "config": config, "config_hash": digest})
     return LiveRun(Runtime(world, seed, writer), writer, seed, resolved, str(trace_path) if trace_path else None, policy)
 
 

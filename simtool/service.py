@@ -211,7 +211,7 @@ class Service:
         """Run one tool atomically. Arguments are already checked against the schema."""
         method = getattr(self, tool)
         try:
-            value = method(**{k: plain_copy(v) for k, v in args.items()})
+            value = method(**{k: v if type(v) in _PLAIN else plain_copy(v) for k, v in args.items()})
         except Exception as exc:  # a tool's own failure is a result, as in the reference
             return ToolResult(f"Error during execution: {exc}", error=True)
         return ToolResult(value, error=isinstance(value, dict) and "error" in value)
@@ -223,10 +223,18 @@ _PLAIN = frozenset((str, int, float, bool, type(None)))
 def plain_copy(value: Any) -> Any:
     """A deep copy of JSON-like data (dicts, lists, scalars); other objects go through ``copy.deepcopy``."""
     kind = type(value)
-    if kind is dict:  # scalars copied as they are without a call each
-        return {k: v if type(v) in _PLAIN else plain_copy(v) for k, v in value.items()}
+    if kind is dict:  # copied whole (in C), then the containers in it copied in turn
+        out = value.copy()
+        for k, v in value.items():
+            if type(v) not in _PLAIN:
+                out[k] = plain_copy(v)
+        return out
     if kind is list:
-        return [v if type(v) in _PLAIN else plain_copy(v) for v in value]
+        out_list = value.copy()
+        for i, v in enumerate(value):
+            if type(v) not in _PLAIN:
+                out_list[i] = plain_copy(v)
+        return out_list
     if kind in _PLAIN:
         return value
     return copy.deepcopy(value)
@@ -241,14 +249,15 @@ def normalize(value: Any) -> Any:
     kind = type(value)
     if kind is str or kind is int or kind is bool or value is None:
         return value
-    if kind is dict:  # the common case, kept flat: string keys, scalar values copied as they are
-        out = {}
+    if kind is dict:  # the common case, kept flat: string keys, scalar values as they are (copied whole, in C)
+        out = value.copy()
         for k, v in value.items():
             if type(k) is not str:
                 break
             t = type(v)
             # a finite float is kept as it is (NaN fails both comparisons)
-            out[k] = v if t is str or t is int or t is bool or v is None or (t is float and _LOW < v < _HIGH) else normalize(v)
+            if not (t is str or t is int or t is bool or v is None or (t is float and _LOW < v < _HIGH)):
+                out[k] = normalize(v)
         else:
             return out
     if kind is list:

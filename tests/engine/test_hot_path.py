@@ -94,6 +94,16 @@ def test_normalize_keeps_finite_floats_and_names_the_others():
     assert out == {"a": 1.5, "b": "nan", "c": "inf", "d": -0.0, "e": [2.0, "-inf"], "f": 0.25, "g": 1e308}
 
 
+def test_normalize_copies_dicts_and_names_keys_that_are_not_text():
+    value = {"a": {1: "x", "y": (2, 3)}, "b": [1.5, float("nan"), {"c": {4}}], "d": "e"}
+    out = normalize(value)
+    assert out == {"a": {"1": "x", "y": [2, 3]}, "b": [1.5, "nan", {"c": [4]}], "d": "e"} and list(out) == ["a", "b", "d"]
+    flat = {"z": 1, "a": None}
+    copied = normalize(flat)
+    copied["z"] = 2
+    assert flat == {"z": 1, "a": None} and copied is not flat
+
+
 def test_plain_copy_copies_every_container_and_keeps_scalars():
     original = {"a": [1, {"b": 2.5, "c": None}], "d": {"e": "x", "f": True}, "g": (1, 2)}
     copied = plain_copy(original)
@@ -102,6 +112,13 @@ def test_plain_copy_copies_every_container_and_keeps_scalars():
     copied["d"]["e"] = "y"
     assert original["a"][1]["b"] == 2.5 and original["d"]["e"] == "x"
     assert copied["g"] == (1, 2)
+    copied["a"].append(3)
+    assert original["a"] == [1, {"b": 2.5, "c": None}]
+    nested = [[1, [2]], {"k": [3]}, "s"]
+    again = plain_copy(nested)
+    again[0][1].append(9)
+    again[1]["k"].append(9)
+    assert nested == [[1, [2]], {"k": [3]}, "s"] and list(plain_copy({"z": 1, "a": [2]})) == ["z", "a"]
 
 
 def test_a_trading_scenario_loaded_over_the_default_is_a_fresh_load():

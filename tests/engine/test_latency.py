@@ -82,3 +82,21 @@ def test_a_spec_error_names_the_file_line_and_key():
 def test_invalid_distributions_are_rejected(spec, fragment):
     with pytest.raises(SpecError, match=fragment):
         parse_distribution(spec)
+
+
+def test_a_lognormal_draw_is_its_sample_scaled_rounded_and_never_below_zero():
+    dist = parse_distribution({"dist": "lognormal", "median": 80, "sigma": 0.9})
+    for scale in (1.0, 0.013, 2.5, 0.0):
+        a, b = stream(4, "x"), stream(4, "x")
+        assert [dist.draw(a, scale) for _ in range(200)] == [max(0, int(round(dist.sample(b) * scale))) for _ in range(200)]
+
+
+def test_each_leg_draws_from_its_own_stream_as_its_distribution_would_under_the_scale():
+    legs = {"request": {"dist": "lognormal", "median": 40, "sigma": 0.3}, "service": {"dist": "gamma", "shape": 2.5, "scale": 10},
+            "response": 12}
+    model = LatencyModel({"scale": 1.7, "default": legs})
+    draws = LatencyDraws(model, Streams(8))
+    values = [draws.nth("t1", "S", "x", k) for k in range(30)]
+    request, service = stream(8, "latency", "t1", "x", "request"), stream(8, "latency", "t1", "x", "service")
+    dists = {leg: parse_distribution(spec) for leg, spec in legs.items()}
+    assert values == [(dists["request"].draw(request, 1.7), dists["service"].draw(service, 1.7), 20) for _ in range(30)]

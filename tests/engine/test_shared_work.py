@@ -235,3 +235,77 @@ def _wake_or_timer(use_either: bool, wake_at: int, timeout: int) -> list[tuple[i
 @pytest.mark.parametrize(("wake_at", "timeout"), [(3, 8), (8, 3), (5, 5)])
 def test_a_wait_with_a_timeout_resumes_where_a_process_waiting_on_any_of_would(wake_at, timeout):
     assert _wake_or_timer(True, wake_at, timeout) == _wake_or_timer(False, wake_at, timeout)
+
+
+def _fresh_gold(parsed, seed):  # noqa: ANN001, ANN202
+    """A run's gold book that shares nothing with other runs (no world memo)."""
+    from functools import partial
+
+    from simtool.gold import GoldBook
+    from simtool.tasks import make_services
+
+    streams = Streams(seed)
+    return GoldBook({t.task_id: t for t in parsed.tasks}, LatencyDraws(parsed.latency, streams), partial(make_services, streams), streams)
+
+
+@pytest.mark.parametrize("make_world", [_datagen_world, lambda: world([ticket_task("a", ["create_ticket(title='x')", "get_ticket(ticket_id=1)"])])],
+                         ids=["seeded", "unseeded"])
+def test_gold_steps_kept_across_a_worlds_runs_are_those_a_run_works_out_alone(make_world):
+    from simtool.run import resolve
+    from simtool.runtime import Runtime
+
+    parsed = resolve({"world": make_world(), "policy": {"name": "interleave"}})[0]
+    keys = [(t.task_id, turn) for t in parsed.tasks for turn in range(len(t.turns))]
+    books = {seed: Runtime(parsed, seed, TraceWriter(None)).gold for seed in (1, 2, 1)}
+    for seed, book in books.items():
+        alone = _fresh_gold(parsed, seed)
+        assert [book.steps(task, turn, 0) for task, turn in keys] == [alone.steps(task, turn, 0) for task, turn in keys]
+        assert [book.edges(task, tuple((t, 0) for t in range(turn + 1))) for task, turn in keys] \
+            == [alone.edges(task, tuple((t, 0) for t in range(turn + 1))) for task, turn in keys]
+    again = Runtime(parsed, 3, TraceWriter(None)).gold
+    task, turn = keys[-1]
+    assert again.steps(task, turn, 0) is again.steps(task, turn, 0)  # worked out once in a run
+    path = tuple((t, 0) for t in range(turn + 1))
+    assert again.expectation(task, path) is again.expectation(task, path)
+
+
+@pytest.mark.parametrize("extra", [{}, {"description": "x" * 3}, {"max_decisions": 500}], ids=["plain", "text", "override"])
+def test_a_header_written_from_the_worlds_encoded_config_is_the_config_encoded_whole(extra):
+    from simtool.run import start_run
+    from simtool.trace import config_hash
+
+    config = {"world": {**world([ticket_task("a", ["create_ticket(title='x')"])]), **extra}, "policy": {"name": "interleave"}}
+    for seed in (4, 5):  # the second run reads the world's encoded config kept by the first
+        with start_run(config, seed) as live:
+            line = live.writer.lines[0]
+            header = json.loads(line)
+            assert header["config"] == live.config and header["config_hash"] == config_hash(live.config)
+            assert header["seed"] == seed and line == canonical(header)
+
+
+def test_a_header_with_numbers_orjson_refuses_is_written_as_before():
+    from simtool.run import _header_config
+    from simtool.trace import config_hash
+
+    class _World:
+        memo: dict = {}
+
+    resolved = {"world": {"name": "w", "big": 2**70}, "policy": {"name": "interleave"}}
+    config, digest = _header_config(_World(), resolved)
+    assert config is resolved and digest == config_hash(resolved)
+
+
+def test_header_hashes_kept_for_many_policies_are_each_the_hash_of_the_config():
+    from simtool.run import _header_config
+    from simtool.trace import config_hash
+
+    class _World:
+        def __init__(self) -> None:
+            self.memo: dict = {}
+
+    parsed = _World()
+    for round_ in range(2):  # the second round reads what the first kept (and what survived clearing)
+        for n in range(70):
+            resolved = {"world": {"name": "w"}, "policy": {"name": "interleave", "think_ms": n}}  # one parsed world
+            config, digest = _header_config(parsed, resolved)
+            assert digest == config_hash(resolved) and canonical(config) == canonical(resolved), (round_, n)

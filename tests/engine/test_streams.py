@@ -51,6 +51,15 @@ def test_a_stream_does_not_depend_on_the_order_streams_are_made_or_used_in():
     assert Streams(5)("a", "b").random() == stream(5, "a", "b").random() != stream(6, "a", "b").random()
 
 
+@pytest.mark.parametrize("seed, names, key, words, values", PINNED)
+def test_a_runs_streams_have_the_pinned_keys_made_one_by_one_or_sharing_a_prefix(seed, names, key, words, values):
+    streams = Streams(seed)
+    assert streams(*names).key == key == streams(*names).key  # the seed's hasher is copied, never used up
+    assert streams.each(names[:-1], [names[-1], "other"])[0].key == key
+    assert streams.each(names[:-1], [names[-1], "other"])[1].key == stream_key(seed, *names[:-1], "other")
+    assert [s.key for s in streams.each((), ["ties", "x"])] == [stream_key(seed, "ties"), stream_key(seed, "x")]
+
+
 @pytest.mark.parametrize("draw", [
     lambda s, n: s.random(n), lambda s, n: s.uniform(3.0, 9.0, n), lambda s, n: s.exponential(40.0, n),
     lambda s, n: s.lognormal(2.0, 0.7, n), lambda s, n: s.normal(1.0, 2.0, n), lambda s, n: s.gamma(0.6, 3.0, n),
