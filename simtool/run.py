@@ -170,7 +170,9 @@ def start_run(config: Mapping[str, Any], seed: int, trace_path: str | Path | Non
     else:
         world, policy, resolved = resolve(config, where, policy)
     writer = TraceWriter(trace_path, keep_lines=keep_lines, durable=durable)
-    config, digest = _header_config(world, resolved)
+    # a seed orjson cannot write (2**64 and above) sends the whole header through the standard encoder,
+    # which cannot copy an encoded world as it is: then the world is encoded with the rest, as before
+    config, digest = _header_config(world, resolved) if seed < 2**64 else (resolved, config_hash(resolved))
     writer.write({"kind": "header", "format": FORMAT, "simtool": __version__, "seed": seed, "config": config, "config_hash": digest})
     return LiveRun(Runtime(world, seed, writer), writer, seed, resolved, str(trace_path) if trace_path else None, policy)
 

@@ -283,6 +283,21 @@ def test_a_header_written_from_the_worlds_encoded_config_is_the_config_encoded_w
             assert header["seed"] == seed and line == canonical(header)
 
 
+@pytest.mark.parametrize("seed", [2**64 - 1, 2**64, 2**70 + 3])
+def test_a_seed_beyond_what_orjson_writes_still_gives_the_whole_config(seed):
+    from simtool.run import start_run
+    from simtool.trace import config_hash
+
+    config = {"world": world([ticket_task("a", ["create_ticket(title='x')"])]), "policy": {"name": "interleave"}}
+    with start_run(config, 1):  # the world's encoded config is kept by an ordinary run first
+        pass
+    with start_run(config, seed) as live:
+        line = live.writer.lines[0]
+        header = json.loads(line)
+        assert header["config"] == live.config and header["config_hash"] == config_hash(live.config)
+        assert header["seed"] == seed and line == canonical(header)
+
+
 def test_a_header_with_numbers_orjson_refuses_is_written_as_before():
     from simtool.run import _header_config
     from simtool.trace import config_hash
