@@ -25,6 +25,8 @@ revocation forbids.
 from __future__ import annotations
 
 from collections import deque
+from collections.abc import Mapping
+from types import MappingProxyType
 from typing import Any, ClassVar
 
 from attrs import define, evolve, field, frozen
@@ -49,6 +51,7 @@ __all__ = ["Sequential", "Interleave", "CriticalPath", "Parallel", "Eager", "Neg
 
 
 _WAIT_ANY = Wait()  # wait for anything, no timeout (immutable: one instance serves every decision)
+_NO_NOTE: Mapping[str, Any] = MappingProxyType({})  # a decision's note: none (read-only, so shared)
 
 
 @frozen
@@ -292,12 +295,12 @@ class GoldFollower(Policy):
         else:
             more = False
         if not actions:
-            return Decision((), 0, self._sleep(obs))
+            return Decision((), 0, self._sleep(obs), _NO_NOTE)
         # with nothing else ready, sleep right after acting instead of deciding once more to learn that
         think = self._constant_think
         if think is None:
             think = self._think.draw(self._rng)  # type: ignore[arg-type]
-        return Decision(tuple(actions), think, None if more else self._sleep(obs))
+        return Decision(tuple(actions), think, None if more else self._sleep(obs), _NO_NOTE)
 
     def ready_tasks(self, obs: Observation) -> list[TaskView]:
         """The tasks that can act now, in the world's order: those of ``obs.tasks`` for which

@@ -49,8 +49,9 @@ def _action_record(action: Any) -> dict[str, Any]:
     if isinstance(action, Cancel):
         return {"op": "cancel", "call_id": normalize(action.call_id)}
     if isinstance(action, Respond):
-        return {"op": "respond", "task": normalize(action.task_id), "text": normalize(action.text),
-                "uses": None if action.uses is None else normalize(list(action.uses))}
+        task, text, uses = action.task_id, action.text, action.uses
+        return {"op": "respond", "task": task if type(task) is str else normalize(task),
+                "text": text if type(text) is str else normalize(text), "uses": None if uses is None else listed(uses)}
     return {"op": "invalid", "raw": repr(action)[:500]}
 
 
@@ -76,8 +77,10 @@ class Inbox:
     def notify(self, event: Event) -> None:
         self.events.append(event)
         wake = self.wake
-        if wake is not None and not wake.triggered and _matches(event, self.wait):
-            wake.succeed()
+        if wake is not None and not wake.triggered:
+            wait = self.wait
+            if wait is None or not wait.call_ids or _matches(event, wait):  # waiting for anything: any event wakes
+                wake.succeed()
 
     def reject(self, task_id: str | None, reason: str, detail: str, raw: Any) -> None:
         """An action the runtime refused as malformed: an ``agent_error`` event, and the agent is told."""
@@ -113,7 +116,11 @@ class AgentLoop:
 
     def observe(self) -> Observation:
         inbox = self._inbox
-        events, inbox.events = tuple(inbox.events), []
+        events = inbox.events
+        if events:
+            events, inbox.events = tuple(events), []
+        else:
+            events = ()
         issued: Mapping[str, Issued] = _NONE_ISSUED
         if self._issued:
             issued, self._issued = self._issued, {}

@@ -55,10 +55,11 @@ class Grader:
         path = tuple(task.history) + ((task.turn, task.epoch),)
         gold_state, gold_results = self._gold.expectation(task.task_id, path)
         actual = {name: s.state() for name, s in task.services.items()}
-        diff = [f"{name}.{key}" for name in sorted(actual) for key in sorted(set(actual[name]) | set(gold_state[name]))
-                if actual[name].get(key) != gold_state[name].get(key)]
+        diff = [] if actual == gold_state else [  # a right answer (the common case) needs no key-by-key walk
+            f"{name}.{key}" for name in sorted(actual) for key in sorted(set(actual[name]) | set(gold_state[name]))
+            if actual[name].get(key) != gold_state[name].get(key)]
         have = {_result_text(calls[c]) for c in uses if c in calls and calls[c].status in _RESULT_STATUSES}
-        want = [canonical(r) for r in gold_results[-1]]
+        want = [canonical(r) for r in gold_results[-1]] if gold_results[-1] else []
         pending = [c.call_id for c in task.calls if c.turn == task.turn and not c.executed and c.status == "in_flight"]
         self._emit(
             "respond", task=task.task_id, turn=task.turn, epoch=task.epoch, text=action.text, uses=uses,
