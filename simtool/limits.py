@@ -10,6 +10,7 @@ would take a machine down. Raise one with ``--limit NAME=N`` (``simtool run``, `
 from __future__ import annotations
 
 import contextvars
+import functools
 import os
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
@@ -60,7 +61,14 @@ def parse_limits(items: Sequence[str], base: Limits | None = None, *, source: st
 
 
 def _from_environment() -> Limits:
-    return parse_limits(os.environ.get(ENV_VAR, "").split(","), source=ENV_VAR)
+    return _environment_limits(os.environ.get(ENV_VAR, ""))
+
+
+@functools.lru_cache(maxsize=16)
+def _environment_limits(text: str) -> Limits:
+    """The caps the environment's text sets, parsed once per text (a run asks several times;
+    limits are immutable; a text in error raises every time, since errors are not cached)."""
+    return parse_limits(text.split(","), source=ENV_VAR)
 
 
 _override: contextvars.ContextVar[Limits | None] = contextvars.ContextVar("simtool_limits", default=None)

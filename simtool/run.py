@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import json
 from collections.abc import Mapping, Sequence
 from pathlib import Path
@@ -13,7 +14,7 @@ from attrs import define, frozen
 from simtool import __version__, registry
 from simtool.config import check_policy_name, run_config
 from simtool.errors import SimtoolError, SpecError
-from simtool.limits import current_limits
+from simtool.limits import Limits, current_limits
 from simtool.paths import check_output
 from simtool.policy import Policy
 from simtool.runtime import Runtime
@@ -41,12 +42,17 @@ class RunResult:
 _worlds: dict[bytes, Any] = {}
 
 
+@functools.lru_cache(maxsize=16)
+def _limits_text(limits: Limits) -> str:
+    return repr(limits)  # caps are immutable (and hashable): written out once per value
+
+
 def _parse_cached(world: Mapping[str, Any], where: Located | None) -> Any:
     """Parsed worlds are immutable: a sweep or a benchmark running one world many times parses it once."""
     # Keyed by the world as given, key order included: services see their scenario in that order
     # (a file system lists its folders so), so two worlds that differ only in key order are two
     # worlds here; and a world parsed under raised caps is not one under the defaults.
-    key = orjson.dumps([world, repr(current_limits())], option=orjson.OPT_NON_STR_KEYS, default=str)
+    key = orjson.dumps([world, _limits_text(current_limits())], option=orjson.OPT_NON_STR_KEYS, default=str)
     parsed = _worlds.get(key)
     if parsed is None:
         parsed = parse_world(world, where)
