@@ -16,14 +16,10 @@ from hypothesis import strategies as st
 from simtool.run import run
 
 from .helpers import ticket_task, world
+from .strategies import draw_faults_and_options, legs
 
 POLICIES = ["sequential", "interleave", "critical-path", "parallel", "eager", "neglectful", "confused", "unbound", "oblivious"]
 
-legs = st.one_of(
-    st.integers(0, 200),
-    st.builds(lambda lo, span: {"dist": "uniform", "low": lo, "high": lo + span}, st.integers(0, 100), st.integers(0, 300)),
-    st.builds(lambda m, s: {"dist": "lognormal", "median": m, "sigma": s}, st.integers(1, 150), st.sampled_from([0.2, 0.8, 1.5])),
-)
 
 
 @st.composite
@@ -36,15 +32,7 @@ def scenarios(draw):
         if draw(st.booleans()):
             gold.append("close_ticket(ticket_id=1)")
         tasks.append(ticket_task(f"t{k}", gold))
-    faults = []
-    if draw(st.booleans()):
-        faults.append({"at_ms": draw(st.integers(0, 600)), "kind": "cancel_task", "task": f"t{draw(st.integers(0, n_tasks - 1))}"})
-    if draw(st.booleans()):
-        faults.append({"at_ms": draw(st.integers(0, 600)), "kind": "revoke", "scope": "ticketing.write"})
-    extra = {"faults": faults, "tie_shuffle": draw(st.booleans()),
-             "enforcement": draw(st.sampled_from(["issue", "execution", "delivery", "none"]))}
-    if draw(st.booleans()):
-        extra["services"] = {"TicketAPI": {"capacity": 1}}
+    extra = draw_faults_and_options(draw, n_tasks)
     if draw(st.booleans()):
         extra["default_timeout_ms"] = draw(st.integers(50, 400))
     spec = world(tasks, request=draw(legs), service=draw(legs), response=draw(legs), **extra)

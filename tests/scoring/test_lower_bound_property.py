@@ -13,17 +13,13 @@ from hypothesis import strategies as st
 from simtool.run import run, run_source
 from simtool.scoring import score_trace, trace_from_lines
 from tests.engine.helpers import ticket_task, world
+from tests.engine.strategies import draw_faults_and_options, legs
 
 CORRECT = ["sequential", "interleave", "critical-path", "parallel"]
 ROOT = Path(__file__).resolve().parents[2]
 SHIPPED = sorted(str(p) for p in (ROOT / "worlds" / "specs").glob("*.yaml")) + sorted(
     str(p) for p in (ROOT / "tests" / "scoring" / "worlds").glob("*.yaml"))
 
-legs = st.one_of(
-    st.integers(0, 200),
-    st.builds(lambda lo, span: {"dist": "uniform", "low": lo, "high": lo + span}, st.integers(0, 100), st.integers(0, 300)),
-    st.builds(lambda m, s: {"dist": "lognormal", "median": m, "sigma": s}, st.integers(1, 150), st.sampled_from([0.2, 0.8, 1.5])),
-)
 # reads and writes of one service, and reads of another: partial orders of every shape
 TICKET_1 = {"id": 1, "title": "one", "description": "", "status": "Open", "priority": 1, "created_by": "ana"}
 STEPS = ["create_ticket(title='x{k}')", "get_ticket(ticket_id=1)", "add(a=1{k}, b=2)", "multiply(a=3{k}, b=4)"]
@@ -42,15 +38,7 @@ def scenarios(draw):
         task = ticket_task(f"t{k}", turns[0], turns=turns, counter=2, queue=[TICKET_1])
         task["services"] = ["TicketAPI", "MathAPI"]
         tasks.append(task)
-    faults = []
-    if draw(st.booleans()):
-        faults.append({"at_ms": draw(st.integers(0, 600)), "kind": "cancel_task", "task": f"t{draw(st.integers(0, n_tasks - 1))}"})
-    if draw(st.booleans()):
-        faults.append({"at_ms": draw(st.integers(0, 600)), "kind": "revoke", "scope": "ticketing.write"})
-    extra = {"faults": faults, "tie_shuffle": draw(st.booleans()),
-             "enforcement": draw(st.sampled_from(["issue", "execution", "delivery", "none"]))}
-    if draw(st.booleans()):
-        extra["services"] = {"TicketAPI": {"capacity": 1}}
+    extra = draw_faults_and_options(draw, n_tasks)
     spec = world(tasks, request=draw(legs), service=draw(legs), response=draw(legs), **extra)
     policy = {"name": draw(st.sampled_from(CORRECT)), "think": draw(st.integers(0, 40))}
     return {"world": spec, "policy": policy}, draw(st.integers(0, 2**31))

@@ -7,4 +7,7 @@ event time, a search of the gold path for every call).
 exactly this scorer's records on the reference traces. When a score's definition changes on
 purpose, change it here the same way (the plainest form that is obviously right), or the test
 fails; that is the point of it. Nothing outside that test imports this package.
+
+The scorers the rewrite left as they were (the metrics table, pace, step counts and task
+outcomes) are imported from ``simtool.scoring`` and run here over this package's history.
 """

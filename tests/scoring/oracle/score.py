@@ -11,11 +11,11 @@ from typing import Any
 
 from simtool.scoring.metrics import metric_names
 from simtool.scoring.pace import latency_think_ratio
+from simtool.scoring.steps import StepCounts, step_counts
+from simtool.scoring.success import task_outcomes
 from simtool.trace import Trace
 from tests.scoring.oracle.coordination import coordination
 from tests.scoring.oracle.history import History, history_of
-from tests.scoring.oracle.steps import StepCounts, step_counts
-from tests.scoring.oracle.success import task_outcomes
 from tests.scoring.oracle.violations import count_violations
 
 __all__ = ["score_trace", "instance_label", "profile_label", "SCORE_KEYS"]
